@@ -1,0 +1,251 @@
+// Package config loads the server's settings once, from flags, the
+// environment, a config file, a .env file and defaults, in that order of
+// precedence, and checks them before anything starts.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is every setting the server runs with.
+type Config struct {
+	AppID            string
+	AppCertificate   string
+	Host             string
+	Port             int
+	CORSAllowOrigins []string
+	DefaultExpiry    uint32 // seconds
+	MaxExpiry        uint32 // seconds
+	Dev              bool
+	// DevCredentials is true when Dev mode made up the App ID and certificate.
+	DevCredentials bool
+}
+
+// Addr is the address to listen on.
+func (c Config) Addr() string {
+	return c.Host + ":" + strconv.Itoa(c.Port)
+}
+
+// AgoraMaxExpiry is the longest lifetime Agora honours: 24 hours.
+const AgoraMaxExpiry = 86400
+
+// key is one setting: its name in a config file, the environment variables
+// that set it (the first is the documented one), its flag and default.
+type key struct {
+	name  string
+	env   []string
+	flag  string
+	def   string
+	usage string
+}
+
+// keys lists every setting once; the README's table mirrors it.
+var keys = []key{
+	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)"},
+	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)"},
+	{name: "host", env: []string{"HOST"}, flag: "host", usage: "interface to listen on; empty means all"},
+	{name: "port", env: []string{"PORT", "SERVER_PORT"}, flag: "port", def: "8080", usage: "TCP port to listen on"},
+	{name: "cors_allow_origins", env: []string{"CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGIN"}, flag: "cors-allow-origins", def: "*", usage: "comma-separated origins allowed by CORS, or *"},
+	{name: "default_expiry", env: []string{"DEFAULT_EXPIRY"}, flag: "default-expiry", def: "3600", usage: "token lifetime in seconds when a request names none"},
+	{name: "max_expiry", env: []string{"MAX_EXPIRY"}, flag: "max-expiry", def: "86400", usage: "longest token lifetime in seconds a request may ask for"},
+	{name: "dev", env: []string{"DEV_MODE"}, flag: "dev", def: "false", usage: "run without an Agora account, with made-up credentials"},
+}
+
+// Error is a setting that cannot be used. Its message names the
+// environment variable and the rule, never the value.
+type Error struct {
+	Key  string
+	Rule string
+}
+
+func (e *Error) Error() string { return e.Key + ": " + e.Rule }
+
+// ErrHelp is returned when the flags asked for help, which has been printed.
+var ErrHelp = pflag.ErrHelp
+
+// Load parses args (without the program name) and reads the environment
+// through getenv, the working directory's .env file and the file named by
+// --config, then validates the result.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := pflag.NewFlagSet("agora-token-server", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	Register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return Config{}, ErrHelp
+		}
+		return Config{}, &Error{Key: "flags", Rule: err.Error()}
+	}
+	return FromFlags(fs, getenv)
+}
+
+// Register adds a flag for every setting, and --config, to fs.
+func Register(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML config file (env CONFIG_FILE)")
+	for _, k := range keys {
+		if k.flag == "dev" {
+			fs.Bool(k.flag, false, k.usage)
+			continue
+		}
+		fs.String(k.flag, k.def, k.usage+" (env "+k.env[0]+")")
+	}
+}
+
+// FromFlags resolves every setting from fs (already parsed by a caller
+// that used Register), getenv and the files, then validates it.
+func FromFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
+	v := viper.New()
+	for _, k := range keys {
+		v.SetDefault(k.name, k.def)
+	}
+	if err := mergeDotEnv(v, ".env"); err != nil {
+		return Config{}, err
+	}
+	file, _ := fs.GetString("config")
+	if file == "" {
+		file = getenv("CONFIG_FILE")
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.MergeInConfig(); err != nil {
+			return Config{}, &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file + ": " + err.Error()}
+		}
+	}
+	// viper reads the environment itself only through os.Getenv; resolving
+	// flag-over-environment here lets tests pass their own getenv.
+	for _, k := range keys {
+		if f := fs.Lookup(k.flag); f != nil && f.Changed {
+			v.Set(k.name, f.Value.String())
+			continue
+		}
+		for _, name := range k.env {
+			if val := getenv(name); val != "" {
+				v.Set(k.name, val)
+				break
+			}
+		}
+	}
+	return build(v)
+}
+
+func mergeDotEnv(v *viper.Viper, path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return &Error{Key: ".env", Rule: err.Error()}
+	}
+	defer f.Close()
+	env := viper.New()
+	env.SetConfigType("env")
+	if err := env.ReadConfig(f); err != nil {
+		return &Error{Key: ".env", Rule: "cannot parse: " + err.Error()}
+	}
+	// A .env file uses the environment's names (PORT, SERVER_PORT, ...);
+	// map each onto its key, the documented name winning over aliases.
+	for _, k := range keys {
+		for _, name := range k.env {
+			if env.IsSet(name) {
+				v.SetDefault(k.name, env.GetString(name))
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func build(v *viper.Viper) (Config, error) {
+	c := Config{
+		AppID:          strings.TrimSpace(v.GetString("app_id")),
+		AppCertificate: strings.TrimSpace(v.GetString("app_certificate")),
+		Host:           v.GetString("host"),
+	}
+	var err error
+	if c.Dev, err = strconv.ParseBool(v.GetString("dev")); err != nil {
+		return Config{}, &Error{Key: "DEV_MODE", Rule: "must be true or false"}
+	}
+	if c.Port, err = strconv.Atoi(v.GetString("port")); err != nil || c.Port < 0 || c.Port > 65535 {
+		return Config{}, &Error{Key: "PORT", Rule: "must be a whole number from 0 to 65535"}
+	}
+	if c.DefaultExpiry, err = seconds(v.GetString("default_expiry")); err != nil {
+		return Config{}, &Error{Key: "DEFAULT_EXPIRY", Rule: "must be a whole number of seconds from 1 to " + strconv.Itoa(AgoraMaxExpiry)}
+	}
+	if c.MaxExpiry, err = seconds(v.GetString("max_expiry")); err != nil {
+		return Config{}, &Error{Key: "MAX_EXPIRY", Rule: "must be a whole number of seconds from 1 to " + strconv.Itoa(AgoraMaxExpiry)}
+	}
+	for _, o := range strings.Split(v.GetString("cors_allow_origins"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSAllowOrigins = append(c.CORSAllowOrigins, o)
+		}
+	}
+	if c.Dev && c.AppID == "" && c.AppCertificate == "" {
+		c.AppID, c.AppCertificate, c.DevCredentials = randomHex32(), randomHex32(), true
+	}
+	return c, c.Validate()
+}
+
+func seconds(s string) (uint32, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
+	if err != nil || n < 1 || n > AgoraMaxExpiry {
+		return 0, errors.New("out of range")
+	}
+	return uint32(n), nil
+}
+
+// Validate checks the rules that span settings or need Agora's formats.
+func (c Config) Validate() error {
+	if !isHex32(c.AppID) {
+		return &Error{Key: "APP_ID", Rule: "is required and must be 32 hexadecimal characters"}
+	}
+	if !isHex32(c.AppCertificate) {
+		return &Error{Key: "APP_CERTIFICATE", Rule: "is required and must be 32 hexadecimal characters"}
+	}
+	if c.DefaultExpiry > c.MaxExpiry {
+		return &Error{Key: "DEFAULT_EXPIRY", Rule: fmt.Sprintf("must not exceed MAX_EXPIRY (%d)", c.MaxExpiry)}
+	}
+	if len(c.CORSAllowOrigins) == 0 {
+		return &Error{Key: "CORS_ALLOW_ORIGINS", Rule: "must name at least one origin, or *"}
+	}
+	return nil
+}
+
+// String renders the config for the start-up log, with the certificate
+// masked so that logs can be shared.
+func (c Config) String() string {
+	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t",
+		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "****"
+}
+
+func isHex32(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+func randomHex32() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("config: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}

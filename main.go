@@ -1,0 +1,56 @@
+// Command agora-token-server mints Agora RTC, RTM and Chat tokens over HTTP.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/api"
+	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err == nil || errors.Is(err, config.ErrHelp) {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "agora-token-server:", err)
+	var cfgErr *config.Error
+	if errors.As(err, &cfgErr) {
+		os.Exit(2)
+	}
+	os.Exit(1)
+}
+
+// run is the whole program, with its inputs passed in so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if cfg.DevCredentials {
+		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
+	}
+	log.Info("starting", "config", cfg.String())
+
+	gin.SetMode(gin.ReleaseMode)
+	tokens := service.New(cfg.AppID, cfg.AppCertificate, service.Options{
+		DefaultExpiry: cfg.DefaultExpiry,
+		MaxExpiry:     cfg.MaxExpiry,
+	})
+	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log})
+	return api.Serve(ctx, cfg.Addr(), router, 10*time.Second, log)
+}

@@ -1,0 +1,34 @@
+package middleware
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Recovery turns a panic in any later handler into a 500 problem
+// document, logs it with its stack, and keeps the server serving.
+func Recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(rec) // the client went away; net/http handles this one
+			}
+			log.ErrorContext(c.Request.Context(), "panic in handler",
+				"method", c.Request.Method, "route", c.FullPath(),
+				"panic", rec, "stack", string(debug.Stack()))
+			if !c.Writer.Written() {
+				Write(c, Problem{Status: http.StatusInternalServerError, Detail: "the server could not complete the request"})
+			}
+			c.Abort()
+		}()
+		c.Next()
+	}
+}

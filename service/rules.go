@@ -1,0 +1,78 @@
+package service
+
+import "strconv"
+
+// Limits Agora places on the strings a token carries.
+const (
+	MaxChannelBytes   = 63  // Agora: "less than 64 bytes"
+	MaxAccountBytes   = 255 // RTC user account
+	MaxRTMUserIDBytes = 64
+	MaxChatUserBytes  = 64
+)
+
+// agoraChars marks the bytes Agora allows in channel names and user
+// accounts: letters, digits, space and a fixed set of punctuation.
+var agoraChars = func() (set [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		set[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		set[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		set[c] = true
+	}
+	for _, c := range " !#$%&()+-:;<=.>?@[]^_{}|~," {
+		set[c] = true
+	}
+	return set
+}()
+
+func inAgoraCharset(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !agoraChars[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidChannel reports whether s is a channel name Agora accepts.
+func ValidChannel(s string) bool {
+	return len(s) >= 1 && len(s) <= MaxChannelBytes && inAgoraCharset(s)
+}
+
+// ValidAccount reports whether s is an RTC user account Agora accepts.
+func ValidAccount(s string) bool {
+	return len(s) >= 1 && len(s) <= MaxAccountBytes && inAgoraCharset(s)
+}
+
+// ValidUserID reports whether s is an RTM or Chat user id: 1 to 64 bytes.
+func ValidUserID(s string) bool {
+	return len(s) >= 1 && len(s) <= MaxRTMUserIDBytes
+}
+
+// ParseUID reads a numeric RTC uid. The empty string and "0" both mean
+// "any uid", as Agora defines it; anything that is not a decimal number
+// fitting 32 bits unsigned is rejected rather than wrapped around.
+func ParseUID(s string) (uint32, bool) {
+	if s == "" {
+		return 0, true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	return uint32(n), err == nil
+}
+
+// UIDAccount is the string an AccessToken2 carries for a numeric uid:
+// empty for 0 (any uid), the decimal number otherwise.
+func UIDAccount(uid uint32) string {
+	if uid == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(uid), 10)
+}

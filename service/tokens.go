@@ -1,0 +1,271 @@
+// Package service mints Agora tokens. It knows Agora's token formats and
+// rules and nothing of HTTP: callers pass typed parameters and get a Token
+// or an *Error back.
+package service
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"strconv"
+	"time"
+)
+
+// Token format versions.
+const (
+	Version007 = "007" // AccessToken2, the default
+	Version006 = "006" // the legacy AccessToken
+)
+
+// Role is what an RTC user may do in a channel.
+type Role int
+
+// The two RTC roles, numbered as Agora numbers them.
+const (
+	Publisher  Role = 1
+	Subscriber Role = 2
+)
+
+// Token is a signed token and the times a client needs to plan its renewal.
+type Token struct {
+	Value     string
+	Version   string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// Options tunes a Tokens. Zero fields take the defaults noted on each.
+type Options struct {
+	// DefaultExpiry is the lifetime in seconds when a caller gives none (3600).
+	DefaultExpiry uint32
+	// MaxExpiry is the longest lifetime in seconds a caller may ask for (86400).
+	MaxExpiry uint32
+	// Now is the clock (time.Now); tests fix it.
+	Now func() time.Time
+	// Salt returns a token's salt (crypto/rand); tests fix it.
+	Salt func() uint32
+}
+
+// Tokens mints tokens for one Agora project.
+type Tokens struct {
+	appID         string
+	certificate   string
+	defaultExpiry uint32
+	maxExpiry     uint32
+	now           func() time.Time
+	salt          func() uint32
+}
+
+// New returns a Tokens signing with the project's App ID and App Certificate.
+func New(appID, certificate string, opts Options) *Tokens {
+	t := &Tokens{
+		appID:         appID,
+		certificate:   certificate,
+		defaultExpiry: opts.DefaultExpiry,
+		maxExpiry:     opts.MaxExpiry,
+		now:           opts.Now,
+		salt:          opts.Salt,
+	}
+	if t.defaultExpiry == 0 {
+		t.defaultExpiry = 3600
+	}
+	if t.maxExpiry == 0 {
+		t.maxExpiry = 86400
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	if t.salt == nil {
+		t.salt = randomSalt
+	}
+	return t
+}
+
+// AppID returns the App ID tokens are issued for.
+func (t *Tokens) AppID() string { return t.appID }
+
+// Lifetime turns a requested lifetime into the one to sign: the default
+// when seconds is nil, else seconds itself if it lies within 1..MaxExpiry.
+// field names the input in the caller's words, for the error.
+func (t *Tokens) Lifetime(field string, seconds *uint64) (uint32, error) {
+	if seconds == nil {
+		return t.defaultExpiry, nil
+	}
+	if *seconds < 1 || *seconds > uint64(t.maxExpiry) {
+		return 0, Invalidf(field, "must be a whole number of seconds from 1 to %d", t.maxExpiry)
+	}
+	return uint32(*seconds), nil
+}
+
+// RTC describes an RTC grant: who may join which channel, and as what.
+type RTC struct {
+	Channel string
+	// Account is the user account, or the decimal uid; empty means any uid.
+	Account string
+	Role    Role
+}
+
+// RTCToken mints a token to join an RTC channel for expire seconds.
+func (t *Tokens) RTCToken(r RTC, expire uint32) (Token, error) {
+	return t.Bundle(Bundle{RTC: &r, Expire: expire})
+}
+
+// RTMToken mints a token for an RTM user to log in for expire seconds.
+func (t *Tokens) RTMToken(userID string, expire uint32) (Token, error) {
+	return t.Bundle(Bundle{RTMUserID: userID, Expire: expire})
+}
+
+// ChatToken mints a Chat token: a user token for userID, or an app token
+// when userID is empty.
+func (t *Tokens) ChatToken(userID string, expire uint32) (Token, error) {
+	c := Chat{UserID: userID, User: userID != "", App: userID == ""}
+	return t.Bundle(Bundle{Chat: &c, Expire: expire})
+}
+
+// Chat describes a Chat grant: a user privilege for UserID, an app
+// privilege, or both.
+type Chat struct {
+	UserID string
+	User   bool
+	App    bool
+}
+
+// Bundle is one token carrying several services at once.
+type Bundle struct {
+	RTC       *RTC
+	RTMUserID string // empty: no RTM service
+	Chat      *Chat
+	// Expire is the token's lifetime in seconds.
+	Expire uint32
+	// PrivilegeExpire is each privilege's lifetime in seconds; zero means Expire.
+	PrivilegeExpire uint32
+}
+
+// Bundle mints one AccessToken2 carrying every service b enables.
+func (t *Tokens) Bundle(b Bundle) (Token, error) {
+	if err := t.checkLifetime("expire", b.Expire); err != nil {
+		return Token{}, err
+	}
+	privExpire := b.PrivilegeExpire
+	if privExpire == 0 {
+		privExpire = b.Expire
+	}
+	if err := t.checkLifetime("privilegeExpire", privExpire); err != nil {
+		return Token{}, err
+	}
+
+	var grants []grant
+	if b.RTC != nil {
+		g, err := rtcGrant(*b.RTC, privExpire)
+		if err != nil {
+			return Token{}, err
+		}
+		grants = append(grants, g)
+	}
+	if b.RTMUserID != "" {
+		if !ValidUserID(b.RTMUserID) {
+			return Token{}, Invalidf("userId", "must be 1 to %d bytes", MaxRTMUserIDBytes)
+		}
+		grants = append(grants, grant{
+			service:    serviceRTM,
+			privileges: []privilege{{privRTMLogin, privExpire}},
+			fields:     []string{b.RTMUserID},
+		})
+	}
+	if b.Chat != nil {
+		g, err := chatGrant(*b.Chat, privExpire)
+		if err != nil {
+			return Token{}, err
+		}
+		grants = append(grants, g)
+	}
+	if len(grants) == 0 {
+		return Token{}, Invalidf("", "a token needs at least one service")
+	}
+	return t.issue(b.Expire, grants)
+}
+
+func (t *Tokens) checkLifetime(field string, seconds uint32) error {
+	if seconds < 1 || seconds > t.maxExpiry {
+		return Invalidf(field, "must be a whole number of seconds from 1 to %d", t.maxExpiry)
+	}
+	return nil
+}
+
+func rtcGrant(r RTC, expire uint32) (grant, error) {
+	if !ValidChannel(r.Channel) {
+		return grant{}, Invalidf("channel", "must be 1 to %d bytes of Agora's channel characters", MaxChannelBytes)
+	}
+	if r.Account != "" && !ValidAccount(r.Account) {
+		return grant{}, Invalidf("uid", "must be 1 to %d bytes of Agora's account characters", MaxAccountBytes)
+	}
+	privs := []privilege{{privJoinChannel, expire}}
+	switch r.Role {
+	case Publisher:
+		privs = append(privs,
+			privilege{privPublishAudio, expire},
+			privilege{privPublishVideo, expire},
+			privilege{privPublishData, expire})
+	case Subscriber:
+	default:
+		return grant{}, Invalidf("role", "must be publisher or subscriber")
+	}
+	return grant{service: serviceRTC, privileges: privs, fields: []string{r.Channel, r.Account}}, nil
+}
+
+func chatGrant(c Chat, expire uint32) (grant, error) {
+	var privs []privilege
+	if c.User {
+		if !ValidUserID(c.UserID) {
+			return grant{}, Invalidf("userId", "must be 1 to %d bytes", MaxChatUserBytes)
+		}
+		privs = append(privs, privilege{privChatUser, expire})
+	}
+	if c.App {
+		privs = append(privs, privilege{privChatApp, expire})
+	}
+	if len(privs) == 0 {
+		return grant{}, Invalidf("chat", "must enable the user or the app privilege")
+	}
+	return grant{service: serviceChat, privileges: privs, fields: []string{c.UserID}}, nil
+}
+
+func (t *Tokens) issue(expire uint32, grants []grant) (Token, error) {
+	issued := t.now().Truncate(time.Second)
+	issueTs := uint32(issued.Unix())
+	value, err := encode007(t.appID, t.certificate, issueTs, t.salt(), expire, grants)
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{
+		Value:     value,
+		Version:   Version007,
+		IssuedAt:  issued,
+		ExpiresAt: issued.Add(time.Duration(expire) * time.Second),
+	}, nil
+}
+
+// randomSalt draws a salt that nobody can predict, never zero.
+func randomSalt() uint32 {
+	var b [4]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("service: crypto/rand failed: " + err.Error())
+		}
+		if s := binary.LittleEndian.Uint32(b[:]); s != 0 {
+			return s
+		}
+	}
+}
+
+// ParseLifetime is Lifetime for a lifetime given as text, as in a query
+// string: empty means the default.
+func (t *Tokens) ParseLifetime(field, raw string) (uint32, error) {
+	if raw == "" {
+		return t.Lifetime(field, nil)
+	}
+	n, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return 0, Invalidf(field, "must be a whole number of seconds from 1 to %d", t.maxExpiry)
+	}
+	return t.Lifetime(field, &n)
+}
