@@ -43,6 +43,8 @@ type Options struct {
 	Now func() time.Time
 	// Salt returns a token's salt (crypto/rand); tests fix it.
 	Salt func() uint32
+	// Observer is told of every token issued (nobody).
+	Observer Observer
 }
 
 // Tokens mints tokens for one Agora project.
@@ -53,6 +55,7 @@ type Tokens struct {
 	maxExpiry     uint32
 	now           func() time.Time
 	salt          func() uint32
+	observer      Observer
 }
 
 // New returns a Tokens signing with the project's App ID and App Certificate.
@@ -64,6 +67,7 @@ func New(appID, certificate string, opts Options) *Tokens {
 		maxExpiry:     opts.MaxExpiry,
 		now:           opts.Now,
 		salt:          opts.Salt,
+		observer:      opts.Observer,
 	}
 	if t.defaultExpiry == 0 {
 		t.defaultExpiry = 3600
@@ -76,6 +80,9 @@ func New(appID, certificate string, opts Options) *Tokens {
 	}
 	if t.salt == nil {
 		t.salt = randomSalt
+	}
+	if t.observer == nil {
+		t.observer = unobserved{}
 	}
 	return t
 }
@@ -236,6 +243,7 @@ func (t *Tokens) issue(expire uint32, grants []grant) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
+	t.observer.TokenIssued(kindOf(grants), Version007)
 	return Token{
 		Value:     value,
 		Version:   Version007,
