@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -29,10 +30,18 @@ type Config struct {
 	Tokens      tokenIssuer
 	CORSOrigins []string
 	Logger      *slog.Logger
+	// Metrics counts requests and serves /metrics; nil gives a private set.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// Ready answers /readyz; nil gives one that is ready until drained.
+	Ready *Readiness
 }
 
 type handlers struct {
-	tokens tokenIssuer
+	tokens  tokenIssuer
+	health  *healthHandlers
+	metrics gin.HandlerFunc
 }
 
 // New builds the router with its middleware and every route.
@@ -41,6 +50,14 @@ func New(cfg Config) *gin.Engine {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	m := cfg.Metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	ready := cfg.Ready
+	if ready == nil {
+		ready = NewReadiness()
 	}
 
 	r := gin.New()
@@ -51,6 +68,9 @@ func New(cfg Config) *gin.Engine {
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
 	r.Use(
+		middleware.RequestID(),
+		middleware.AccessLog(log),
+		middleware.Metrics(m),
 		middleware.Recovery(log),
 		middleware.Errors(log),
 		middleware.NoCache(),
@@ -63,13 +83,20 @@ func New(cfg Config) *gin.Engine {
 		_ = c.Error(&middleware.HTTPError{Status: http.StatusMethodNotAllowed, Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
 
-	routes(r, &handlers{tokens: cfg.Tokens})
+	routes(r, &handlers{
+		tokens:  cfg.Tokens,
+		health:  &healthHandlers{ready: ready, log: log},
+		metrics: metricsHandler(m, cfg.MetricsToken),
+	})
 	return r
 }
 
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/ping", handlePing)
+	both(r, http.MethodGet, "/healthz", h.health.handleHealthz)
+	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)
+	both(r, http.MethodGet, "/metrics", h.metrics)
 
 	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect))
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
