@@ -523,3 +523,38 @@ func TestRequestIDThroughCORS(t *testing.T) {
 		t.Errorf("X-Request-ID = %q, want from-browser", got)
 	}
 }
+
+func TestBodyLimit(t *testing.T) {
+	s := newOpsServer(t, "")
+	pad := func(n int) string {
+		// A valid request of n bytes, padded inside the object so that
+		// the decoder must read all of it.
+		head, tail := `{"tokenType":"rtm",`, `"uid":"hank"}`
+		return head + strings.Repeat(" ", n-len(head)-len(tail)) + tail
+	}
+	tests := []struct {
+		name string
+		body string
+		want int
+	}{
+		{"at the limit", pad(maxBodyBytes), http.StatusOK},
+		{"one byte over", pad(maxBodyBytes + 1), http.StatusRequestEntityTooLarge},
+		{"a long string", `{"tokenType":"rtm","uid":"` + strings.Repeat("x", 2*maxBodyBytes) + `"}`, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/getToken", "/token/generate"} {
+				if tt.want == http.StatusOK && path != "/getToken" {
+					continue
+				}
+				w := s.do(http.MethodPost, path, tt.body, nil)
+				if w.Code != tt.want {
+					t.Fatalf("POST %s: status = %d, want %d: %.200s", path, w.Code, tt.want, w.Body)
+				}
+				if tt.want != http.StatusOK && w.Header().Get("Content-Type") != "application/problem+json" {
+					t.Errorf("Content-Type = %q, want application/problem+json", w.Header().Get("Content-Type"))
+				}
+			}
+		})
+	}
+}

@@ -25,6 +25,10 @@ type tokenIssuer interface {
 
 var _ tokenIssuer = (*service.Tokens)(nil)
 
+// maxBodyBytes bounds a request body; the largest token request is well
+// under a kilobyte.
+const maxBodyBytes = 64 << 10
+
 // Config is what the router needs to be built.
 type Config struct {
 	Tokens      tokenIssuer
@@ -74,6 +78,7 @@ func New(cfg Config) *gin.Engine {
 		middleware.Recovery(log),
 		middleware.Errors(log),
 		middleware.NoCache(),
+		middleware.LimitBody(maxBodyBytes),
 		middleware.CORS(cfg.CORSOrigins),
 	)
 	r.NoRoute(func(c *gin.Context) {
