@@ -302,6 +302,8 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		`token_server_http_requests_total{method="GET",route="unmatched",status="404"}`:                               1,
 		`token_server_http_requests_total{method="OTHER",route="unmatched",status="405"}`:                             1,
 		`token_server_http_request_duration_seconds_count{method="GET",route="/rtm/:uid"}`:                            1,
+		// Only the scrape itself is in flight while the metrics are read.
+		`token_server_http_requests_in_flight`: 1,
 		// RTE mints two tokens; /token/generate one carrying two services.
 		`token_server_tokens_issued_total{kind="rtc",version="007"}`:     4,
 		`token_server_tokens_issued_total{kind="rtm",version="007"}`:     2,

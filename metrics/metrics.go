@@ -23,6 +23,7 @@ const namespace = "token_server"
 type Metrics struct {
 	reg          *prometheus.Registry
 	requests     *prometheus.CounterVec
+	inFlight     prometheus.Gauge
 	latency      *prometheus.HistogramVec
 	tokens       *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
@@ -39,6 +40,11 @@ func New() *Metrics {
 			Name:      "http_requests_total",
 			Help:      "HTTP requests answered, by method, route pattern and status.",
 		}, []string{"method", "route", "status"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace,
+			Name:      "http_requests_in_flight",
+			Help:      "Requests being served now.",
+		}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace,
 			Name:      "http_request_duration_seconds",
@@ -64,7 +70,7 @@ func New() *Metrics {
 		}, []string{"route"}),
 	}
 	m.reg.MustRegister(
-		m.requests, m.latency, m.tokens, m.authFailures, m.rateLimited,
+		m.requests, m.inFlight, m.latency, m.tokens, m.authFailures, m.rateLimited,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
@@ -76,6 +82,12 @@ func New() *Metrics {
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
+
+// RequestStarted counts a request in flight until RequestFinished.
+func (m *Metrics) RequestStarted() { m.inFlight.Inc() }
+
+// RequestFinished ends what RequestStarted began.
+func (m *Metrics) RequestFinished() { m.inFlight.Dec() }
 
 // ObserveRequest counts one answered request and its latency. route is
 // the pattern the request matched, such as "/rtm/:uid".

@@ -12,6 +12,8 @@ import (
 
 // RequestObserver is what Metrics reports each request to.
 type RequestObserver interface {
+	RequestStarted()
+	RequestFinished()
 	ObserveRequest(method, route string, status int, elapsed time.Duration)
 	AuthFailure(route string)
 	RateLimited(route string)
@@ -24,6 +26,8 @@ type RequestObserver interface {
 // refuse requests report through c.Error as usual and are counted.
 func Metrics(obs RequestObserver) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		obs.RequestStarted()
+		defer obs.RequestFinished()
 		start := time.Now()
 		c.Next()
 		route := routeOf(c)
