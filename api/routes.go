@@ -72,6 +72,7 @@ func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/ping", handlePing)
 
 	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect))
+	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
 	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", h.handleRTE)
