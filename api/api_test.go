@@ -40,8 +40,10 @@ func newTestRouter(origins ...string) *gin.Engine {
 	return New(Config{Tokens: tokens, CORSOrigins: origins, Logger: slog.New(slog.DiscardHandler)})
 }
 
-// request sends one request through the whole router.
-func request(h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
+// request sends one request through the whole router and checks it,
+// and the response, against the OpenAPI contract.
+func request(t *testing.T, h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -53,8 +55,10 @@ func request(h http.Handler, method, path, body string, header ...string) *httpt
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	sent := req.Header.Clone()
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
+	checkContract(t, method, path, body, sent, w)
 	return w
 }
 

@@ -84,7 +84,7 @@ func TestCompatibleRoutes200(t *testing.T) {
 	r := newTestRouter()
 	for _, tt := range tests200 {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(r, tt.method, tt.path, tt.body)
+			w := request(t, r, tt.method, tt.path, tt.body)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}
@@ -125,7 +125,7 @@ func TestTokenGenerate200(t *testing.T) {
 	r := newTestRouter()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(r, "POST", "/token/generate", tt.body)
+			w := request(t, r, "POST", "/token/generate", tt.body)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}
@@ -196,7 +196,7 @@ func TestCompatibleRoutes400(t *testing.T) {
 	r := newTestRouter()
 	for _, tt := range tests400 {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(r, tt.method, tt.path, tt.body)
+			w := request(t, r, tt.method, tt.path, tt.body)
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}

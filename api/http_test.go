@@ -12,7 +12,7 @@ import (
 func TestPing(t *testing.T) {
 	r := newTestRouter()
 	for _, path := range []string{"/ping", "/ping/"} {
-		w := request(r, "GET", path, "")
+		w := request(t, r, "GET", path, "")
 		if w.Code != http.StatusOK || w.Body.String() != `{"message":"pong"}` {
 			t.Errorf("GET %s = %d %s", path, w.Code, w.Body)
 		}
@@ -40,7 +40,7 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 	r := newTestRouter()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(r, tt.method, tt.path, "")
+			w := request(t, r, tt.method, tt.path, "")
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}
@@ -74,7 +74,7 @@ func TestCORS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(r, tt.method, tt.path, "", tt.header...)
+			w := request(t, r, tt.method, tt.path, "", tt.header...)
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}
@@ -101,7 +101,7 @@ func TestCORS(t *testing.T) {
 		})
 	}
 
-	w := request(newTestRouter(), "GET", "/rtm/u", "", "Origin", "https://anyone.example")
+	w := request(t, newTestRouter(), "GET", "/rtm/u", "", "Origin", "https://anyone.example")
 	if w.Code != http.StatusOK || w.Header().Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("with origins *: %d, ACAO %q", w.Code, w.Header().Get("Access-Control-Allow-Origin"))
 	}
@@ -119,7 +119,7 @@ func TestPanicIsRecovered(t *testing.T) {
 	tokens := service.New(testAppID, testCert, service.Options{})
 	r := New(Config{Tokens: panickingIssuer{tokens}, CORSOrigins: []string{"*"}, Logger: slog.New(slog.DiscardHandler)})
 
-	w := request(r, "GET", "/rtm/u", "")
+	w := request(t, r, "GET", "/rtm/u", "")
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("status = %d", w.Code)
 	}
@@ -127,7 +127,7 @@ func TestPanicIsRecovered(t *testing.T) {
 	if strings.Contains(w.Body.String(), "boom") || strings.Contains(w.Body.String(), "goroutine") {
 		t.Errorf("panic details leaked: %v", body)
 	}
-	if w := request(r, "GET", "/rtc/a/publisher/uid/1", ""); w.Code != http.StatusOK {
+	if w := request(t, r, "GET", "/rtc/a/publisher/uid/1", ""); w.Code != http.StatusOK {
 		t.Errorf("after a panic: status %d", w.Code)
 	}
 }

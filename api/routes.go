@@ -83,6 +83,8 @@ func routes(r *gin.Engine, h *handlers) {
 
 	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect))
 	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
+
+	docsRoutes(r)
 }
 
 // both registers path with and without a trailing slash.
