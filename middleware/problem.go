@@ -135,7 +135,7 @@ func problemFor(err error) Problem {
 		return invalid(fields)
 	case errors.As(err, &svcErr):
 		p := Problem{Status: statusOf[svcErr.Kind], Detail: svcErr.Error()}
-		if svcErr.Kind == service.Invalid {
+		if svcErr.Kind == service.Invalid && svcErr.Field != "" {
 			p = invalid([]FieldError{{Field: svcErr.Field, Message: svcErr.Message}})
 		}
 		if p.Status >= 500 {
