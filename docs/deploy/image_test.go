@@ -289,6 +289,9 @@ func TestBinary(t *testing.T) {
 
 	t.Run("health check paths answer", func(t *testing.T) {
 		paths := map[string]bool{readRender(t).Services[0].HealthCheckPath: true}
+		for _, p := range k8sProbePaths(t) {
+			paths[p] = true
+		}
 		for _, p := range sortedKeys(paths) {
 			t.Run(p, func(t *testing.T) {
 				resp, err := http.Get(base + p)
