@@ -409,3 +409,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestReadmeButtons(t *testing.T) {
+	var app struct {
+		Repository string `json:"repository"`
+	}
+	readJSON(t, filepath.Join(root, "app.json"), &app)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []string{
+		"https://heroku.com/deploy?template=" + app.Repository,
+		"https://render.com/deploy?repo=" + app.Repository,
+	} {
+		if !strings.Contains(string(readme), "("+link+")") {
+			t.Errorf("README.md has no button linking to %s", link)
+		}
+	}
+}
