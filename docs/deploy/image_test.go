@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -58,7 +59,7 @@ func readDockerfile(t *testing.T) [][]instruction {
 // goBuild is the Dockerfile's go build command.
 type goBuild struct {
 	env    []string // NAME=value set on the command line
-	flags  []string // everything after "go build" but the -o output
+	args   []string // everything after "go build" but -o and its path
 	output string
 }
 
@@ -85,7 +86,7 @@ func dockerGoBuild(t *testing.T, stages [][]instruction) goBuild {
 					b.output, rest = rest[1], rest[1:]
 					continue
 				}
-				b.flags = append(b.flags, rest[0])
+				b.args = append(b.args, rest[0])
 			}
 			return b
 		}
@@ -128,12 +129,12 @@ func shellWords(s string) []string {
 
 // ldflags returns the value of the build's -ldflags flag.
 func (b goBuild) ldflags() string {
-	for i, f := range b.flags {
+	for i, f := range b.args {
 		if v, ok := strings.CutPrefix(f, "-ldflags="); ok {
 			return v
 		}
-		if f == "-ldflags" && i+1 < len(b.flags) {
-			return b.flags[i+1]
+		if f == "-ldflags" && i+1 < len(b.args) {
+			return b.args[i+1]
 		}
 	}
 	return ""
@@ -151,8 +152,8 @@ func TestDockerfile(t *testing.T) {
 		if !slices.Contains(build.env, "CGO_ENABLED=0") {
 			t.Errorf("go build env = %v, want CGO_ENABLED=0", build.env)
 		}
-		if !slices.Contains(build.flags, "-trimpath") {
-			t.Errorf("go build flags = %v, want -trimpath", build.flags)
+		if !slices.Contains(build.args, "-trimpath") {
+			t.Errorf("go build args = %v, want -trimpath", build.args)
 		}
 		if ld := strings.Fields(build.ldflags()); !slices.Contains(ld, "-s") || !slices.Contains(ld, "-w") {
 			t.Errorf("-ldflags = %q, want -s -w", build.ldflags())
@@ -231,13 +232,13 @@ func TestDockerfile(t *testing.T) {
 }
 
 // TestBinary builds the server as the Dockerfile does and runs it with
-// nothing in its environment but the three variables every platform sets,
-// in a directory without a .env, as the image runs it.
+// nothing in its environment but APP_ID, APP_CERTIFICATE and PORT, in a
+// directory without a .env, as the image runs it.
 func TestBinary(t *testing.T) {
 	build := dockerGoBuild(t, readDockerfile(t))
 	bin := filepath.Join(t.TempDir(), "agora-token-server")
 
-	cmd := exec.Command("go", append([]string{"build", "-o", bin}, append(build.flags, ".")...)...)
+	cmd := exec.Command("go", append([]string{"build", "-o", bin}, build.args...)...)
 	cmd.Dir = root
 	cmd.Env = os.Environ()
 	for _, e := range build.env {
@@ -309,17 +310,17 @@ func TestBinary(t *testing.T) {
 		}
 	})
 
-	// The server stops cleanly on the signal platforms send.
-	if err := server.Process.Signal(os.Interrupt); err != nil {
+	// Docker, Kubernetes, Heroku and Render all stop a server with SIGTERM.
+	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-done:
 		if exitErr != nil {
-			t.Errorf("exit after SIGINT: %v\nstderr:\n%s", exitErr, stderr.String())
+			t.Errorf("exit after SIGTERM: %v\nstderr:\n%s", exitErr, stderr.String())
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("the server did not stop within 20s of SIGINT")
+		t.Fatal("the server did not stop within 20s of SIGTERM")
 	}
 	if out := stdout.String() + stderr.String(); strings.Contains(out, cert) {
 		t.Errorf("the App Certificate reached the output:\n%s", out)
