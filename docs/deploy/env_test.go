@@ -287,7 +287,6 @@ func TestCompose(t *testing.T) {
 			Environment map[string]string `yaml:"environment"`
 			Ports       []string          `yaml:"ports"`
 			Profiles    []string          `yaml:"profiles"`
-			Image       string            `yaml:"image"`
 		} `yaml:"services"`
 	}
 	readYAML(t, filepath.Join(root, "docker-compose.yml"), &compose)

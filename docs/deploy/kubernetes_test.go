@@ -40,7 +40,6 @@ type (
 		} `yaml:"spec"`
 	}
 	k8sContainer struct {
-		Name  string `yaml:"name"`
 		Ports []struct {
 			Name          string `yaml:"name"`
 			ContainerPort int    `yaml:"containerPort"`
