@@ -47,12 +47,18 @@ type key struct {
 	flag  string
 	def   string
 	usage string
+	// required settings have no default; the server refuses to start
+	// without them (unless DEV_MODE makes credentials up).
+	required bool
+	// secret settings must never reach a log line, and deployment files
+	// name them without a value.
+	secret bool
 }
 
 // keys lists every setting once; the README's table mirrors it.
 var keys = []key{
-	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)"},
-	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)"},
+	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)", required: true},
+	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)", required: true, secret: true},
 	{name: "host", env: []string{"HOST"}, flag: "host", usage: "interface to listen on; empty means all"},
 	{name: "port", env: []string{"PORT", "SERVER_PORT"}, flag: "port", def: "8080", usage: "TCP port to listen on"},
 	{name: "cors_allow_origins", env: []string{"CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGIN"}, flag: "cors-allow-origins", def: "*", usage: "comma-separated origins allowed by CORS, or *"},
