@@ -99,7 +99,7 @@ func (t *Tokens) Inspect(token string, who Subject) (Inspection, error) {
 	case strings.HasPrefix(token, Version006):
 		ins, err = t.inspect006(token, who)
 	default:
-		return Inspection{}, Invalidf("token", "bad version prefix: an Agora token starts with %s or %s", Version007, Version006)
+		return Inspection{}, Invalidf("token", "has a bad version prefix: an Agora token starts with %s or %s", Version007, Version006)
 	}
 	if err != nil {
 		return Inspection{}, err
@@ -161,10 +161,10 @@ func (t *Tokens) inspect007(token string, who Subject) (Inspection, error) {
 		}
 		name := serviceName(typ)
 		if _, known := serviceNames[typ]; !known {
-			return Inspection{}, Invalidf("token", "malformed: service type %d is not one Agora defines, so the rest cannot be read", typ)
+			return Inspection{}, Invalidf("token", "is malformed: service type %d is not one Agora defines, so the rest cannot be read", typ)
 		}
 		if seen[typ] {
-			return Inspection{}, Invalidf("token", "malformed: service %s appears twice", name)
+			return Inspection{}, Invalidf("token", "is malformed: service %s appears twice", name)
 		}
 		seen[typ] = true
 
@@ -193,7 +193,7 @@ func (t *Tokens) inspect007(token string, who Subject) (Inspection, error) {
 		ins.Services = append(ins.Services, a)
 	}
 	if len(r.b) > 0 {
-		return Inspection{}, Invalidf("token", "malformed: %d bytes follow the last service", len(r.b))
+		return Inspection{}, Invalidf("token", "is malformed: %d bytes follow the last service", len(r.b))
 	}
 
 	switch {
@@ -232,7 +232,7 @@ func hmacSHA256(key []byte, parts ...[]byte) []byte {
 func (t *Tokens) inspect006(token string, who Subject) (Inspection, error) {
 	const idEnd = len(Version006) + 32
 	if len(token) < idEnd {
-		return Inspection{}, Invalidf("token", "truncated field: the App ID needs 32 characters after %s, %d remain", Version006, len(token)-len(Version006))
+		return Inspection{}, Invalidf("token", "has a truncated field: the App ID needs 32 characters after %s, %d remain", Version006, len(token)-len(Version006))
 	}
 	appID := token[len(Version006):idEnd]
 	raw, err := decodeBase64(token, idEnd)
@@ -245,7 +245,7 @@ func (t *Tokens) inspect006(token string, who Subject) (Inspection, error) {
 	sums := Checksums{Channel: r.u32("channel checksum"), UID: r.u32("uid checksum")}
 	message := r.bytes("message")
 	if r.err == nil && len(r.b) > 0 {
-		return Inspection{}, Invalidf("token", "malformed: %d bytes follow the message", len(r.b))
+		return Inspection{}, Invalidf("token", "is malformed: %d bytes follow the message", len(r.b))
 	}
 	m := reader{b: message}
 	salt := m.u32("salt")
@@ -257,7 +257,7 @@ func (t *Tokens) inspect006(token string, who Subject) (Inspection, error) {
 		}
 	}
 	if len(m.b) > 0 {
-		return Inspection{}, Invalidf("token", "malformed: %d bytes follow the privileges", len(m.b))
+		return Inspection{}, Invalidf("token", "is malformed: %d bytes follow the privileges", len(m.b))
 	}
 
 	channel, uid, checked, err := who.legacyNames(sums)
@@ -387,9 +387,9 @@ func decodeBase64(token string, offset int) ([]byte, error) {
 	var bad base64.CorruptInputError
 	switch {
 	case errors.As(err, &bad):
-		return nil, Invalidf("token", "bad base64 at character %d", int64(offset)+int64(bad))
+		return nil, Invalidf("token", "has bad base64 at character %d", int64(offset)+int64(bad))
 	case err != nil:
-		return nil, Invalidf("token", "bad base64: %v", err)
+		return nil, Invalidf("token", "has bad base64: %v", err)
 	}
 	return raw, nil
 }
@@ -407,18 +407,18 @@ func inflate(raw []byte) ([]byte, error) {
 	case err != nil:
 		return nil, badZlib(err)
 	case len(out) > maxPayloadBytes:
-		return nil, Invalidf("token", "bad zlib: inflates to more than %d bytes; no Agora token does", maxPayloadBytes)
+		return nil, Invalidf("token", "has bad zlib: it inflates to more than %d bytes; no Agora token does", maxPayloadBytes)
 	case in.Len() > 0:
-		return nil, Invalidf("token", "bad zlib: %d bytes follow the stream", in.Len())
+		return nil, Invalidf("token", "has bad zlib: %d bytes follow the stream", in.Len())
 	}
 	return out, nil
 }
 
 func badZlib(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return Invalidf("token", "bad zlib: the stream is cut short")
+		return Invalidf("token", "has bad zlib: the stream is cut short")
 	}
-	return Invalidf("token", "bad zlib: %v", err)
+	return Invalidf("token", "has bad zlib: %s", strings.TrimPrefix(err.Error(), "zlib: "))
 }
 
 // reader reads Agora's little-endian packing. It checks every length
@@ -434,7 +434,7 @@ func (r *reader) take(n int, what string) []byte {
 		return nil
 	}
 	if n > len(r.b) {
-		r.err = Invalidf("token", "truncated field: %s needs %d bytes, %d remain", what, n, len(r.b))
+		r.err = Invalidf("token", "has a truncated field: %s needs %d bytes, %d remain", what, n, len(r.b))
 		return nil
 	}
 	p := r.b[:n:n]
@@ -471,7 +471,7 @@ func (r *reader) privileges(owner string) []privilege {
 		return nil
 	}
 	if need := 6 * n; need > len(r.b) {
-		r.err = Invalidf("token", "truncated field: %s lists %d privileges needing %d bytes, %d remain", owner, n, need, len(r.b))
+		r.err = Invalidf("token", "has a truncated field: %s lists %d privileges needing %d bytes, %d remain", owner, n, need, len(r.b))
 		return nil
 	}
 	out := make([]privilege, 0, n)
@@ -481,7 +481,7 @@ func (r *reader) privileges(owner string) []privilege {
 	slices.SortFunc(out, func(a, b privilege) int { return cmp.Compare(a.id, b.id) })
 	for i := 1; i < len(out); i++ {
 		if out[i].id == out[i-1].id {
-			r.err = Invalidf("token", "malformed: %s lists privilege %d twice", owner, out[i].id)
+			r.err = Invalidf("token", "is malformed: %s lists privilege %d twice", owner, out[i].id)
 			return nil
 		}
 	}
