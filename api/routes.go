@@ -20,6 +20,7 @@ type tokenIssuer interface {
 	RTMToken(userID string, expire uint32) (service.Token, error)
 	ChatToken(userID string, expire uint32) (service.Token, error)
 	Bundle(b service.Bundle) (service.Token, error)
+	Inspect(token string, who service.Subject) (service.Inspection, error)
 }
 
 var _ tokenIssuer = (*service.Tokens)(nil)
@@ -83,6 +84,12 @@ func routes(r *gin.Engine, h *handlers) {
 
 	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect))
 	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
+
+	v1 := r.Group("/v1")
+	both(v1, http.MethodPost, "/tokens/rtc", h.handleV1RTC)
+	both(v1, http.MethodPost, "/tokens/rtm", h.handleV1RTM)
+	both(v1, http.MethodPost, "/tokens/chat", h.handleV1Chat)
+	both(v1, http.MethodPost, "/tokens/inspect", h.handleV1Inspect)
 
 	docsRoutes(r)
 }

@@ -210,6 +210,10 @@ func ruleMessage(fe validator.FieldError) string {
 			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters"
 	case "agora_rtm_uid":
 		return "must be 1 to " + strconv.Itoa(service.MaxRTMUserIDBytes) + " bytes and not \"0\" when serviceRtm is enabled"
+	case "agora_uid_xor_account":
+		return "give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)"
+	case "agora_uid_not_account":
+		return "give uid or account, not both"
 	case "agora_any_service":
 		return "at least one of serviceRtc, serviceRtm or serviceChat must be enabled"
 	}

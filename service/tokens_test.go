@@ -8,20 +8,6 @@ import (
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 )
 
-const (
-	testAppID = "970ca35de60c44645bbae8a215061b33"
-	testCert  = "5cfd2fd1755d40ecb72977518be15d3b"
-)
-
-var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-
-func newTestTokens() *Tokens {
-	return New(testAppID, testCert, Options{
-		Now:  func() time.Time { return testNow },
-		Salt: func() uint32 { return 42 },
-	})
-}
-
 // parse decodes a token with Agora's own package.
 func parse(t *testing.T, token string) *accesstoken2.AccessToken {
 	t.Helper()
@@ -48,12 +34,12 @@ func TestRTCToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := newTestTokens().RTCToken(tt.rtc, 600)
+			tok, err := newTestTokens(testAppID, testCertificate, testNow).RTCToken(tt.rtc, 600)
 			if err != nil {
 				t.Fatal(err)
 			}
 			at := parse(t, tok.Value)
-			if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != 600 || at.Salt != 42 {
+			if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != 600 || at.Salt != testSalt {
 				t.Errorf("header = %s %d %d %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 			}
 			rtc, ok := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
@@ -84,7 +70,7 @@ func assertPrivileges(t *testing.T, got, want map[uint16]uint32) {
 }
 
 func TestRTMAndChatTokens(t *testing.T) {
-	tokens := newTestTokens()
+	tokens := newTestTokens(testAppID, testCertificate, testNow)
 
 	rtm, err := tokens.RTMToken("user-7", 120)
 	if err != nil {
@@ -118,7 +104,7 @@ func TestRTMAndChatTokens(t *testing.T) {
 }
 
 func TestBundleCarriesEveryService(t *testing.T) {
-	tok, err := newTestTokens().Bundle(Bundle{
+	tok, err := newTestTokens(testAppID, testCertificate, testNow).Bundle(Bundle{
 		RTC:             &RTC{Channel: "c", Account: "9", Role: Publisher},
 		RTMUserID:       "9",
 		Chat:            &Chat{UserID: "9", User: true, App: true},
@@ -139,7 +125,7 @@ func TestBundleCarriesEveryService(t *testing.T) {
 }
 
 func TestSaltIsRandom(t *testing.T) {
-	tokens := New(testAppID, testCert, Options{})
+	tokens := New(testAppID, testCertificate, Options{})
 	seen := map[uint32]bool{}
 	for range 50 {
 		tok, err := tokens.RTMToken("u", 60)
@@ -154,7 +140,7 @@ func TestSaltIsRandom(t *testing.T) {
 }
 
 func TestInvalidRequests(t *testing.T) {
-	tokens := newTestTokens()
+	tokens := newTestTokens(testAppID, testCertificate, testNow)
 	tests := []struct {
 		name  string
 		call  func() error
@@ -186,7 +172,7 @@ func TestInvalidRequests(t *testing.T) {
 }
 
 func TestLifetime(t *testing.T) {
-	tokens := New(testAppID, testCert, Options{DefaultExpiry: 600, MaxExpiry: 7200})
+	tokens := New(testAppID, testCertificate, Options{DefaultExpiry: 600, MaxExpiry: 7200})
 	n := func(v uint64) *uint64 { return &v }
 	tests := []struct {
 		name    string
