@@ -41,13 +41,18 @@ func newRouter(app, certificate string, now time.Time) http.Handler {
 	return api.New(api.Config{Tokens: tokens, CORSOrigins: []string{"*"}})
 }
 
-func post(h http.Handler, path, contentType, body string) *httptest.ResponseRecorder {
+// post sends one request through the whole router and checks it, and
+// the response, against the OpenAPI contract.
+func post(t *testing.T, h http.Handler, path, contentType, body string) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	sent := req.Header.Clone()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
+	api.CheckContract(t, http.MethodPost, path, body, sent, rec)
 	return rec
 }
 
@@ -216,7 +221,7 @@ func TestV1RoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var minted tokenBody
-			decodeStrict(t, post(router, tt.path, "application/json", tt.body), http.StatusOK, "application/json", &minted)
+			decodeStrict(t, post(t, router, tt.path, "application/json", tt.body), http.StatusOK, "application/json", &minted)
 			wantMinted := tokenBody{
 				Token:     minted.Token,
 				Version:   tt.wantVersion,
@@ -238,7 +243,7 @@ func TestV1RoundTrip(t *testing.T) {
 				inspect += ", " + tt.inspectWith
 			}
 			var got inspectBody
-			decodeStrict(t, post(router, "/v1/tokens/inspect", "application/json", inspect+"}"), http.StatusOK, "application/json", &got)
+			decodeStrict(t, post(t, router, "/v1/tokens/inspect", "application/json", inspect+"}"), http.StatusOK, "application/json", &got)
 			want := inspectBody{
 				Version:   tt.wantVersion,
 				AppID:     appID,
@@ -308,7 +313,7 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 func mintV1(t *testing.T, h http.Handler, path, body string) string {
 	t.Helper()
 	var tok tokenBody
-	decodeStrict(t, post(h, path, "application/json", body), http.StatusOK, "application/json", &tok)
+	decodeStrict(t, post(t, h, path, "application/json", body), http.StatusOK, "application/json", &tok)
 	return tok.Token
 }
 
@@ -339,7 +344,7 @@ func TestV1InspectSignature(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got inspectBody
-			decodeStrict(t, post(ours, "/v1/tokens/inspect", "application/json", `{"token": "`+tt.token+`"`+tt.with+`}`), http.StatusOK, "application/json", &got)
+			decodeStrict(t, post(t, ours, "/v1/tokens/inspect", "application/json", `{"token": "`+tt.token+`"`+tt.with+`}`), http.StatusOK, "application/json", &got)
 			if got.Signature != tt.want {
 				t.Errorf("signature: got %q, want %q", got.Signature, tt.want)
 			}
@@ -407,7 +412,7 @@ func TestV1InspectExpired(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got inspectBody
-			decodeStrict(t, post(newRouter(appID, cert, tt.now), "/v1/tokens/inspect", "application/json", `{"token": "`+token+`"}`), http.StatusOK, "application/json", &got)
+			decodeStrict(t, post(t, newRouter(appID, cert, tt.now), "/v1/tokens/inspect", "application/json", `{"token": "`+token+`"}`), http.StatusOK, "application/json", &got)
 			if got.Expired != tt.want || got.Signature != "valid" {
 				t.Errorf("got expired %t signature %s, want expired %t, valid", got.Expired, got.Signature, tt.want)
 			}
@@ -467,7 +472,7 @@ func TestV1Status400(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var p problemBody
-			decodeStrict(t, post(router, tt.path, "application/json", tt.body), http.StatusBadRequest, "application/problem+json", &p)
+			decodeStrict(t, post(t, router, tt.path, "application/json", tt.body), http.StatusBadRequest, "application/problem+json", &p)
 			if p.Status != http.StatusBadRequest || p.Title != "Bad Request" || p.Type != "about:blank" {
 				t.Errorf("problem: %+v", p)
 			}
@@ -513,7 +518,7 @@ func TestV1Body(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var p problemBody
-			decodeStrict(t, post(router, "/v1/tokens/rtm", tt.contentType, tt.body), tt.wantStatus, "application/problem+json", &p)
+			decodeStrict(t, post(t, router, "/v1/tokens/rtm", tt.contentType, tt.body), tt.wantStatus, "application/problem+json", &p)
 			if p.Status != tt.wantStatus || !strings.Contains(p.Detail, tt.wantDetail) {
 				t.Errorf("got %d %q, want %d with %q", p.Status, p.Detail, tt.wantStatus, tt.wantDetail)
 			}
@@ -525,7 +530,7 @@ func TestV1Status200Headers(t *testing.T) {
 	router := newRouter(appID, cert, issued)
 	for _, path := range []string{"/v1/tokens/rtm", "/v1/tokens/rtm/"} {
 		for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
-			rec := post(router, path, ct, `{"userId": "bob"}`)
+			rec := post(t, router, path, ct, `{"userId": "bob"}`)
 			if rec.Code != http.StatusOK {
 				t.Errorf("%s as %q: status %d, body %s", path, ct, rec.Code, rec.Body)
 			}
@@ -540,7 +545,7 @@ func TestV1Status200Headers(t *testing.T) {
 // the /v1 strictness: their clients send fields the server never read.
 func TestCompatibleRoutesStayLenient(t *testing.T) {
 	router := newRouter(appID, cert, issued)
-	rec := post(router, "/getToken", "application/json", `{"tokenType": "rtm", "uid": "bob", "expire": 60, "extra": true}`)
+	rec := post(t, router, "/getToken", "application/json", `{"tokenType": "rtm", "uid": "bob", "expire": 60, "extra": true}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 	}
