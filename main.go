@@ -1,4 +1,5 @@
-// Command agora-token-server mints Agora RTC, RTM and Chat tokens over HTTP.
+// Command agora-token-server mints Agora RTC, RTM and Chat tokens over
+// HTTP, and on the command line through the commands of package cli.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
+	"github.com/seed6ab08d10/agora-token-server/cli"
 	"github.com/seed6ab08d10/agora-token-server/config"
 	"github.com/seed6ab08d10/agora-token-server/logging"
 	"github.com/seed6ab08d10/agora-token-server/metrics"
@@ -36,6 +38,9 @@ func main() {
 
 // run is the whole program, with its inputs passed in so tests can drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if cli.IsCommand(args) {
+		return cli.Run(ctx, args, getenv, os.Stdin, stdout, stderr)
+	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
 		return err

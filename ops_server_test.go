@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,20 +35,14 @@ type liveServer struct {
 	err    error // from Wait, once exited is closed
 }
 
-// startLive builds the program and starts it with a valid configuration
+// startLive builds the program (once per test binary) and starts it with a valid configuration
 // plus env, and waits until it listens.
 func startLive(t *testing.T, env ...string) *liveServer {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts the real server; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "agora-token-server")
-	build := exec.Command("go", "build", "-buildvcs=false", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
-	cmd := exec.Command(bin)
+	cmd := exec.Command(buildBinary(t))
 	cmd.Dir = t.TempDir() // no stray .env file
 	cmd.Env = append([]string{
 		"APP_ID=" + liveAppID,

@@ -66,7 +66,7 @@ type healthHandlers struct {
 
 // handleHealthz answers as long as the process serves HTTP at all.
 func (h *healthHandlers) handleHealthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": buildVersion()})
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": versionOr("")})
 }
 
 // handleReadyz answers 200 when the server should get traffic, else a 503
@@ -95,21 +95,15 @@ func (h *healthHandlers) handleReadyz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": results})
 }
 
-// buildVersion is the server's version as the Go toolchain recorded it:
-// the module version when built from a tagged module, else the commit
-// when the build recorded one, else "(devel)".
-func buildVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(devel)"
+// versionOr is release when set, else the module version the Go
+// toolchain recorded in the build, else "(devel)": the rule of the
+// version command, so that both report the same.
+func versionOr(release string) string {
+	if release != "" {
+		return release
 	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && s.Value != "" {
-			return s.Value
-		}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
 	}
 	return "(devel)"
 }

@@ -21,6 +21,7 @@ type tokenIssuer interface {
 	RTMToken(userID string, expire uint32) (service.Token, error)
 	ChatToken(userID string, expire uint32) (service.Token, error)
 	Bundle(b service.Bundle) (service.Token, error)
+	Inspect(token string, who service.Subject) (service.Inspection, error)
 }
 
 var _ tokenIssuer = (*service.Tokens)(nil)
@@ -104,6 +105,7 @@ func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/metrics", h.metrics)
 
 	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect))
+	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
 	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", h.handleRTE)
@@ -114,6 +116,14 @@ func routes(r *gin.Engine, h *handlers) {
 
 	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect))
 	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
+
+	v1 := r.Group("/v1")
+	both(v1, http.MethodPost, "/tokens/rtc", h.handleV1RTC)
+	both(v1, http.MethodPost, "/tokens/rtm", h.handleV1RTM)
+	both(v1, http.MethodPost, "/tokens/chat", h.handleV1Chat)
+	both(v1, http.MethodPost, "/tokens/inspect", h.handleV1Inspect)
+
+	docsRoutes(r)
 }
 
 // both registers path with and without a trailing slash.

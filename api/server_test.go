@@ -54,7 +54,7 @@ func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 	waitUntil(t, func() bool { return strings.Contains(s.scrapeText(t), "token_server_http_requests_in_flight 2") })
 	cancel()
 	waitUntil(t, s.ready.Draining)
-	if w := s.do(http.MethodGet, "/readyz", "", nil); w.Code != http.StatusServiceUnavailable {
+	if w := s.do(t, http.MethodGet, "/readyz", "", nil); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz during shutdown = %d, want 503", w.Code)
 	}
 
@@ -101,7 +101,7 @@ func TestServeCutsOffAfterShutdownTimeout(t *testing.T) {
 
 func (s *opsServer) scrapeText(t *testing.T) string {
 	t.Helper()
-	return s.do(http.MethodGet, "/metrics", "", nil).Body.String()
+	return s.do(t, http.MethodGet, "/metrics", "", nil).Body.String()
 }
 
 // waitUntil polls cond for up to five seconds.

@@ -136,7 +136,7 @@ func problemFor(err error) Problem {
 		return invalid(fields)
 	case errors.As(err, &svcErr):
 		p := Problem{Status: statusOf[svcErr.Kind], Detail: svcErr.Error()}
-		if svcErr.Kind == service.Invalid {
+		if svcErr.Kind == service.Invalid && svcErr.Field != "" {
 			p = invalid([]FieldError{{Field: svcErr.Field, Message: svcErr.Message}})
 		}
 		if p.Status >= 500 {
@@ -149,7 +149,7 @@ func problemFor(err error) Problem {
 		return Problem{Status: httpErr.Status, Detail: httpErr.Detail}
 	case errors.As(err, &typeErr) && typeErr.Field == "":
 		// The body as a whole has the wrong type, such as an array.
-		return Problem{Status: http.StatusBadRequest, Detail: "the body must be a JSON object"}
+		return Problem{Status: http.StatusBadRequest, Detail: "the body must be an object"}
 	case errors.As(err, &typeErr):
 		return invalid([]FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}})
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
@@ -216,6 +216,10 @@ func ruleMessage(fe validator.FieldError) string {
 			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters"
 	case "agora_rtm_uid":
 		return "must be 1 to " + strconv.Itoa(service.MaxRTMUserIDBytes) + " bytes and not \"0\" when serviceRtm is enabled"
+	case "agora_uid_xor_account":
+		return "give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)"
+	case "agora_uid_not_account":
+		return "give uid or account, not both"
 	case "agora_any_service":
 		return "at least one of serviceRtc, serviceRtm or serviceChat must be enabled"
 	}
