@@ -60,6 +60,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Observer:      m,
 	})
 	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
-		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready})
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version})
 	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
 }

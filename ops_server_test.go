@@ -42,7 +42,13 @@ func startLive(t *testing.T, env ...string) *liveServer {
 	if testing.Short() {
 		t.Skip("starts the real server; skipped with -short")
 	}
-	cmd := exec.Command(buildBinary(t))
+	return startLiveBinary(t, buildBinary(t), env...)
+}
+
+// startLiveBinary starts bin as startLive does.
+func startLiveBinary(t *testing.T, bin string, env ...string) *liveServer {
+	t.Helper()
+	cmd := exec.Command(bin)
 	cmd.Dir = t.TempDir() // no stray .env file
 	cmd.Env = append([]string{
 		"APP_ID=" + liveAppID,

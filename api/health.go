@@ -60,13 +60,14 @@ func (r *Readiness) Draining() bool {
 
 // healthHandlers answer the liveness and readiness probes.
 type healthHandlers struct {
-	ready *Readiness
-	log   *slog.Logger
+	ready   *Readiness
+	log     *slog.Logger
+	version string
 }
 
 // handleHealthz answers as long as the process serves HTTP at all.
 func (h *healthHandlers) handleHealthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": versionOr("")})
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": h.version})
 }
 
 // handleReadyz answers 200 when the server should get traffic, else a 503

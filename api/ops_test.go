@@ -163,6 +163,15 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
+func TestHealthzReportsTheRelease(t *testing.T) {
+	r := New(Config{Tokens: service.New(opsAppID, opsCert, service.Options{}), CORSOrigins: []string{"*"}, Version: "v9.8.7"})
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if got, want := w.Body.String(), `{"status":"ok","version":"v9.8.7"}`; got != want {
+		t.Errorf("body = %s, want %s", got, want)
+	}
+}
+
 func TestReadyz(t *testing.T) {
 	failing := errors.New("dial tcp 127.0.0.1:6379: connection refused")
 	tests := []struct {

@@ -41,6 +41,8 @@ type Config struct {
 	MetricsToken string
 	// Ready answers /readyz; nil gives one that is ready until drained.
 	Ready *Readiness
+	// Version is the release /healthz reports; empty, the build's.
+	Version string
 }
 
 type handlers struct {
@@ -91,7 +93,7 @@ func New(cfg Config) *gin.Engine {
 
 	routes(r, &handlers{
 		tokens:  cfg.Tokens,
-		health:  &healthHandlers{ready: ready, log: log},
+		health:  &healthHandlers{ready: ready, log: log, version: versionOr(cfg.Version)},
 		metrics: metricsHandler(m, cfg.MetricsToken),
 	})
 	return r
