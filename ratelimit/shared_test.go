@@ -127,3 +127,39 @@ func TestNewSharedKeepsTheURLOutOfErrors(t *testing.T) {
 		t.Errorf("error %q repeats the password", err)
 	}
 }
+
+func TestSharedDoesNotWaitOnAHungRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	var logs syncBuffer
+	r := Rate{Count: 5, Period: time.Hour}
+	a := newShared(t, redis.URL(), r, slog.New(slog.NewTextHandler(&logs, nil)))
+	if got := countAllowed(a, "carol", 1); got != 1 {
+		t.Fatalf("with Redis up: allowed %d, want 1", got)
+	}
+
+	redis.Pause()
+	start := time.Now()
+	got := countAllowed(a, "carol", 40)
+	took := time.Since(start)
+	redis.Resume()
+	if got != 5 {
+		t.Errorf("with Redis hung: allowed %d of 40, want the local limit of 5", got)
+	}
+	// One request pays the read timeout (250 ms), perhaps one retry per
+	// second; the rest go straight to the local limiter.
+	if took > 3*time.Second {
+		t.Errorf("40 requests took %v with Redis hung", took)
+	}
+	if n := strings.Count(logs.String(), "rate limit store unreachable"); n != 1 {
+		t.Errorf("logged the outage %d times, want once", n)
+	}
+
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Degraded() && time.Now().Before(deadline) {
+		a.Allow(context.Background(), "probe")
+		time.Sleep(20 * time.Millisecond)
+	}
+	if a.Degraded() {
+		t.Error("still degraded 5 s after Redis resumed")
+	}
+}
