@@ -64,8 +64,10 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 			h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
 			h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(res.ResetAfter)))
 			if !res.Allowed {
-				h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(res.RetryAfter))))
-				_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "too many requests; try again after " + strconv.Itoa(max(1, ceilSeconds(res.RetryAfter))) + " s"})
+				// Never 0: a client told to retry after 0 s retries at once.
+				wait := strconv.Itoa(max(1, ceilSeconds(res.RetryAfter)))
+				h.Set("Retry-After", wait)
+				_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "too many requests; try again in " + wait + " s"})
 				c.Abort()
 				return
 			}
