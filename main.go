@@ -56,6 +56,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		DefaultExpiry: cfg.DefaultExpiry,
 		MaxExpiry:     cfg.MaxExpiry,
 	})
-	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log})
+	sec, err := newSecurity(ctx, cfg.Security, log)
+	if err != nil {
+		return err
+	}
+	defer sec.close()
+	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log}))
 	return api.Serve(ctx, cfg.Addr(), router, 10*time.Second, log)
 }

@@ -125,8 +125,12 @@ func problemFor(err error) Problem {
 		httpErr *HTTPError
 		synErr  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError
+		bigErr  *http.MaxBytesError
 	)
 	switch {
+	case errors.As(err, &bigErr):
+		big := tooLarge(bigErr.Limit)
+		return Problem{Status: big.Status, Detail: big.Detail}
 	case errors.As(err, &verrs):
 		fields := make([]FieldError, 0, len(verrs))
 		for _, fe := range verrs {
