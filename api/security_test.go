@@ -34,7 +34,10 @@ type call struct {
 	remote             string
 }
 
-func do(h http.Handler, c call) *httptest.ResponseRecorder {
+// do sends c through the whole router and checks the exchange against
+// the OpenAPI contract.
+func do(t *testing.T, h http.Handler, c call) *httptest.ResponseRecorder {
+	t.Helper()
 	var req *http.Request
 	if c.body != "" {
 		req = httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
@@ -48,8 +51,10 @@ func do(h http.Handler, c call) *httptest.ResponseRecorder {
 	if c.remote != "" {
 		req.RemoteAddr = c.remote
 	}
+	sent := req.Header.Clone()
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
+	checkContract(t, c.method, c.path, c.body, sent, w)
 	return w
 }
 
@@ -169,6 +174,9 @@ var tokenRoutes = []call{
 	{method: "POST", path: "/getToken", body: `{"tokenType":"rtm","uid":"42"}`},
 	{method: "POST", path: "/getToken", body: `{"tokenType":"chat","uid":"42"}`},
 	{method: "POST", path: "/token/generate", body: `{"channelName":"lobby","uid":"42","serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true},"serviceChat":{"enableUser":true,"userUuid":"42"}}`},
+	{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"42"}}`},
+	{method: "POST", path: "/v1/tokens/rtm", body: `{"userId":"42"}`},
+	{method: "POST", path: "/v1/tokens/chat", body: `{"userId":"42"}`},
 }
 
 func with(c call, header map[string]string) call {
@@ -195,7 +203,7 @@ func TestAPIKeyMode(t *testing.T) {
 	for _, tt := range tests {
 		for _, c := range tokenRoutes {
 			t.Run(tt.name+" "+c.method+" "+c.path, func(t *testing.T) {
-				w := do(h, with(c, tt.header))
+				w := do(t, h, with(c, tt.header))
 				if w.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 				}
@@ -216,7 +224,8 @@ func TestAPIKeyMode(t *testing.T) {
 				if c.path == "/token/generate" && p["code"] != float64(-1) {
 					t.Errorf("reference route problem without code -1: %v", p)
 				}
-				if c.path != "/token/generate" && p["error"] != p["detail"] {
+				community := c.path != "/token/generate" && !strings.HasPrefix(c.path, "/v1/")
+				if community && p["error"] != p["detail"] {
 					t.Errorf("community route problem without error: %v", p)
 				}
 			})
@@ -226,12 +235,12 @@ func TestAPIKeyMode(t *testing.T) {
 
 func TestOpenRoutesStayOpen(t *testing.T) {
 	h := router(t, Config{Auth: keysAuth(t)})
-	w := do(h, call{method: "GET", path: "/ping"})
+	w := do(t, h, call{method: "GET", path: "/ping"})
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "pong") {
 		t.Errorf("/ping without a key: %d %s", w.Code, w.Body)
 	}
 	// A CORS preflight carries no credential and must still be answered.
-	w = do(h, call{method: "OPTIONS", path: "/rtm/42", header: map[string]string{
+	w = do(t, h, call{method: "OPTIONS", path: "/rtm/42", header: map[string]string{
 		"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key"}})
 	if w.Code != http.StatusNoContent || !strings.Contains(strings.ToLower(w.Header().Get("Access-Control-Allow-Headers")), "x-api-key") {
 		t.Errorf("preflight: %d, Allow-Headers %q; want 204 allowing X-API-Key", w.Code, w.Header().Get("Access-Control-Allow-Headers"))
@@ -259,7 +268,7 @@ func TestJWTModeCredentials(t *testing.T) {
 	for _, tt := range tests {
 		for _, c := range tokenRoutes {
 			t.Run(tt.name+" "+c.method+" "+c.path, func(t *testing.T) {
-				w := do(h, with(c, tt.header))
+				w := do(t, h, with(c, tt.header))
 				if w.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 				}
@@ -312,10 +321,17 @@ func TestJWTIdentityBinding(t *testing.T) {
 		{"getToken without uid", speaker, call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"lobby","uid":"0"}`}, 403, "uid", nil},
 		{"generate for an unlisted channel", listener, call{method: "POST", path: "/token/generate", body: `{"channelName":"lobby","uid":42,"serviceRtc":{"enable":true,"role":2}}`}, 403, "channel", nil},
 		{"generate chat app", speaker, call{method: "POST", path: "/token/generate", body: `{"serviceChat":{"enableApp":true}}`}, 403, "", nil},
+		{"v1 own uid", speaker, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher"}`}, 200, "", []string{"lobby", "42"}},
+		{"v1 someone else's uid", speaker, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":43,"role":"publisher"}`}, 403, "uid", nil},
+		{"v1 unlisted channel", listener, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","account":"42","role":"subscriber"}`}, 403, "channel", nil},
+		{"v1 publisher without the role", listener, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"team-red","uid":42,"role":"publisher"}`}, 403, "role", nil},
+		{"v1 RTC with a foreign RTM user", speaker, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"7"}}`}, 403, "uid", nil},
+		{"v1 foreign RTM user", speaker, call{method: "POST", path: "/v1/tokens/rtm", body: `{"userId":"7"}`}, 403, "uid", nil},
+		{"v1 chat app token", speaker, call{method: "POST", path: "/v1/tokens/chat", body: `{}`}, 403, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := do(h, with(tt.call, bearer(tt.token)))
+			w := do(t, h, with(tt.call, bearer(tt.token)))
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 			}
@@ -366,6 +382,8 @@ func TestServerPolicyInEveryMode(t *testing.T) {
 		{"wildcard uid", call{method: "GET", path: "/rtc/room-7/publisher/uid/0"}, 403, "uid"},
 		{"getToken with uid 0", call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"room-7","uid":0}`}, 403, "uid"},
 		{"generate without uid", call{method: "POST", path: "/token/generate", body: `{"channelName":"room-7","serviceRtc":{"enable":true,"role":1}}`}, 403, "uid"},
+		{"v1 outside the pattern", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":5,"role":"publisher"}`}, 403, "channel"},
+		{"v1 wildcard uid", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"room-7","uid":0,"role":"publisher"}`}, 403, "uid"},
 		{"rtm is not bound by the pattern", call{method: "GET", path: "/rtm/anyone"}, 200, ""},
 		{"invalid channel is still a 400", call{method: "GET", path: "/rtc/bad*channel/publisher/uid/5"}, 400, ""},
 	}
@@ -373,7 +391,7 @@ func TestServerPolicyInEveryMode(t *testing.T) {
 		h := router(t, m.cfg)
 		for _, tt := range tests {
 			t.Run(m.name+" "+tt.name, func(t *testing.T) {
-				w := do(h, with(tt.call, m.header))
+				w := do(t, h, with(tt.call, m.header))
 				if w.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 				}
@@ -397,7 +415,7 @@ func TestRateLimit(t *testing.T) {
 	rtm := call{method: "GET", path: "/rtm/alice", remote: "198.51.100.1:4000"}
 
 	for i, wantRemaining := range []string{"1", "0"} {
-		w := do(h, rtm)
+		w := do(t, h, rtm)
 		if w.Code != 200 {
 			t.Fatalf("request %d: status %d", i+1, w.Code)
 		}
@@ -405,7 +423,7 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("request %d: RateLimit-Remaining %q, want %q", i+1, got, wantRemaining)
 		}
 	}
-	w := do(h, rtm)
+	w := do(t, h, rtm)
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("third request: status %d, want 429", w.Code)
 	}
@@ -417,10 +435,10 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	// /ping is not limited, and another address has its own allowance.
-	if w := do(h, call{method: "GET", path: "/ping", remote: "198.51.100.1:4000"}); w.Code != 200 {
+	if w := do(t, h, call{method: "GET", path: "/ping", remote: "198.51.100.1:4000"}); w.Code != 200 {
 		t.Errorf("/ping: status %d", w.Code)
 	}
-	if w := do(h, call{method: "GET", path: "/rtm/alice", remote: "198.51.100.2:4000"}); w.Code != 200 {
+	if w := do(t, h, call{method: "GET", path: "/rtm/alice", remote: "198.51.100.2:4000"}); w.Code != 200 {
 		t.Errorf("another address: status %d", w.Code)
 	}
 }
@@ -428,7 +446,7 @@ func TestRateLimit(t *testing.T) {
 func TestRateLimitPerIdentity(t *testing.T) {
 	h := router(t, Config{Auth: keysAuth(t), Limiter: limited(t, 1)})
 	from := func(header map[string]string) int {
-		return do(h, call{method: "GET", path: "/rtm/alice", remote: "203.0.113.9:1", header: header}).Code
+		return do(t, h, call{method: "GET", path: "/rtm/alice", remote: "203.0.113.9:1", header: header}).Code
 	}
 	// Two keys behind one address are two clients.
 	if a, b := from(bearer(apiKey)), from(map[string]string{"X-API-Key": apiKey2}); a != 200 || b != 200 {
@@ -462,8 +480,8 @@ func TestTrustedProxies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := router(t, Config{Limiter: limited(t, 1), TrustedProxies: tt.proxies})
-			first := do(h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.10"}})
-			second := do(h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.11"}})
+			first := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.10"}})
+			second := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.11"}})
 			if first.Code != 200 {
 				t.Fatalf("first request: %d", first.Code)
 			}
@@ -498,7 +516,7 @@ func TestBodyLimit(t *testing.T) {
 			}
 		})
 	}
-	small := do(h, call{method: "POST", path: "/getToken", body: `{"tokenType":"rtm","uid":"alice"}`})
+	small := do(t, h, call{method: "POST", path: "/getToken", body: `{"tokenType":"rtm","uid":"alice"}`})
 	if small.Code != 200 {
 		t.Errorf("a small body: %d %s", small.Code, small.Body)
 	}
@@ -518,7 +536,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	}
 	seen := map[int]bool{}
 	for _, c := range calls {
-		w := do(h, c)
+		w := do(t, h, c)
 		seen[w.Code] = true
 		if w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Header().Get("Referrer-Policy") != "no-referrer" {
 			t.Errorf("%s %s (%d): headers %v", c.method, c.path, w.Code, w.Header())
@@ -535,8 +553,8 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 	// 10/s with a burst of 1: the next request is 100 ms away, which a
 	// client must read as 1 s, not 0.
 	h := router(t, Config{Limiter: ratelimit.NewMemory(ratelimit.Rate{Count: 10, Period: time.Second, Burst: 1}, ratelimit.MemoryOptions{})})
-	do(h, call{method: "GET", path: "/rtm/a"})
-	w := do(h, call{method: "GET", path: "/rtm/a"})
+	do(t, h, call{method: "GET", path: "/rtm/a"})
+	w := do(t, h, call{method: "GET", path: "/rtm/a"})
 	if w.Code != 429 {
 		t.Fatalf("status %d, want 429", w.Code)
 	}
