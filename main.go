@@ -59,7 +59,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxExpiry:     cfg.MaxExpiry,
 		Observer:      m,
 	})
-	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
-		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version})
+	sec, err := newSecurity(ctx, cfg.Security, log)
+	if err != nil {
+		return err
+	}
+	defer sec.close()
+	addReadyChecks(ready, sec)
+	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
 	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
 }

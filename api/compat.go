@@ -78,6 +78,10 @@ func (h *handlers) handleRTC(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	if err := h.policy.RTC(c.Request.Context(), req.rtc()); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	tok, err := h.tokens.RTCToken(req.rtc(), expire)
 	if err != nil {
 		_ = c.Error(err)
@@ -99,6 +103,10 @@ func (h *handlers) handleRTM(c *gin.Context) {
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := h.policy.RTM(c.Request.Context(), req.UID); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -136,6 +144,10 @@ func (h *handlers) handleRTE(c *gin.Context) {
 		_ = c.Error(service.Invalidf("rtmUid", "is required when uid is 0: an RTM user id cannot be empty or \"0\""))
 		return
 	}
+	if err := h.policy.Check(c.Request.Context(), service.Bundle{RTC: &rtc, RTMUserID: rtmUser}); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	rtcTok, err := h.tokens.RTCToken(rtc, expire)
 	if err != nil {
 		_ = c.Error(err)
@@ -164,6 +176,10 @@ func (h *handlers) handleChat(c *gin.Context) {
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := h.policy.Chat(c.Request.Context(), req.UID); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -224,6 +240,7 @@ func (h *handlers) handleGetToken(c *gin.Context) {
 		return
 	}
 	uid := string(req.UID)
+	ctx := c.Request.Context()
 	var tok service.Token
 	switch req.TokenType {
 	case "rtc":
@@ -231,11 +248,18 @@ func (h *handlers) handleGetToken(c *gin.Context) {
 		if n, ok := service.ParseUID(uid); ok {
 			account = service.UIDAccount(n)
 		}
-		tok, err = h.tokens.RTCToken(service.RTC{Channel: req.Channel, Account: account, Role: roleOf(req.Role)}, expire)
+		rtc := service.RTC{Channel: req.Channel, Account: account, Role: roleOf(req.Role)}
+		if err = h.policy.RTC(ctx, rtc); err == nil {
+			tok, err = h.tokens.RTCToken(rtc, expire)
+		}
 	case "rtm":
-		tok, err = h.tokens.RTMToken(uid, expire)
+		if err = h.policy.RTM(ctx, uid); err == nil {
+			tok, err = h.tokens.RTMToken(uid, expire)
+		}
 	default:
-		tok, err = h.tokens.ChatToken(uid, expire)
+		if err = h.policy.Chat(ctx, uid); err == nil {
+			tok, err = h.tokens.ChatToken(uid, expire)
+		}
 	}
 	if err != nil {
 		_ = c.Error(err)
@@ -333,6 +357,10 @@ func (h *handlers) handleGenerate(c *gin.Context) {
 	}
 	if req.chatUserEnabled() || req.chatAppEnabled() {
 		b.Chat = &service.Chat{UserID: req.ServiceChat.UserUUID, User: req.chatUserEnabled(), App: req.chatAppEnabled()}
+	}
+	if err := h.policy.Check(c.Request.Context(), b); err != nil {
+		_ = c.Error(err)
+		return
 	}
 	tok, err := h.tokens.Bundle(b)
 	if err != nil {

@@ -29,7 +29,7 @@ type Readiness struct {
 
 type readyCheck struct {
 	name  string
-	check func(context.Context) error
+	check func(context.Context) (string, error)
 }
 
 // NewReadiness returns a Readiness that is ready and has no checks.
@@ -37,12 +37,13 @@ func NewReadiness() *Readiness {
 	return &Readiness{}
 }
 
-// AddCheck adds a dependency that must answer for the server to be ready,
-// such as a store the server cannot work without. check gets a context
-// that ends after a few seconds. name appears in the probe's answer and
-// the error in the log only, so an error may name hosts but must hold no
-// credential.
-func (r *Readiness) AddCheck(name string, check func(context.Context) error) {
+// AddCheck adds a dependency to the readiness probe. check gets a context
+// that ends after a few seconds and returns the dependency's state, shown
+// under name in the probe's answer ("ok", or a word such as "fallback"
+// for a dependency the server can do without for a while), or an error
+// when the server must not get traffic. The error goes to the log only,
+// so it may name hosts but must hold no credential.
+func (r *Readiness) AddCheck(name string, check func(context.Context) (string, error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.checks = append(r.checks, readyCheck{name, check})
@@ -84,14 +85,14 @@ func (h *healthHandlers) handleReadyz(c *gin.Context) {
 	results := gin.H{"config": "ok"}
 	for _, rc := range checks {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), readyCheckTimeout)
-		err := rc.check(ctx)
+		state, err := rc.check(ctx)
 		cancel()
 		if err != nil {
 			h.log.WarnContext(c.Request.Context(), "not ready", "check", rc.name, "error", err.Error())
 			_ = c.Error(&middleware.HTTPError{Status: http.StatusServiceUnavailable, Detail: "not ready: " + rc.name + " failed"})
 			return
 		}
-		results[rc.name] = "ok"
+		results[rc.name] = state
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": results})
 }

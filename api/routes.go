@@ -26,10 +26,6 @@ type tokenIssuer interface {
 
 var _ tokenIssuer = (*service.Tokens)(nil)
 
-// maxBodyBytes bounds a request body; the largest token request is well
-// under a kilobyte.
-const maxBodyBytes = 64 << 10
-
 // Config is what the router needs to be built.
 type Config struct {
 	Tokens      tokenIssuer
@@ -43,10 +39,24 @@ type Config struct {
 	Ready *Readiness
 	// Version is the release /healthz reports; empty, the build's.
 	Version string
+	// Policy decides who may be issued what; nil adds no rules.
+	Policy *service.Policy
+	// Auth checks the credential of every token request; nil lets
+	// everyone in (AUTH_MODE=none).
+	Auth middleware.Authenticator
+	// Limiter applies the rate limit to token requests; nil sets none.
+	Limiter middleware.RateLimiter
+	// TrustedProxies lists the addresses whose X-Forwarded-For is
+	// believed; nil believes nobody's.
+	TrustedProxies []string
 }
 
 type handlers struct {
-	tokens  tokenIssuer
+	tokens tokenIssuer
+	policy *service.Policy
+	// guard authenticates and rate-limits; every route group that mints
+	// tokens uses it.
+	guard   gin.HandlerFunc
 	health  *healthHandlers
 	metrics gin.HandlerFunc
 }
@@ -74,15 +84,20 @@ func New(cfg Config) *gin.Engine {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		log.Error("TRUSTED_PROXIES not applied; trusting no proxy", "error", err.Error())
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(
 		middleware.RequestID(),
 		middleware.AccessLog(log),
 		middleware.Metrics(m),
+		middleware.SecurityHeaders(),
 		middleware.Recovery(log),
 		middleware.Errors(log),
+		middleware.BodyLimit(middleware.MaxBodyBytes),
 		middleware.NoCache(),
-		middleware.LimitBody(maxBodyBytes),
-		middleware.CORS(cfg.CORSOrigins),
+		middleware.CORS(cfg.CORSOrigins, "X-API-Key"),
 	)
 	r.NoRoute(func(c *gin.Context) {
 		_ = c.Error(&middleware.HTTPError{Status: http.StatusNotFound, Detail: "no route " + c.Request.URL.Path})
@@ -93,6 +108,8 @@ func New(cfg Config) *gin.Engine {
 
 	routes(r, &handlers{
 		tokens:  cfg.Tokens,
+		policy:  cfg.Policy,
+		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
 		health:  &healthHandlers{ready: ready, log: log, version: versionOr(cfg.Version)},
 		metrics: metricsHandler(m, cfg.MetricsToken),
 	})
@@ -106,7 +123,7 @@ func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)
 	both(r, http.MethodGet, "/metrics", h.metrics)
 
-	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect))
+	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect), h.guard)
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
 	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
@@ -116,10 +133,10 @@ func routes(r *gin.Engine, h *handlers) {
 	both(community, http.MethodGet, "/chat/account/:uid", h.handleChat)
 	both(community, http.MethodPost, "/getToken", h.handleGetToken)
 
-	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect))
+	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect), h.guard)
 	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
 
-	v1 := r.Group("/v1")
+	v1 := r.Group("/v1", h.guard)
 	both(v1, http.MethodPost, "/tokens/rtc", h.handleV1RTC)
 	both(v1, http.MethodPost, "/tokens/rtm", h.handleV1RTM)
 	both(v1, http.MethodPost, "/tokens/chat", h.handleV1Chat)

@@ -144,6 +144,10 @@ func (h *handlers) handleV1Chat(c *gin.Context) {
 }
 
 func (h *handlers) renderToken(c *gin.Context, b service.Bundle) {
+	if err := h.policy.Check(c.Request.Context(), b); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	tok, err := h.tokens.Bundle(b)
 	if err != nil {
 		_ = c.Error(err)

@@ -31,6 +31,8 @@ type Config struct {
 	Dev              bool
 	// DevCredentials is true when Dev mode made up the App ID and certificate.
 	DevCredentials bool
+	// Security is who may ask for tokens, and how often.
+	Security Security
 
 	// Operating settings: see ops.go.
 	LogFormat         string // logging.JSON or logging.Text
@@ -87,6 +89,22 @@ var keys = []key{
 	{name: "idle_timeout", env: []string{"IDLE_TIMEOUT"}, flag: "idle-timeout", def: "60s", usage: "how long an idle keep-alive connection stays open"},
 	{name: "max_header_bytes", env: []string{"MAX_HEADER_BYTES"}, flag: "max-header-bytes", def: "16384", usage: "largest request head in bytes"},
 	{name: "shutdown_timeout", env: []string{"SHUTDOWN_TIMEOUT"}, flag: "shutdown-timeout", def: "10s", usage: "how long requests in flight may take to finish after SIGTERM"},
+	{name: "auth_mode", env: []string{"AUTH_MODE"}, flag: "auth-mode", def: "none", usage: "who may ask for tokens: none, apikey or jwt"},
+	{name: "api_keys", env: []string{"API_KEYS"}, flag: "api-keys", usage: "comma-separated API keys (AUTH_MODE=apikey)", secret: true},
+	{name: "api_keys_file", env: []string{"API_KEYS_FILE"}, flag: "api-keys-file", usage: "file of API keys, one a line, reloaded on change or SIGHUP"},
+	{name: "jwt_secret", env: []string{"JWT_SECRET"}, flag: "jwt-secret", usage: "HS256 secret that signs identity tokens (AUTH_MODE=jwt)", secret: true},
+	{name: "jwt_jwks_url", env: []string{"JWT_JWKS_URL"}, flag: "jwt-jwks-url", usage: "URL of the identity provider's public keys (AUTH_MODE=jwt)"},
+	{name: "jwt_issuer", env: []string{"JWT_ISSUER"}, flag: "jwt-issuer", usage: "iss every identity token must carry"},
+	{name: "jwt_audience", env: []string{"JWT_AUDIENCE"}, flag: "jwt-audience", usage: "aud every identity token must carry"},
+	{name: "jwt_uid_claim", env: []string{"JWT_UID_CLAIM"}, flag: "jwt-uid-claim", def: "sub", usage: "claim naming the only uid or user id a token may be issued for"},
+	{name: "jwt_channels_claim", env: []string{"JWT_CHANNELS_CLAIM"}, flag: "jwt-channels-claim", usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
+	{name: "jwt_role_claim", env: []string{"JWT_ROLE_CLAIM"}, flag: "jwt-role-claim", usage: "claim that must say publisher for a publisher token"},
+	{name: "channel_pattern", env: []string{"CHANNEL_PATTERN"}, flag: "channel-pattern", usage: "regular expression every whole channel name must match"},
+	{name: "allow_wildcard_uid", env: []string{"ALLOW_WILDCARD_UID"}, flag: "allow-wildcard-uid", def: "true", usage: "issue RTC tokens for uid 0, valid for any user"},
+	{name: "rate_limit", env: []string{"RATE_LIMIT"}, flag: "rate-limit", usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
+	{name: "rate_limit_burst", env: []string{"RATE_LIMIT_BURST"}, flag: "rate-limit-burst", usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
+	{name: "redis_url", env: []string{"REDIS_URL"}, flag: "redis-url", usage: "Redis that shares the rate limit between replicas", secret: true},
+	{name: "trusted_proxies", env: []string{"TRUSTED_PROXIES"}, flag: "trusted-proxies", usage: "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 }
 
 // Error is a setting that cannot be used. Its message names the
@@ -220,6 +238,9 @@ func build(v *viper.Viper) (Config, error) {
 	if err := buildOps(v, &c); err != nil {
 		return Config{}, err
 	}
+	if c.Security, err = buildSecurity(v); err != nil {
+		return Config{}, err
+	}
 	if c.Dev && c.AppID == "" && c.AppCertificate == "" {
 		c.AppID, c.AppCertificate, c.DevCredentials = randomHex32(), randomHex32(), true
 	}
@@ -256,7 +277,7 @@ func (c Config) Validate() error {
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t",
 		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev) +
-		" " + c.opsString()
+		" " + c.Security.String() + " " + c.opsString()
 }
 
 func mask(secret string) string {

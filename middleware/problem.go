@@ -125,9 +125,12 @@ func problemFor(err error) Problem {
 		httpErr *HTTPError
 		synErr  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError
-		tooBig  *http.MaxBytesError
+		bigErr  *http.MaxBytesError
 	)
 	switch {
+	case errors.As(err, &bigErr):
+		big := tooLarge(bigErr.Limit)
+		return Problem{Status: big.Status, Detail: big.Detail}
 	case errors.As(err, &verrs):
 		fields := make([]FieldError, 0, len(verrs))
 		for _, fe := range verrs {
@@ -143,8 +146,6 @@ func problemFor(err error) Problem {
 			p.Detail = "the server could not complete the request"
 		}
 		return p
-	case errors.As(err, &tooBig):
-		return Problem{Status: http.StatusRequestEntityTooLarge, Detail: "the body must be at most " + strconv.FormatInt(tooBig.Limit, 10) + " bytes"}
 	case errors.As(err, &httpErr):
 		return Problem{Status: httpErr.Status, Detail: httpErr.Detail}
 	case errors.As(err, &typeErr) && typeErr.Field == "":
