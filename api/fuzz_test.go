@@ -197,3 +197,22 @@ func FuzzGenerate(f *testing.F) {
 		exchange(t, r, http.MethodPost, "/token/generate", body, []string{"data", "token"})
 	})
 }
+
+// FuzzChat found that the router matches /chat/account// with an empty
+// uid, which minted an app token on a user's route.
+func TestChatAccountWithoutUIDIsRefused(t *testing.T) {
+	r := New(Config{Tokens: service.New(opsAppID, opsCert, service.Options{}), CORSOrigins: []string{"*"}})
+	for _, target := range []string{"/chat/account//", "/chat/account/%2F", "/chat/account//?expiry=60"} {
+		t.Run(target, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+			var p middleware.Problem
+			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
+				t.Fatalf("body %s: %v", w.Body, err)
+			}
+			if w.Code != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "uid" {
+				t.Errorf("GET %s = %d %s, want 400 naming uid", target, w.Code, w.Body)
+			}
+		})
+	}
+}

@@ -129,8 +129,8 @@ func routes(r *gin.Engine, h *handlers) {
 	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", h.handleRTE)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", h.handleRTE)
-	both(community, http.MethodGet, "/chat/app", h.handleChat)
-	both(community, http.MethodGet, "/chat/account/:uid", h.handleChat)
+	both(community, http.MethodGet, "/chat/app", h.handleChatApp)
+	both(community, http.MethodGet, "/chat/account/:uid", h.handleChatUser)
 	both(community, http.MethodPost, "/getToken", h.handleGetToken)
 
 	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect), h.guard)
