@@ -7,17 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/cli"
 	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/logging"
+	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -45,22 +45,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
 	if cfg.DevCredentials {
 		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
 	}
 	log.Info("starting", "config", cfg.String())
 
 	gin.SetMode(gin.ReleaseMode)
+	m := metrics.New()
+	ready := api.NewReadiness()
 	tokens := service.New(cfg.AppID, cfg.AppCertificate, service.Options{
 		DefaultExpiry: cfg.DefaultExpiry,
 		MaxExpiry:     cfg.MaxExpiry,
+		Observer:      m,
 	})
 	sec, err := newSecurity(ctx, cfg.Security, log)
 	if err != nil {
 		return err
 	}
 	defer sec.close()
-	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log}))
-	return api.Serve(ctx, cfg.Addr(), router, 10*time.Second, log)
+	addReadyChecks(ready, sec)
+	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
+	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
 }

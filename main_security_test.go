@@ -52,7 +52,8 @@ type guardedServer struct {
 	logged func() string
 }
 
-var listening = regexp.MustCompile(`msg=listening addr=\S*:(\d+)`)
+// listening finds the port in the "listening" log line, JSON or text.
+var listening = regexp.MustCompile(`(?:msg=listening addr=\S*|"msg":"listening","addr":"[^"]*):(\d+)`)
 
 // startGuardedServer calls run with env on top of a fixed App ID and
 // certificate, and waits until it listens.
@@ -255,7 +256,8 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 		logs = append(logs, s.logged())
 	}
 	all := strings.Join(logs, "\n") + stray()
-	if !strings.Contains(all, "msg=starting") || !strings.Contains(all, "auth_mode=jwt") {
+	started := strings.Contains(all, `"msg":"starting"`) || strings.Contains(all, "msg=starting")
+	if !started || !strings.Contains(all, "auth_mode=jwt") {
 		t.Fatalf("the captured logs miss the start-up lines; the capture is broken:\n%s", all)
 	}
 	if tokens < 20 {

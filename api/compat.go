@@ -161,19 +161,36 @@ func (h *handlers) handleRTE(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"rtcToken": rtcTok.Value, "rtmToken": rtmTok.Value})
 }
 
+// chatRequest is the query of /chat/app, and with UID the path and query
+// of /chat/account/:uid. The uid is required there: the router also
+// matches an empty segment (/chat/account//), which must not turn into
+// an app token.
 type chatRequest struct {
-	UID string `uri:"uid" binding:"omitempty,agora_user_id"`
+	UID string `uri:"uid" binding:"agora_user_id"`
 	expiryQuery
 }
 
-// handleChat serves both /chat/app (no uid: an app token) and
-// /chat/account/:uid (a user token).
-func (h *handlers) handleChat(c *gin.Context) {
+// handleChatApp serves /chat/app: an app token.
+func (h *handlers) handleChatApp(c *gin.Context) {
+	var req chatRequest
+	if err := c.ShouldBindQuery(&req.expiryQuery); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.mintChat(c, req)
+}
+
+// handleChatUser serves /chat/account/:uid: a user token.
+func (h *handlers) handleChatUser(c *gin.Context) {
 	var req chatRequest
 	if err := bindPathAndQuery(c, &req); err != nil {
 		_ = c.Error(err)
 		return
 	}
+	h.mintChat(c, req)
+}
+
+func (h *handlers) mintChat(c *gin.Context, req chatRequest) {
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
 		_ = c.Error(err)

@@ -24,7 +24,7 @@ import (
 // drift from the code.
 
 var loadContract = sync.OnceValues(func() (routers.Router, error) {
-	for _, ct := range []string{"text/html", "text/javascript", "text/css"} {
+	for _, ct := range []string{"text/html", "text/javascript", "text/css", "text/plain"} {
 		openapi3filter.RegisterBodyDecoder(ct, textBody)
 	}
 	doc, err := openapi3.NewLoader().LoadFromData(docs.OpenAPI())

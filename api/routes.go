@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -30,6 +31,14 @@ type Config struct {
 	Tokens      tokenIssuer
 	CORSOrigins []string
 	Logger      *slog.Logger
+	// Metrics counts requests and serves /metrics; nil gives a private set.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// Ready answers /readyz; nil gives one that is ready until drained.
+	Ready *Readiness
+	// Version is the release /healthz reports; empty, the build's.
+	Version string
 	// Policy decides who may be issued what; nil adds no rules.
 	Policy *service.Policy
 	// Auth checks the credential of every token request; nil lets
@@ -47,7 +56,9 @@ type handlers struct {
 	policy *service.Policy
 	// guard authenticates and rate-limits; every route group that mints
 	// tokens uses it.
-	guard gin.HandlerFunc
+	guard   gin.HandlerFunc
+	health  *healthHandlers
+	metrics gin.HandlerFunc
 }
 
 // New builds the router with its middleware and every route.
@@ -56,6 +67,14 @@ func New(cfg Config) *gin.Engine {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	m := cfg.Metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	ready := cfg.Ready
+	if ready == nil {
+		ready = NewReadiness()
 	}
 
 	r := gin.New()
@@ -70,6 +89,9 @@ func New(cfg Config) *gin.Engine {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(
+		middleware.RequestID(),
+		middleware.AccessLog(log),
+		middleware.Metrics(m),
 		middleware.SecurityHeaders(),
 		middleware.Recovery(log),
 		middleware.Errors(log),
@@ -84,13 +106,22 @@ func New(cfg Config) *gin.Engine {
 		_ = c.Error(&middleware.HTTPError{Status: http.StatusMethodNotAllowed, Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
 
-	routes(r, &handlers{tokens: cfg.Tokens, policy: cfg.Policy, guard: middleware.Guard(cfg.Auth, cfg.Limiter)})
+	routes(r, &handlers{
+		tokens:  cfg.Tokens,
+		policy:  cfg.Policy,
+		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
+		health:  &healthHandlers{ready: ready, log: log, version: versionOr(cfg.Version)},
+		metrics: metricsHandler(m, cfg.MetricsToken),
+	})
 	return r
 }
 
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/ping", handlePing)
+	both(r, http.MethodGet, "/healthz", h.health.handleHealthz)
+	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)
+	both(r, http.MethodGet, "/metrics", h.metrics)
 
 	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect), h.guard)
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
@@ -98,8 +129,8 @@ func routes(r *gin.Engine, h *handlers) {
 	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", h.handleRTE)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", h.handleRTE)
-	both(community, http.MethodGet, "/chat/app", h.handleChat)
-	both(community, http.MethodGet, "/chat/account/:uid", h.handleChat)
+	both(community, http.MethodGet, "/chat/app", h.handleChatApp)
+	both(community, http.MethodGet, "/chat/account/:uid", h.handleChatUser)
 	both(community, http.MethodPost, "/getToken", h.handleGetToken)
 
 	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect), h.guard)

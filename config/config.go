@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -31,6 +33,17 @@ type Config struct {
 	DevCredentials bool
 	// Security is who may ask for tokens, and how often.
 	Security Security
+
+	// Operating settings: see ops.go.
+	LogFormat         string // logging.JSON or logging.Text
+	LogLevel          slog.Level
+	MetricsToken      string
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	ShutdownTimeout   time.Duration
 }
 
 // Addr is the address to listen on.
@@ -67,6 +80,15 @@ var keys = []key{
 	{name: "default_expiry", env: []string{"DEFAULT_EXPIRY"}, flag: "default-expiry", def: "3600", usage: "token lifetime in seconds when a request names none"},
 	{name: "max_expiry", env: []string{"MAX_EXPIRY"}, flag: "max-expiry", def: "86400", usage: "longest token lifetime in seconds a request may ask for"},
 	{name: "dev", env: []string{"DEV_MODE"}, flag: "dev", def: "false", usage: "run without an Agora account, with made-up credentials"},
+	{name: "log_format", env: []string{"LOG_FORMAT"}, flag: "log-format", usage: "json or text; json unless in dev mode"},
+	{name: "log_level", env: []string{"LOG_LEVEL"}, flag: "log-level", def: "info", usage: "debug, info, warn or error"},
+	{name: "metrics_token", env: []string{"METRICS_TOKEN"}, flag: "metrics-token", usage: "bearer token /metrics asks for; empty leaves it open", secret: true},
+	{name: "read_header_timeout", env: []string{"READ_HEADER_TIMEOUT"}, flag: "read-header-timeout", def: "5s", usage: "longest time a client may take to send its headers"},
+	{name: "read_timeout", env: []string{"READ_TIMEOUT"}, flag: "read-timeout", def: "10s", usage: "longest time a client may take to send a whole request"},
+	{name: "write_timeout", env: []string{"WRITE_TIMEOUT"}, flag: "write-timeout", def: "10s", usage: "longest time from a request's headers to the end of its response"},
+	{name: "idle_timeout", env: []string{"IDLE_TIMEOUT"}, flag: "idle-timeout", def: "60s", usage: "how long an idle keep-alive connection stays open"},
+	{name: "max_header_bytes", env: []string{"MAX_HEADER_BYTES"}, flag: "max-header-bytes", def: "16384", usage: "largest request head in bytes"},
+	{name: "shutdown_timeout", env: []string{"SHUTDOWN_TIMEOUT"}, flag: "shutdown-timeout", def: "10s", usage: "how long requests in flight may take to finish after SIGTERM"},
 	{name: "auth_mode", env: []string{"AUTH_MODE"}, flag: "auth-mode", def: "none", usage: "who may ask for tokens: none, apikey or jwt"},
 	{name: "api_keys", env: []string{"API_KEYS"}, flag: "api-keys", usage: "comma-separated API keys (AUTH_MODE=apikey)", secret: true},
 	{name: "api_keys_file", env: []string{"API_KEYS_FILE"}, flag: "api-keys-file", usage: "file of API keys, one a line, reloaded on change or SIGHUP"},
@@ -213,6 +235,9 @@ func build(v *viper.Viper) (Config, error) {
 			c.CORSAllowOrigins = append(c.CORSAllowOrigins, o)
 		}
 	}
+	if err := buildOps(v, &c); err != nil {
+		return Config{}, err
+	}
 	if c.Security, err = buildSecurity(v); err != nil {
 		return Config{}, err
 	}
@@ -252,7 +277,7 @@ func (c Config) Validate() error {
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t",
 		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev) +
-		" " + c.Security.String()
+		" " + c.Security.String() + " " + c.opsString()
 }
 
 func mask(secret string) string {

@@ -36,7 +36,8 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 	}
 	cfg := cors.Config{
 		AllowMethods:              []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowHeaders:              append([]string{"Content-Type", "Authorization"}, allowHeaders...),
+		AllowHeaders:              append([]string{"Content-Type", "Authorization", RequestIDHeader}, allowHeaders...),
+		ExposeHeaders:             []string{RequestIDHeader},
 		MaxAge:                    10 * time.Minute,
 		OptionsResponseStatusCode: http.StatusNoContent,
 	}

@@ -148,6 +148,9 @@ func problemFor(err error) Problem {
 		return p
 	case errors.As(err, &httpErr):
 		return Problem{Status: httpErr.Status, Detail: httpErr.Detail}
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		// The body as a whole has the wrong type, such as an array.
+		return Problem{Status: http.StatusBadRequest, Detail: "the body must be an object"}
 	case errors.As(err, &typeErr):
 		return invalid([]FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}})
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):

@@ -83,5 +83,6 @@ func (t *Tokens) legacy(b Bundle) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
+	t.observer.TokenIssued(access.Service, Version006)
 	return newToken(value, Version006, issued, expires, []Access{access}), nil
 }

@@ -50,6 +50,8 @@ type Options struct {
 	Now func() time.Time
 	// Salt returns a token's salt (crypto/rand); tests fix it.
 	Salt func() uint32
+	// Observer is told of every token issued (nobody).
+	Observer Observer
 }
 
 // Tokens mints tokens for one Agora project.
@@ -60,6 +62,7 @@ type Tokens struct {
 	maxExpiry     uint32
 	now           func() time.Time
 	salt          func() uint32
+	observer      Observer
 }
 
 // New returns a Tokens signing with the project's App ID and App Certificate.
@@ -71,6 +74,7 @@ func New(appID, certificate string, opts Options) *Tokens {
 		maxExpiry:     opts.MaxExpiry,
 		now:           opts.Now,
 		salt:          opts.Salt,
+		observer:      opts.Observer,
 	}
 	if t.defaultExpiry == 0 {
 		t.defaultExpiry = 3600
@@ -83,6 +87,9 @@ func New(appID, certificate string, opts Options) *Tokens {
 	}
 	if t.salt == nil {
 		t.salt = randomSalt
+	}
+	if t.observer == nil {
+		t.observer = unobserved{}
 	}
 	return t
 }
@@ -298,6 +305,7 @@ func (t *Tokens) issue(expire uint32, grants []grant) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
+	t.observer.TokenIssued(kindOf(grants), Version007)
 	return newToken(value, Version007, issued, after(issued, expire), accessOf(grants, issued)), nil
 }
 
