@@ -132,6 +132,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		}
 		return Config{}, &Error{Key: "flags", Rule: err.Error()}
 	}
+	if fs.NArg() > 0 {
+		return Config{}, &Error{Key: "flags", Rule: fmt.Sprintf("unexpected argument %q: a command (token, inspect, version) must come before any flag", fs.Arg(0))}
+	}
 	return FromFlags(fs, getenv)
 }
 
@@ -162,9 +165,8 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 		file = getenv("CONFIG_FILE")
 	}
 	if file != "" {
-		v.SetConfigFile(file)
-		if err := v.MergeInConfig(); err != nil {
-			return Config{}, &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file + ": " + err.Error()}
+		if err := mergeConfigFile(v, file); err != nil {
+			return Config{}, err
 		}
 	}
 	// viper reads the environment itself only through os.Getenv; resolving
@@ -182,6 +184,35 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 		}
 	}
 	return build(v)
+}
+
+// mergeConfigFile reads a config file's settings under the names the
+// keys table knows: the key's own name or any of its environment names in
+// lower case. A name it does not know stops the server, because a typo
+// would otherwise leave a setting, such as CORS or authentication, at its
+// open default without a word.
+func mergeConfigFile(v *viper.Viper, file string) error {
+	f := viper.New()
+	f.SetConfigFile(file)
+	if err := f.ReadInConfig(); err != nil {
+		return &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file + ": " + err.Error()}
+	}
+	known := map[string]string{}
+	for _, k := range keys {
+		known[k.name] = k.name
+		for _, env := range k.env {
+			known[strings.ToLower(env)] = k.name
+		}
+	}
+	settings := map[string]any{}
+	for _, name := range f.AllKeys() {
+		key, ok := known[name]
+		if !ok {
+			return &Error{Key: "CONFIG_FILE", Rule: fmt.Sprintf("%s sets %q, which is not a setting; see the README's configuration table", file, name)}
+		}
+		settings[key] = f.Get(name)
+	}
+	return v.MergeConfigMap(settings)
 }
 
 func mergeDotEnv(v *viper.Viper, path string) error {

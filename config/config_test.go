@@ -53,6 +53,7 @@ func TestPrecedence(t *testing.T) {
 	write(t, ".env", "APP_ID="+appID+"\nAPP_CERTIFICATE="+cert+"\nPORT=1001\nDEFAULT_EXPIRY=100\nMAX_EXPIRY=200\nHOST=dotenv\n")
 	file := filepath.Join(dir, "server.yaml")
 	write(t, file, "port: 1002\ndefault_expiry: 101\nmax_expiry: 201\n")
+	write(t, filepath.Join(dir, "vars.yaml"), "SERVER_PORT: 1007\nCORS_ALLOW_ORIGIN: https://c.example\n")
 
 	tests := []struct {
 		name    string
@@ -71,6 +72,7 @@ func TestPrecedence(t *testing.T) {
 		{"flag over environment", []string{"--config", file, "--port", "1004"}, env("PORT", "1003"), 1004, 101, 201, "dotenv", "*"},
 		{"aliases", nil, env("SERVER_PORT", "1005", "CORS_ALLOW_ORIGIN", "https://a.example, https://b.example"), 1005, 100, 200, "dotenv", "https://a.example,https://b.example"},
 		{"documented name over alias", nil, env("PORT", "1006", "SERVER_PORT", "1005"), 1006, 100, 200, "dotenv", "*"},
+		{"config file spells keys as variables", []string{"--config", filepath.Join(dir, "vars.yaml")}, env(), 1007, 100, 200, "dotenv", "https://c.example"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +90,7 @@ func TestPrecedence(t *testing.T) {
 
 func TestInvalidSettings(t *testing.T) {
 	inTempDir(t)
+	write(t, "typo.yaml", "cors_allow_origin_list: https://app.example.com\n")
 	const badCert = "not-a-certificate-value-0123456"
 	tests := []struct {
 		name   string
@@ -106,6 +109,8 @@ func TestInvalidSettings(t *testing.T) {
 		{"default zero", nil, env("APP_ID", appID, "APP_CERTIFICATE", cert, "DEFAULT_EXPIRY", "0"), "DEFAULT_EXPIRY"},
 		{"missing config file", []string{"--config", "nope.yaml"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), "CONFIG_FILE"},
 		{"unknown flag", []string{"--colour"}, env(), "flags"},
+		{"stray argument", []string{"--dev", "serve"}, env(), "flags"},
+		{"unknown key in the config file", []string{"--config", "typo.yaml"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), "CONFIG_FILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
