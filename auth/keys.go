@@ -8,8 +8,6 @@ package auth
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -35,10 +33,10 @@ const MinKeyLength = 16
 // Only SHA-256 digests of the keys are kept, and a presented key is
 // compared with every one of them in constant time.
 type Keys struct {
-	fixed [][sha256.Size]byte
+	fixed []Digest
 	file  string
 	log   *slog.Logger
-	all   atomic.Pointer[[][sha256.Size]byte]
+	all   atomic.Pointer[[]Digest]
 	// seen is the key file's stamp when it was last read, taken before
 	// reading so that a change made during the read is seen next time.
 	seen atomic.Pointer[fileStamp]
@@ -55,9 +53,9 @@ func NewKeys(fixed []string, path string, log *slog.Logger) (*Keys, error) {
 		if len(key) < MinKeyLength {
 			return nil, fmt.Errorf("API_KEYS: key %d is shorter than %d characters", i+1, MinKeyLength)
 		}
-		k.fixed = append(k.fixed, sha256.Sum256([]byte(key)))
+		k.fixed = append(k.fixed, DigestOf(key))
 	}
-	var fromFile [][sha256.Size]byte
+	var fromFile []Digest
 	if path != "" {
 		st := stamp(path)
 		k.seen.Store(&st)
@@ -70,7 +68,7 @@ func NewKeys(fixed []string, path string, log *slog.Logger) (*Keys, error) {
 			return nil, fmt.Errorf("API_KEYS_FILE: the key on line %d is shorter than %d characters", bad[0], MinKeyLength)
 		}
 	}
-	all := append(append([][sha256.Size]byte{}, k.fixed...), fromFile...)
+	all := append(append([]Digest{}, k.fixed...), fromFile...)
 	if len(all) == 0 {
 		return nil, errors.New("API_KEYS or API_KEYS_FILE: AUTH_MODE=apikey needs at least one key")
 	}
@@ -83,12 +81,8 @@ func (k *Keys) Authenticate(_ context.Context, key string) (service.Principal, e
 	if key == "" {
 		return service.Principal{}, errMissing
 	}
-	d := sha256.Sum256([]byte(key))
-	match := 0
-	for _, known := range *k.all.Load() {
-		match |= subtle.ConstantTimeCompare(d[:], known[:])
-	}
-	if match == 0 {
+	d := DigestOf(key)
+	if !anyOf(*k.all.Load(), d) {
 		return service.Principal{}, unauthorized("the API key is not valid")
 	}
 	// The rate limit keys on a digest prefix: enough to tell keys apart,
@@ -116,7 +110,7 @@ func (k *Keys) Reload() error {
 	if len(bad) > 0 {
 		return fmt.Errorf("API_KEYS_FILE: the key on line %d is shorter than %d characters", bad[0], MinKeyLength)
 	}
-	all := append(append([][sha256.Size]byte{}, k.fixed...), fromFile...)
+	all := append(append([]Digest{}, k.fixed...), fromFile...)
 	k.all.Store(&all)
 	if len(all) == 0 {
 		k.log.Warn("API_KEYS_FILE holds no key: every token request will be refused until one is added")
@@ -173,7 +167,7 @@ func stamp(path string) fileStamp {
 // readKeyFile reads one key a line; blank lines and lines starting with
 // "#" are skipped. bad lists the lines whose key is too short. Errors
 // name lines, never keys.
-func readKeyFile(path string) (keys [][sha256.Size]byte, bad []int, err error) {
+func readKeyFile(path string) (keys []Digest, bad []int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -189,7 +183,7 @@ func readKeyFile(path string) (keys [][sha256.Size]byte, bad []int, err error) {
 			bad = append(bad, n)
 			continue
 		}
-		keys = append(keys, sha256.Sum256([]byte(line)))
+		keys = append(keys, DigestOf(line))
 	}
 	if err := sc.Err(); err != nil {
 		return nil, nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/ratelimit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -92,15 +93,15 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 // Authorization, else X-API-Key. problem is set when Authorization holds
 // something else.
 func credential(r *http.Request) (cred, problem string) {
-	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
-		scheme, rest, _ := strings.Cut(h, " ")
-		if !strings.EqualFold(scheme, "Bearer") {
+	if h := r.Header.Get("Authorization"); strings.TrimSpace(h) != "" {
+		token, isBearer := auth.Bearer(h)
+		if !isBearer {
 			return "", "the Authorization header must use the Bearer scheme"
 		}
-		if rest = strings.TrimSpace(rest); rest == "" {
+		if token == "" {
 			return "", "the Authorization header holds no bearer credential"
 		}
-		return rest, ""
+		return token, ""
 	}
 	return strings.TrimSpace(r.Header.Get("X-API-Key")), ""
 }
