@@ -27,6 +27,14 @@ type RateLimiter interface {
 	Allow(ctx context.Context, key string) ratelimit.Result
 }
 
+// The authenticators and limiters the server is built with.
+var (
+	_ Authenticator = (*auth.Keys)(nil)
+	_ Authenticator = (*auth.JWT)(nil)
+	_ RateLimiter   = (*ratelimit.Memory)(nil)
+	_ RateLimiter   = (*ratelimit.Shared)(nil)
+)
+
 // realm names this server in WWW-Authenticate challenges.
 const realm = "agora-token-server"
 
