@@ -197,8 +197,8 @@ func TestAPIKeyMode(t *testing.T) {
 		{"lower-case scheme", map[string]string{"Authorization": "bearer " + apiKey}, 200, ""},
 		{"missing", nil, 401, `Bearer realm="agora-token-server"`},
 		{"wrong key", bearer("not-a-key-0123456789"), 401, `Bearer realm="agora-token-server", error="invalid_token", error_description="the API key is not valid"`},
-		{"malformed header", map[string]string{"Authorization": "Basic " + apiKey}, 401, `Bearer realm="agora-token-server", error="invalid_token", error_description="the Authorization header must use the Bearer scheme"`},
-		{"empty bearer", map[string]string{"Authorization": "Bearer "}, 401, `Bearer realm="agora-token-server", error="invalid_token", error_description="the Authorization header holds no bearer credential"`},
+		{"another scheme", map[string]string{"Authorization": "Basic " + apiKey}, 401, `Bearer realm="agora-token-server"`},
+		{"empty bearer", map[string]string{"Authorization": "Bearer "}, 401, `Bearer realm="agora-token-server", error="invalid_request", error_description="the Authorization header holds no bearer credential"`},
 	}
 	for _, tt := range tests {
 		for _, c := range tokenRoutes {

@@ -190,3 +190,7 @@ func readKeyFile(path string) (keys []Digest, bad []int, err error) {
 	}
 	return keys, bad, nil
 }
+
+// AcceptsXAPIKey says that callers may send an API key in the X-API-Key
+// header as well as in Authorization.
+func (*Keys) AcceptsXAPIKey() bool { return true }
