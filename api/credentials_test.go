@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -78,5 +79,39 @@ func TestCredentialHeaders(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A script in the browser can read only the headers CORS exposes: it
+// needs the rate-limit headers to back off and WWW-Authenticate to tell
+// why it was refused.
+func TestCORSExposesLimitAndAuthHeaders(t *testing.T) {
+	h := router(t, Config{Auth: keysAuth(t), Limiter: limited(t, 1), CORSOrigins: []string{"https://app.example.com"}})
+	origin := map[string]string{"Origin": "https://app.example.com", "X-API-Key": apiKey}
+	want := []string{"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate", "X-Request-Id"}
+	for _, tt := range []struct {
+		name       string
+		header     map[string]string
+		wantStatus int
+	}{
+		{"allowed", origin, 200},
+		{"limited", origin, 429},
+		{"refused", map[string]string{"Origin": "https://app.example.com"}, 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(t, h, call{method: "GET", path: "/rtm/42", header: tt.header})
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
+			}
+			exposed := map[string]bool{}
+			for _, name := range strings.Split(w.Header().Get("Access-Control-Expose-Headers"), ",") {
+				exposed[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
+			}
+			for _, name := range want {
+				if !exposed[http.CanonicalHeaderKey(name)] {
+					t.Errorf("Access-Control-Expose-Headers = %q, want it to hold %s", w.Header().Get("Access-Control-Expose-Headers"), name)
+				}
+			}
+		})
 	}
 }
