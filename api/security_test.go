@@ -492,6 +492,23 @@ func TestTrustedProxies(t *testing.T) {
 	}
 }
 
+// Only X-Forwarded-For names the client behind a trusted proxy: the
+// Heroku and Render routers append to it, while X-Real-IP passes through
+// from the client untouched, so a client could pick its own address.
+func TestTrustedProxyIgnoresXRealIP(t *testing.T) {
+	h := router(t, Config{Limiter: limited(t, 1), TrustedProxies: []string{"10.0.0.0/8"}})
+	for i, header := range []map[string]string{
+		{"X-Real-IP": "198.51.100.10"},
+		{"X-Real-IP": "198.51.100.11"},
+		{"X-Real-IP": "198.51.100.12", "X-Forwarded-For": "not-an-address"},
+	} {
+		w := do(t, h, call{method: "GET", path: "/rtm/a", remote: "10.1.2.3:5000", header: header})
+		if want := map[bool]int{true: 200, false: 429}[i == 0]; w.Code != want {
+			t.Errorf("request %d with %v: status %d, want %d: every one comes from the proxy's address", i+1, header, w.Code, want)
+		}
+	}
+}
+
 func TestBodyLimit(t *testing.T) {
 	h := router(t, Config{})
 	big := `{"tokenType":"rtm","uid":"alice","pad":"` + strings.Repeat("x", 70<<10) + `"}`
