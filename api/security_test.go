@@ -492,6 +492,33 @@ func TestTrustedProxies(t *testing.T) {
 	}
 }
 
+// An IPv6 client can pick any address in the /64 it is given, so the
+// /64 is the client; IPv4 clients are told apart by their address.
+func TestRateLimitByAddress(t *testing.T) {
+	tests := []struct {
+		name          string
+		first, second string
+		wantShared    bool
+	}{
+		{"same IPv6 /64", "[2001:db8:1:2::1]:4000", "[2001:db8:1:2:ffff:ffff:ffff:fffe]:4000", true},
+		{"neighbouring IPv6 /64", "[2001:db8:1:2::1]:4000", "[2001:db8:1:3::1]:4000", false},
+		{"IPv4 address and its mapped IPv6 form", "198.51.100.7:4000", "[::ffff:198.51.100.7]:4000", true},
+		{"neighbouring IPv4 addresses", "198.51.100.7:4000", "198.51.100.8:4000", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := router(t, Config{Limiter: limited(t, 1)})
+			if w := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.first}); w.Code != 200 {
+				t.Fatalf("first request: status %d", w.Code)
+			}
+			second := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.second})
+			if got := second.Code == 429; got != tt.wantShared {
+				t.Errorf("second request %d: shared allowance = %t, want %t", second.Code, got, tt.wantShared)
+			}
+		})
+	}
+}
+
 // Only X-Forwarded-For names the client behind a trusted proxy: the
 // Heroku and Render routers append to it, while X-Real-IP passes through
 // from the client untouched, so a client could pick its own address.

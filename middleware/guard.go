@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 		if limit != nil {
 			key := who.ID
 			if authErr != nil || key == "" {
-				key = "ip:" + c.ClientIP()
+				key = addressKey(c.ClientIP())
 			}
 			res := limit.Allow(ctx, key)
 			h := c.Writer.Header()
@@ -138,6 +139,22 @@ func credential(r *http.Request, xAPIKey bool) presented {
 		return presented{problem: "the Authorization header must use the Bearer scheme: " + where}
 	}
 	return presented{problem: "a credential is required: " + where}
+}
+
+// addressKey names the client the rate limit counts by its address. An
+// IPv6 client is given a whole /64 (a home, a phone) and may use any
+// address in it, so the /64 is the client.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "ip:" + ip
+	}
+	if a = a.Unmap(); a.Is6() {
+		if p, err := a.WithZone("").Prefix(64); err == nil {
+			return "ip:" + p.String()
+		}
+	}
+	return "ip:" + a.String()
 }
 
 // quotable makes s safe inside a quoted header parameter.
