@@ -46,8 +46,12 @@ func TestSecuritySettings(t *testing.T) {
 			func(s Security) bool {
 				return s.AuthMode == AuthJWT && s.JWTUIDClaim == "uid" && s.JWTIssuer == "https://id.example.com/"
 			}},
-		{"jwt with a local JWKS", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://127.0.0.1:9999/jwks"},
-			func(s Security) bool { return s.JWTJWKSURL == "http://127.0.0.1:9999/jwks" }},
+		{"jwt with a local JWKS", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://127.0.0.1:9999/jwks", "JWT_ISSUER": "https://id.example.com/", "JWT_AUDIENCE": "agora"},
+			func(s Security) bool {
+				return s.JWTJWKSURL == "http://127.0.0.1:9999/jwks" && s.JWTAudience == "agora" && !s.JWTAllowAnyAudience
+			}},
+		{"JWKS for tokens without an audience", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ISSUER": "https://id.example.com/", "JWT_ALLOW_ANY_AUDIENCE": "true"},
+			func(s Security) bool { return s.JWTAllowAnyAudience && s.JWTAudience == "" }},
 		{"rate per minute", map[string]string{"RATE_LIMIT": "60/m"},
 			func(s Security) bool { return s.RateCount == 60 && s.RatePeriod == time.Minute && s.RateBurst == 0 }},
 		{"rate per second with burst", map[string]string{"RATE_LIMIT": "10/second", "RATE_LIMIT_BURST": "20"},
@@ -96,7 +100,15 @@ func TestSecurityRejects(t *testing.T) {
 		{"jwt without a key source", map[string]string{"AUTH_MODE": "jwt"}, "JWT_SECRET"},
 		{"jwt with both key sources", map[string]string{"AUTH_MODE": "jwt", "JWT_SECRET": secret, "JWT_JWKS_URL": "https://id.example.com/jwks"}, "JWT_SECRET"},
 		{"short jwt secret", map[string]string{"AUTH_MODE": "jwt", "JWT_SECRET": "short"}, "JWT_SECRET"},
-		{"plain http JWKS elsewhere", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://id.example.com/jwks"}, "JWT_JWKS_URL"},
+		{"plain http JWKS elsewhere", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://id.example.com/jwks", "JWT_ISSUER": "x", "JWT_AUDIENCE": "y"}, "JWT_JWKS_URL"},
+		// A provider's keys sign tokens for every one of its customers:
+		// without iss and aud checks, anyone's sign-in would do.
+		{"JWKS without an issuer", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_AUDIENCE": "agora"}, "JWT_ISSUER"},
+		{"JWKS without an audience", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ISSUER": "https://id.example.com/"}, "JWT_AUDIENCE"},
+		{"JWKS with any audience but no issuer", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ALLOW_ANY_AUDIENCE": "true"}, "JWT_ISSUER"},
+		{"any audience and an audience", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ISSUER": "x", "JWT_AUDIENCE": "y", "JWT_ALLOW_ANY_AUDIENCE": "true"}, "JWT_ALLOW_ANY_AUDIENCE"},
+		{"any audience not a boolean", map[string]string{"AUTH_MODE": "jwt", "JWT_SECRET": secret, "JWT_ALLOW_ANY_AUDIENCE": "yes please"}, "JWT_ALLOW_ANY_AUDIENCE"},
+		{"any audience in apikey mode", map[string]string{"AUTH_MODE": "apikey", "API_KEYS": "a-key-of-16-chars!", "JWT_ALLOW_ANY_AUDIENCE": "true"}, "JWT_ALLOW_ANY_AUDIENCE"},
 		{"rate without a unit", map[string]string{"RATE_LIMIT": "60"}, "RATE_LIMIT"},
 		{"rate with an unknown unit", map[string]string{"RATE_LIMIT": "60/day"}, "RATE_LIMIT"},
 		{"zero rate", map[string]string{"RATE_LIMIT": "0/s"}, "RATE_LIMIT"},
