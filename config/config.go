@@ -186,18 +186,17 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 }
 
 func mergeDotEnv(v *viper.Viper, path string) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return &Error{Key: ".env", Rule: err.Error()}
 	}
-	defer f.Close()
-	env := viper.New()
-	env.SetConfigType("env")
-	if err := env.ReadConfig(f); err != nil {
-		return &Error{Key: ".env", Rule: "cannot parse: " + err.Error()}
+	env, err := parseDotEnv(string(data))
+	if err != nil {
+		// The parser quotes the line, which may hold a secret.
+		return &Error{Key: ".env", Rule: badDotEnvLine(string(data)) + " cannot be parsed: write NAME=value, in quotes if the value holds spaces"}
 	}
 	// A .env file uses the environment's names (PORT, SERVER_PORT, ...);
 	// map each onto its key, the documented name winning over aliases.
