@@ -8,7 +8,6 @@ package auth
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -42,8 +41,18 @@ type Keys struct {
 	read func(path string) ([]byte, error)
 }
 
+// SetupError is an API key setting that cannot be used. It names the
+// setting and the rule, never a key.
+type SetupError struct {
+	Setting string // API_KEYS or API_KEYS_FILE
+	Rule    string
+}
+
+func (e *SetupError) Error() string { return e.Setting + ": " + e.Rule }
+
 // NewKeys returns the keys in fixed and in the file at path (which may be
-// empty for none). It fails when a key is too short or no key is left.
+// empty for none). It fails with a *SetupError when a key is too short,
+// the file cannot be read, or no key is given at all.
 func NewKeys(fixed []string, path string, log *slog.Logger) (*Keys, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -51,7 +60,7 @@ func NewKeys(fixed []string, path string, log *slog.Logger) (*Keys, error) {
 	k := &Keys{file: path, log: log, read: os.ReadFile}
 	for i, key := range fixed {
 		if len(key) < MinKeyLength {
-			return nil, fmt.Errorf("API_KEYS: key %d is shorter than %d characters", i+1, MinKeyLength)
+			return nil, &SetupError{"API_KEYS", fmt.Sprintf("key %d is shorter than %d characters", i+1, MinKeyLength)}
 		}
 		k.fixed = append(k.fixed, DigestOf(key))
 	}
@@ -64,10 +73,21 @@ func NewKeys(fixed []string, path string, log *slog.Logger) (*Keys, error) {
 	}
 	all := append(append([]Digest{}, k.fixed...), fromFile...)
 	if len(all) == 0 {
-		return nil, errors.New("API_KEYS or API_KEYS_FILE: AUTH_MODE=apikey needs at least one key")
+		setting := "API_KEYS"
+		if path != "" {
+			setting = "API_KEYS_FILE"
+		}
+		return nil, &SetupError{setting, "holds no key: AUTH_MODE=apikey needs at least one key, in API_KEYS or API_KEYS_FILE"}
 	}
 	k.all.Store(&all)
 	return k, nil
+}
+
+// CheckKeys reads the keys NewKeys would, keeping none, so that an
+// unusable setting can stop the server before it starts.
+func CheckKeys(fixed []string, path string) error {
+	_, err := NewKeys(fixed, path, nil)
+	return err
 }
 
 // Authenticate accepts key if it is one of the set.
@@ -102,7 +122,7 @@ func (k *Keys) Reload() error {
 	}
 	old := *k.all.Load()
 	if len(fromFile) == 0 && len(old) > len(k.fixed) {
-		return errors.New("API_KEYS_FILE: the file holds no key now; keeping the keys it held, since it may be in the middle of being rewritten")
+		return &SetupError{"API_KEYS_FILE", "holds no key now; keeping the keys it held, since it may be in the middle of being rewritten"}
 	}
 	all := append(append([]Digest{}, k.fixed...), fromFile...)
 	k.all.Store(&all)
@@ -122,7 +142,7 @@ func (k *Keys) readFile() ([]Digest, error) {
 		data, err := k.read(k.file)
 		if err != nil {
 			k.seen.Store(&before) // Watch reports a missing file once
-			return nil, fmt.Errorf("API_KEYS_FILE: %w", err)
+			return nil, &SetupError{"API_KEYS_FILE", "cannot be read: " + err.Error()}
 		}
 		if after := stamp(k.file); !after.same(before) {
 			if try < rereads {
@@ -130,12 +150,12 @@ func (k *Keys) readFile() ([]Digest, error) {
 				continue
 			}
 			// Watch sees the stamp move and tries again.
-			return nil, errors.New("API_KEYS_FILE: the file kept changing while it was read")
+			return nil, &SetupError{"API_KEYS_FILE", "kept changing while it was read"}
 		}
 		k.seen.Store(&before)
 		keys, bad := parseKeys(data)
 		if len(bad) > 0 {
-			return nil, fmt.Errorf("API_KEYS_FILE: the key on line %d is shorter than %d characters", bad[0], MinKeyLength)
+			return nil, &SetupError{"API_KEYS_FILE", fmt.Sprintf("the key on line %d is shorter than %d characters", bad[0], MinKeyLength)}
 		}
 		return keys, nil
 	}

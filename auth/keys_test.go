@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -110,21 +111,25 @@ func TestNewKeysRefusesUnusableKeys(t *testing.T) {
 	writeFile(t, empty, "# nothing yet\n")
 
 	tests := []struct {
-		name  string
-		fixed []string
-		file  string
-		want  string
+		name        string
+		fixed       []string
+		file        string
+		want        string
+		wantSetting string
 	}{
-		{"short fixed key", []string{fixedKey, "tiny"}, "", "API_KEYS: key 2 is shorter than 16"},
-		{"short key in the file", nil, short, "API_KEYS_FILE: the key on line 3 is shorter than 16"},
-		{"missing file", nil, filepath.Join(dir, "absent"), "API_KEYS_FILE: "},
-		{"no key at all", nil, empty, "needs at least one key"},
+		{"short fixed key", []string{fixedKey, "tiny"}, "", "API_KEYS: key 2 is shorter than 16", "API_KEYS"},
+		{"short key in the file", nil, short, "API_KEYS_FILE: the key on line 3 is shorter than 16", "API_KEYS_FILE"},
+		{"missing file", nil, filepath.Join(dir, "absent"), "API_KEYS_FILE: cannot be read", "API_KEYS_FILE"},
+		{"no key at all", nil, empty, "needs at least one key", "API_KEYS_FILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewKeys(tt.fixed, tt.file, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if se, ok := errors.AsType[*SetupError](err); !ok || se.Setting != tt.wantSetting {
+				t.Errorf("got %#v, want a *SetupError naming %s", err, tt.wantSetting)
 			}
 			if strings.Contains(err.Error(), "tiny") || strings.Contains(err.Error(), "short-key") {
 				t.Errorf("error %q repeats a key", err)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"net"
 	"net/url"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+
+	"github.com/seed6ab08d10/agora-token-server/auth"
 )
 
 // The values of AUTH_MODE.
@@ -101,7 +104,27 @@ func buildSecurity(v *viper.Viper) (Security, error) {
 		}
 		s.RateBurst = n
 	}
-	return s, s.Validate()
+	if err := s.Validate(); err != nil {
+		return Security{}, err
+	}
+	return s, s.checkAPIKeys()
+}
+
+// checkAPIKeys reads the API keys as the server will, so that a key too
+// short or a key file that cannot be read stops it here, as a bad
+// setting, before it starts.
+func (s Security) checkAPIKeys() error {
+	if s.AuthMode != AuthAPIKey {
+		return nil
+	}
+	err := auth.CheckKeys(s.APIKeys, s.APIKeysFile)
+	if se, ok := errors.AsType[*auth.SetupError](err); ok {
+		return &Error{Key: se.Setting, Rule: se.Rule}
+	}
+	if err != nil {
+		return &Error{Key: "API_KEYS", Rule: err.Error()}
+	}
+	return nil
 }
 
 // Validate checks the rules that span security settings.

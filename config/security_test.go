@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +133,56 @@ func TestSecurityRejects(t *testing.T) {
 				if (k == "JWT_SECRET" || k == "API_KEYS") && strings.Contains(err.Error(), v) {
 					t.Errorf("error %q repeats the secret in %s", err, k)
 				}
+			}
+		})
+	}
+}
+
+// API keys are checked with the other settings, so that a bad one stops
+// the server before it says it is starting, with the status of a bad
+// setting, and without repeating a key.
+func TestSecurityChecksTheAPIKeys(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := file("good", "# backends\nfile-key-0123456789abc\n")
+	short := file("short", "file-key-0123456789abc\nshort-key-12\n")
+	empty := file("empty", "# nothing yet\n")
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantKey string // "" when the keys are usable
+		secret  string // must not appear in the error
+	}{
+		{"usable keys and file", map[string]string{"API_KEYS": "a-key-of-16-chars!", "API_KEYS_FILE": good}, "", ""},
+		{"short key", map[string]string{"API_KEYS": "a-key-of-16-chars!,tiny-key-1"}, "API_KEYS", "tiny-key-1"},
+		{"missing file", map[string]string{"API_KEYS_FILE": filepath.Join(dir, "absent")}, "API_KEYS_FILE", ""},
+		{"file that is a directory", map[string]string{"API_KEYS_FILE": dir}, "API_KEYS_FILE", ""},
+		{"short key in the file", map[string]string{"API_KEYS_FILE": short}, "API_KEYS_FILE", "short-key-12"},
+		{"file with no key", map[string]string{"API_KEYS_FILE": empty}, "API_KEYS_FILE", ""},
+		{"file with no key beside fixed keys", map[string]string{"API_KEYS": "a-key-of-16-chars!", "API_KEYS_FILE": empty}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.env["AUTH_MODE"] = "apikey"
+			_, err := load(tt.env)
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var cfgErr *Error
+			if !errors.As(err, &cfgErr) || cfgErr.Key != tt.wantKey {
+				t.Fatalf("got %v, want a config error on %s", err, tt.wantKey)
+			}
+			if tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("error %q repeats a key", err)
 			}
 		})
 	}
