@@ -161,8 +161,8 @@ func (k *Keys) readFile() ([]Digest, error) {
 	}
 }
 
-// Watch reloads the key file on SIGHUP and whenever its size or time of
-// change moves, checking every poll, until ctx is done. Run it in its own
+// Watch reloads the key file on SIGHUP and whenever it changes or another
+// file is renamed into its place, checking every poll, until ctx is done. Run it in its own
 // goroutine; it returns when ctx is done.
 func (k *Keys) Watch(ctx context.Context, poll time.Duration) {
 	if k.file == "" {

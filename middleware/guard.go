@@ -44,6 +44,10 @@ const realm = "agora-token-server"
 // against the caller's rate limit (nil: no limit), and puts the caller in
 // the request's context for the handlers' policy checks.
 //
+// The credential comes as "Authorization: Bearer"; API keys may come in
+// X-API-Key too. A refusal carries a WWW-Authenticate challenge with the
+// error code of RFC 6750.
+//
 // The limit applies before a bad credential is refused, so that guessing
 // keys costs the guesser its own allowance: callers are told apart by
 // their verified identity, else by their address.
