@@ -84,6 +84,9 @@ func New(cfg Config) *gin.Engine {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
+	// Only X-Forwarded-For: the platforms' routers append the client's
+	// address to it, while X-Real-IP would pass through from the client.
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		log.Error("TRUSTED_PROXIES not applied; trusting no proxy", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)

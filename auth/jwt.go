@@ -8,12 +8,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
-	"golang.org/x/time/rate"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -23,6 +22,7 @@ const (
 	DefaultLeeway          = 30 * time.Second
 	DefaultRefreshEvery    = time.Hour
 	DefaultUnknownKIDEvery = time.Minute
+	DefaultUnknownKIDFor   = 10 * time.Minute
 	DefaultUIDClaim        = "sub"
 )
 
@@ -57,6 +57,9 @@ type JWTOptions struct {
 	// token whose key id is not in the cached set (DefaultUnknownKIDEvery),
 	// so that a flood of made-up key ids cannot hammer the provider.
 	UnknownKIDEvery time.Duration
+	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
+	// refused without another (DefaultUnknownKIDFor).
+	UnknownKIDFor time.Duration
 	// Client fetches the JWKS (an http.Client with a 10 s timeout).
 	Client *http.Client
 	// Log receives failures to fetch the JWKS.
@@ -68,7 +71,7 @@ type JWTOptions struct {
 type JWT struct {
 	parser  *jwt.Parser
 	keys    jwt.Keyfunc
-	jwks    keyfunc.Keyfunc
+	jwks    *keySet
 	opts    JWTOptions
 	methods []string
 }
@@ -93,6 +96,9 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if opts.UnknownKIDEvery <= 0 {
 		opts.UnknownKIDEvery = DefaultUnknownKIDEvery
 	}
+	if opts.UnknownKIDFor <= 0 {
+		opts.UnknownKIDFor = DefaultUnknownKIDFor
+	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -107,26 +113,14 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 		j.keys = func(*jwt.Token) (any, error) { return secret, nil }
 	} else {
 		j.methods = asymmetric
-		log := opts.Log
-		kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{opts.JWKSURL}, keyfunc.Override{
-			Client:          opts.Client,
-			HTTPTimeout:     opts.Client.Timeout,
-			RefreshInterval: opts.RefreshEvery,
-			// A token with an unknown key id may cause a fetch at most once
-			// per UnknownKIDEvery; a request that would have to wait longer
-			// than RateLimitWaitMax for its turn is refused at once.
-			RefreshUnknownKID: rate.NewLimiter(rate.Every(opts.UnknownKIDEvery), 1),
-			RateLimitWaitMax:  5 * time.Second,
-			RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
-				return func(ctx context.Context, err error) {
-					log.WarnContext(ctx, "cannot fetch the identity provider's keys (JWT_JWKS_URL)", "error", err.Error())
-				}
-			},
-		})
+		if _, err := url.ParseRequestURI(opts.JWKSURL); err != nil {
+			return nil, errors.New("JWT_JWKS_URL: must be a URL")
+		}
+		ks, err := newKeySet(ctx, opts)
 		if err != nil {
 			return nil, errors.New("JWT_JWKS_URL: " + err.Error())
 		}
-		j.jwks = kf
+		j.jwks = ks
 	}
 
 	popts := []jwt.ParserOption{
@@ -152,7 +146,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 	}
 	keys := j.keys
 	if j.jwks != nil {
-		keys = j.jwks.KeyfuncCtx(ctx)
+		keys = j.jwks.keyfunc(ctx)
 	}
 	claims := jwt.MapClaims{}
 	if _, err := j.parser.ParseWithClaims(raw, claims, keys); err != nil {

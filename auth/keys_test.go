@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -110,21 +111,25 @@ func TestNewKeysRefusesUnusableKeys(t *testing.T) {
 	writeFile(t, empty, "# nothing yet\n")
 
 	tests := []struct {
-		name  string
-		fixed []string
-		file  string
-		want  string
+		name        string
+		fixed       []string
+		file        string
+		want        string
+		wantSetting string
 	}{
-		{"short fixed key", []string{fixedKey, "tiny"}, "", "API_KEYS: key 2 is shorter than 16"},
-		{"short key in the file", nil, short, "API_KEYS_FILE: the key on line 3 is shorter than 16"},
-		{"missing file", nil, filepath.Join(dir, "absent"), "API_KEYS_FILE: "},
-		{"no key at all", nil, empty, "needs at least one key"},
+		{"short fixed key", []string{fixedKey, "tiny"}, "", "API_KEYS: key 2 is shorter than 16", "API_KEYS"},
+		{"short key in the file", nil, short, "API_KEYS_FILE: the key on line 3 is shorter than 16", "API_KEYS_FILE"},
+		{"missing file", nil, filepath.Join(dir, "absent"), "API_KEYS_FILE: cannot be read", "API_KEYS_FILE"},
+		{"no key at all", nil, empty, "needs at least one key", "API_KEYS_FILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewKeys(tt.fixed, tt.file, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if se, ok := errors.AsType[*SetupError](err); !ok || se.Setting != tt.wantSetting {
+				t.Errorf("got %#v, want a *SetupError naming %s", err, tt.wantSetting)
 			}
 			if strings.Contains(err.Error(), "tiny") || strings.Contains(err.Error(), "short-key") {
 				t.Errorf("error %q repeats a key", err)
@@ -213,5 +218,77 @@ func TestKeysWatchReloadsOnSIGHUP(t *testing.T) {
 	})
 	if accepts(k, fileKey1) {
 		t.Error("the old key is still accepted after SIGHUP")
+	}
+}
+
+// Rewriting the key file in place truncates it first: a reload that
+// catches it empty must not lock out every client of the file's keys.
+func TestKeysReloadRefusesToDropEveryKeyOfTheFile(t *testing.T) {
+	tests := []struct {
+		name  string
+		fixed []string
+		now   string
+	}{
+		{"truncated", nil, ""},
+		{"comments only", nil, "# keys moved\n"},
+		{"truncated, with fixed keys too", []string{fixedKey}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "keys")
+			writeFile(t, path, fileKey1+"\n")
+			k, err := NewKeys(tt.fixed, path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, path, tt.now)
+			if err := k.Reload(); err == nil || !strings.Contains(err.Error(), "API_KEYS_FILE") {
+				t.Errorf("Reload() = %v, want an error naming API_KEYS_FILE", err)
+			}
+			if !accepts(k, fileKey1) {
+				t.Error("a file caught without keys revoked the keys in force")
+			}
+			// Once the writer is done, the new keys are read.
+			writeFile(t, path, fileKey2+"\n")
+			if err := k.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			if !accepts(k, fileKey2) || accepts(k, fileKey1) {
+				t.Error("the rewritten file's keys are not the ones in force")
+			}
+		})
+	}
+}
+
+// A key file that changes while it is read may have been read half
+// written, a cut-off key of 16 characters or more looking valid: it is
+// read again.
+func TestKeysReloadRereadsAFileThatChangedWhileRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys")
+	writeFile(t, path, fileKey1+"\n")
+	k, err := NewKeys(nil, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The writer is caught a few bytes into the new key, and finishes
+	// while the server reads.
+	cut := fileKey2[:MinKeyLength+1]
+	writeFile(t, path, cut+"\n")
+	reads := 0
+	k.read = func(p string) ([]byte, error) {
+		b, err := os.ReadFile(p)
+		if reads++; reads == 1 {
+			writeFile(t, path, fileKey2+"\n")
+		}
+		return b, err
+	}
+	if err := k.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if accepts(k, cut) {
+		t.Error("the key cut off mid-write is accepted")
+	}
+	if !accepts(k, fileKey2) {
+		t.Error("the key the writer finished is refused")
 	}
 }

@@ -96,6 +96,7 @@ var keys = []key{
 	{name: "jwt_jwks_url", env: []string{"JWT_JWKS_URL"}, flag: "jwt-jwks-url", usage: "URL of the identity provider's public keys (AUTH_MODE=jwt)"},
 	{name: "jwt_issuer", env: []string{"JWT_ISSUER"}, flag: "jwt-issuer", usage: "iss every identity token must carry"},
 	{name: "jwt_audience", env: []string{"JWT_AUDIENCE"}, flag: "jwt-audience", usage: "aud every identity token must carry"},
+	{name: "jwt_allow_any_audience", env: []string{"JWT_ALLOW_ANY_AUDIENCE"}, flag: "jwt-allow-any-audience", def: "false", usage: "accept identity tokens for any audience, for issuers whose tokens name none (JWT_JWKS_URL)"},
 	{name: "jwt_uid_claim", env: []string{"JWT_UID_CLAIM"}, flag: "jwt-uid-claim", def: "sub", usage: "claim naming the only uid or user id a token may be issued for"},
 	{name: "jwt_channels_claim", env: []string{"JWT_CHANNELS_CLAIM"}, flag: "jwt-channels-claim", usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
 	{name: "jwt_role_claim", env: []string{"JWT_ROLE_CLAIM"}, flag: "jwt-role-claim", usage: "claim that must say publisher for a publisher token"},
@@ -216,18 +217,17 @@ func mergeConfigFile(v *viper.Viper, file string) error {
 }
 
 func mergeDotEnv(v *viper.Viper, path string) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return &Error{Key: ".env", Rule: err.Error()}
 	}
-	defer f.Close()
-	env := viper.New()
-	env.SetConfigType("env")
-	if err := env.ReadConfig(f); err != nil {
-		return &Error{Key: ".env", Rule: "cannot parse: " + err.Error()}
+	env, err := parseDotEnv(string(data))
+	if err != nil {
+		// The parser quotes the line, which may hold a secret.
+		return &Error{Key: ".env", Rule: badDotEnvLine(string(data)) + " cannot be parsed: write NAME=value, in quotes if the value holds spaces"}
 	}
 	// A .env file uses the environment's names (PORT, SERVER_PORT, ...);
 	// map each onto its key, the documented name winning over aliases.

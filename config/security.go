@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"net"
 	"net/url"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+
+	"github.com/seed6ab08d10/agora-token-server/auth"
 )
 
 // The values of AUTH_MODE.
@@ -33,13 +36,16 @@ type Security struct {
 	APIKeys     []string
 	APIKeysFile string
 
-	JWTSecret        string
-	JWTJWKSURL       string
-	JWTIssuer        string
-	JWTAudience      string
-	JWTUIDClaim      string
-	JWTChannelsClaim string
-	JWTRoleClaim     string
+	JWTSecret   string
+	JWTJWKSURL  string
+	JWTIssuer   string
+	JWTAudience string
+	// JWTAllowAnyAudience lets a JWKS verifier run without JWT_AUDIENCE,
+	// for providers whose tokens carry no aud of their own.
+	JWTAllowAnyAudience bool
+	JWTUIDClaim         string
+	JWTChannelsClaim    string
+	JWTRoleClaim        string
 
 	// ChannelPattern is CHANNEL_PATTERN, anchored to match whole names;
 	// nil when unset.
@@ -75,6 +81,11 @@ func buildSecurity(v *viper.Viper) (Security, error) {
 	if s.AllowWildcardUID, err = strconv.ParseBool(strings.TrimSpace(v.GetString("allow_wildcard_uid"))); err != nil {
 		return Security{}, &Error{Key: "ALLOW_WILDCARD_UID", Rule: "must be true or false"}
 	}
+	if a := strings.TrimSpace(v.GetString("jwt_allow_any_audience")); a != "" {
+		if s.JWTAllowAnyAudience, err = strconv.ParseBool(a); err != nil {
+			return Security{}, &Error{Key: "JWT_ALLOW_ANY_AUDIENCE", Rule: "must be true or false"}
+		}
+	}
 	if p := v.GetString("channel_pattern"); p != "" {
 		// Anchored, so that "room-[0-9]+" does not also let "xroom-1x" by.
 		if s.ChannelPattern, err = regexp.Compile(`^(?:` + p + `)$`); err != nil {
@@ -93,7 +104,27 @@ func buildSecurity(v *viper.Viper) (Security, error) {
 		}
 		s.RateBurst = n
 	}
-	return s, s.Validate()
+	if err := s.Validate(); err != nil {
+		return Security{}, err
+	}
+	return s, s.checkAPIKeys()
+}
+
+// checkAPIKeys reads the API keys as the server will, so that a key too
+// short or a key file that cannot be read stops it here, as a bad
+// setting, before it starts.
+func (s Security) checkAPIKeys() error {
+	if s.AuthMode != AuthAPIKey {
+		return nil
+	}
+	err := auth.CheckKeys(s.APIKeys, s.APIKeysFile)
+	if se, ok := errors.AsType[*auth.SetupError](err); ok {
+		return &Error{Key: se.Setting, Rule: se.Rule}
+	}
+	if err != nil {
+		return &Error{Key: "API_KEYS", Rule: err.Error()}
+	}
+	return nil
 }
 
 // Validate checks the rules that span security settings.
@@ -115,6 +146,7 @@ func (s Security) Validate() error {
 		{"JWT_JWKS_URL", AuthJWT, s.JWTJWKSURL != ""},
 		{"JWT_ISSUER", AuthJWT, s.JWTIssuer != ""},
 		{"JWT_AUDIENCE", AuthJWT, s.JWTAudience != ""},
+		{"JWT_ALLOW_ANY_AUDIENCE", AuthJWT, s.JWTAllowAnyAudience},
 		{"JWT_CHANNELS_CLAIM", AuthJWT, s.JWTChannelsClaim != ""},
 		{"JWT_ROLE_CLAIM", AuthJWT, s.JWTRoleClaim != ""},
 	} {
@@ -137,6 +169,18 @@ func (s Security) Validate() error {
 		}
 		if s.JWTJWKSURL != "" && !secureURL(s.JWTJWKSURL) {
 			return &Error{Key: "JWT_JWKS_URL", Rule: "must be an https:// URL (http:// only for localhost)"}
+		}
+		// A provider's published keys sign the tokens of every app that
+		// signs in with it: only iss and aud say a token is meant for this
+		// one. A shared secret is this app's alone.
+		if s.JWTJWKSURL != "" && s.JWTIssuer == "" {
+			return &Error{Key: "JWT_ISSUER", Rule: "is required with JWT_JWKS_URL: without it a token from any issuer using those keys is accepted"}
+		}
+		if s.JWTAllowAnyAudience && s.JWTAudience != "" {
+			return &Error{Key: "JWT_ALLOW_ANY_AUDIENCE", Rule: "must not be true while JWT_AUDIENCE is set; unset one of them"}
+		}
+		if s.JWTJWKSURL != "" && s.JWTAudience == "" && !s.JWTAllowAnyAudience {
+			return &Error{Key: "JWT_AUDIENCE", Rule: "is required with JWT_JWKS_URL: without it a token meant for any app of the issuer is accepted; set JWT_ALLOW_ANY_AUDIENCE=true if the issuer's tokens carry no audience"}
 		}
 		if s.JWTUIDClaim == "" {
 			return &Error{Key: "JWT_UID_CLAIM", Rule: "must name a claim"}
@@ -171,7 +215,8 @@ func (s Security) String() string {
 		b.WriteString(" api_keys=" + strconv.Itoa(len(s.APIKeys)) + " api_keys_file=" + s.APIKeysFile)
 	case AuthJWT:
 		b.WriteString(" jwt_secret=" + mask(s.JWTSecret) + " jwt_jwks_url=" + s.JWTJWKSURL +
-			" jwt_issuer=" + s.JWTIssuer + " jwt_audience=" + s.JWTAudience + " jwt_uid_claim=" + s.JWTUIDClaim +
+			" jwt_issuer=" + s.JWTIssuer + " jwt_audience=" + s.JWTAudience + " jwt_allow_any_audience=" + strconv.FormatBool(s.JWTAllowAnyAudience) +
+			" jwt_uid_claim=" + s.JWTUIDClaim +
 			" jwt_channels_claim=" + s.JWTChannelsClaim + " jwt_role_claim=" + s.JWTRoleClaim)
 	}
 	pattern := ""

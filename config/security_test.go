@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,8 +48,12 @@ func TestSecuritySettings(t *testing.T) {
 			func(s Security) bool {
 				return s.AuthMode == AuthJWT && s.JWTUIDClaim == "uid" && s.JWTIssuer == "https://id.example.com/"
 			}},
-		{"jwt with a local JWKS", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://127.0.0.1:9999/jwks"},
-			func(s Security) bool { return s.JWTJWKSURL == "http://127.0.0.1:9999/jwks" }},
+		{"jwt with a local JWKS", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://127.0.0.1:9999/jwks", "JWT_ISSUER": "https://id.example.com/", "JWT_AUDIENCE": "agora"},
+			func(s Security) bool {
+				return s.JWTJWKSURL == "http://127.0.0.1:9999/jwks" && s.JWTAudience == "agora" && !s.JWTAllowAnyAudience
+			}},
+		{"JWKS for tokens without an audience", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ISSUER": "https://id.example.com/", "JWT_ALLOW_ANY_AUDIENCE": "true"},
+			func(s Security) bool { return s.JWTAllowAnyAudience && s.JWTAudience == "" }},
 		{"rate per minute", map[string]string{"RATE_LIMIT": "60/m"},
 			func(s Security) bool { return s.RateCount == 60 && s.RatePeriod == time.Minute && s.RateBurst == 0 }},
 		{"rate per second with burst", map[string]string{"RATE_LIMIT": "10/second", "RATE_LIMIT_BURST": "20"},
@@ -96,7 +102,15 @@ func TestSecurityRejects(t *testing.T) {
 		{"jwt without a key source", map[string]string{"AUTH_MODE": "jwt"}, "JWT_SECRET"},
 		{"jwt with both key sources", map[string]string{"AUTH_MODE": "jwt", "JWT_SECRET": secret, "JWT_JWKS_URL": "https://id.example.com/jwks"}, "JWT_SECRET"},
 		{"short jwt secret", map[string]string{"AUTH_MODE": "jwt", "JWT_SECRET": "short"}, "JWT_SECRET"},
-		{"plain http JWKS elsewhere", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://id.example.com/jwks"}, "JWT_JWKS_URL"},
+		{"plain http JWKS elsewhere", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://id.example.com/jwks", "JWT_ISSUER": "x", "JWT_AUDIENCE": "y"}, "JWT_JWKS_URL"},
+		// A provider's keys sign tokens for every one of its customers:
+		// without iss and aud checks, anyone's sign-in would do.
+		{"JWKS without an issuer", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_AUDIENCE": "agora"}, "JWT_ISSUER"},
+		{"JWKS without an audience", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ISSUER": "https://id.example.com/"}, "JWT_AUDIENCE"},
+		{"JWKS with any audience but no issuer", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ALLOW_ANY_AUDIENCE": "true"}, "JWT_ISSUER"},
+		{"any audience and an audience", map[string]string{"AUTH_MODE": "jwt", "JWT_JWKS_URL": "https://id.example.com/jwks", "JWT_ISSUER": "x", "JWT_AUDIENCE": "y", "JWT_ALLOW_ANY_AUDIENCE": "true"}, "JWT_ALLOW_ANY_AUDIENCE"},
+		{"any audience not a boolean", map[string]string{"AUTH_MODE": "jwt", "JWT_SECRET": secret, "JWT_ALLOW_ANY_AUDIENCE": "yes please"}, "JWT_ALLOW_ANY_AUDIENCE"},
+		{"any audience in apikey mode", map[string]string{"AUTH_MODE": "apikey", "API_KEYS": "a-key-of-16-chars!", "JWT_ALLOW_ANY_AUDIENCE": "true"}, "JWT_ALLOW_ANY_AUDIENCE"},
 		{"rate without a unit", map[string]string{"RATE_LIMIT": "60"}, "RATE_LIMIT"},
 		{"rate with an unknown unit", map[string]string{"RATE_LIMIT": "60/day"}, "RATE_LIMIT"},
 		{"zero rate", map[string]string{"RATE_LIMIT": "0/s"}, "RATE_LIMIT"},
@@ -119,6 +133,56 @@ func TestSecurityRejects(t *testing.T) {
 				if (k == "JWT_SECRET" || k == "API_KEYS") && strings.Contains(err.Error(), v) {
 					t.Errorf("error %q repeats the secret in %s", err, k)
 				}
+			}
+		})
+	}
+}
+
+// API keys are checked with the other settings, so that a bad one stops
+// the server before it says it is starting, with the status of a bad
+// setting, and without repeating a key.
+func TestSecurityChecksTheAPIKeys(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := file("good", "# backends\nfile-key-0123456789abc\n")
+	short := file("short", "file-key-0123456789abc\nshort-key-12\n")
+	empty := file("empty", "# nothing yet\n")
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantKey string // "" when the keys are usable
+		secret  string // must not appear in the error
+	}{
+		{"usable keys and file", map[string]string{"API_KEYS": "a-key-of-16-chars!", "API_KEYS_FILE": good}, "", ""},
+		{"short key", map[string]string{"API_KEYS": "a-key-of-16-chars!,tiny-key-1"}, "API_KEYS", "tiny-key-1"},
+		{"missing file", map[string]string{"API_KEYS_FILE": filepath.Join(dir, "absent")}, "API_KEYS_FILE", ""},
+		{"file that is a directory", map[string]string{"API_KEYS_FILE": dir}, "API_KEYS_FILE", ""},
+		{"short key in the file", map[string]string{"API_KEYS_FILE": short}, "API_KEYS_FILE", "short-key-12"},
+		{"file with no key", map[string]string{"API_KEYS_FILE": empty}, "API_KEYS_FILE", ""},
+		{"file with no key beside fixed keys", map[string]string{"API_KEYS": "a-key-of-16-chars!", "API_KEYS_FILE": empty}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.env["AUTH_MODE"] = "apikey"
+			_, err := load(tt.env)
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var cfgErr *Error
+			if !errors.As(err, &cfgErr) || cfgErr.Key != tt.wantKey {
+				t.Fatalf("got %v, want a config error on %s", err, tt.wantKey)
+			}
+			if tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("error %q repeats a key", err)
 			}
 		})
 	}

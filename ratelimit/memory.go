@@ -1,17 +1,15 @@
 package ratelimit
 
 import (
+	"container/heap"
 	"context"
 	"sync"
 	"time"
 )
 
 // DefaultMaxKeys bounds how many clients a Memory limiter tracks at once.
-// Each costs well under a hundred bytes, so the bound is a few megabytes.
+// Each costs about 120 bytes with its key, so the bound is about 12 MB.
 const DefaultMaxKeys = 100_000
-
-// sweepEvery is how often a Memory limiter forgets idle clients.
-const sweepEvery = time.Minute
 
 // MemoryOptions tunes a Memory limiter. Zero fields take the defaults.
 type MemoryOptions struct {
@@ -23,26 +21,36 @@ type MemoryOptions struct {
 
 // Memory limits clients within this process. Its memory is bounded: a
 // client whose allowance is whole again holds no information and is
-// forgotten, and past MaxKeys clients a new one pushes out another, which
-// then starts afresh. A flood of distinct addresses thus costs at most
-// MaxKeys entries, at the price of a little leniency while it lasts.
+// forgotten, and past MaxKeys clients a new one pushes out the client
+// closest to being whole again, which loses the least. A client that has
+// spent its allowance is the furthest from whole, so a flood of distinct
+// addresses pushes out its own first and never hands that client a fresh
+// allowance.
 type Memory struct {
 	rate    Rate
 	maxKeys int
 	now     func() time.Time
 
-	mu sync.Mutex
-	// tat holds each client's theoretical arrival time: when its
-	// allowance will be whole again.
-	tat       map[string]time.Time
-	nextSweep time.Time
+	mu      sync.Mutex
+	clients map[string]*client
+	// soonest orders the clients by when their allowance is whole again,
+	// soonest first.
+	soonest byTAT
+}
+
+// client is one tracked client. tat is its theoretical arrival time:
+// when its allowance will be whole again.
+type client struct {
+	key   string
+	tat   time.Time
+	index int // in Memory.soonest
 }
 
 var _ Limiter = (*Memory)(nil)
 
 // NewMemory returns a limiter that applies r to each client.
 func NewMemory(r Rate, opts MemoryOptions) *Memory {
-	m := &Memory{rate: r, maxKeys: opts.MaxKeys, now: opts.Now, tat: make(map[string]time.Time)}
+	m := &Memory{rate: r, maxKeys: opts.MaxKeys, now: opts.Now, clients: make(map[string]*client)}
 	if m.maxKeys <= 0 {
 		m.maxKeys = DefaultMaxKeys
 	}
@@ -61,12 +69,11 @@ func (m *Memory) Allow(_ context.Context, key string) Result {
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !now.Before(m.nextSweep) {
-		m.sweep(now)
-	}
-	tat, known := m.tat[key]
-	if !known || tat.Before(now) {
-		tat = now
+	m.forgetWhole(now)
+	c := m.clients[key]
+	tat := now
+	if c != nil {
+		tat = c.tat // after forgetWhole, always later than now
 	}
 	next := tat.Add(interval)
 	// The request fits when, after it, the client is no further ahead of
@@ -75,10 +82,17 @@ func (m *Memory) Allow(_ context.Context, key string) Result {
 	if slack < 0 {
 		return Result{Limit: burst, RetryAfter: -slack, ResetAfter: tat.Sub(now)}
 	}
-	if !known && len(m.tat) >= m.maxKeys {
-		m.makeRoom(now)
+	if c == nil {
+		if len(m.clients) >= m.maxKeys {
+			delete(m.clients, heap.Pop(&m.soonest).(*client).key)
+		}
+		c = &client{key: key, tat: next}
+		m.clients[key] = c
+		heap.Push(&m.soonest, c)
+	} else {
+		c.tat = next
+		heap.Fix(&m.soonest, c.index)
 	}
-	m.tat[key] = next
 	return Result{Allowed: true, Limit: burst, Remaining: int(slack / interval), ResetAfter: next.Sub(now)}
 }
 
@@ -86,30 +100,34 @@ func (m *Memory) Allow(_ context.Context, key string) Result {
 func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.tat)
+	return len(m.clients)
 }
 
-// sweep forgets every client whose allowance is whole again.
-func (m *Memory) sweep(now time.Time) {
-	for k, tat := range m.tat {
-		if !tat.After(now) {
-			delete(m.tat, k)
-		}
+// forgetWhole forgets every client whose allowance is whole again.
+func (m *Memory) forgetWhole(now time.Time) {
+	for len(m.soonest) > 0 && !m.soonest[0].tat.After(now) {
+		delete(m.clients, heap.Pop(&m.soonest).(*client).key)
 	}
-	m.nextSweep = now.Add(sweepEvery)
 }
 
-// makeRoom frees one entry: idle ones if a sweep is due soon enough to be
-// cheap, else an arbitrary client, which Go's map order makes a random one.
-func (m *Memory) makeRoom(now time.Time) {
-	if now.After(m.nextSweep.Add(time.Second - sweepEvery)) {
-		m.sweep(now)
-		if len(m.tat) < m.maxKeys {
-			return
-		}
-	}
-	for k := range m.tat {
-		delete(m.tat, k)
-		return
-	}
+// byTAT is a min-heap of clients by tat (container/heap).
+type byTAT []*client
+
+func (h byTAT) Len() int           { return len(h) }
+func (h byTAT) Less(i, j int) bool { return h[i].tat.Before(h[j].tat) }
+func (h byTAT) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *byTAT) Push(x any) {
+	c := x.(*client)
+	c.index = len(*h)
+	*h = append(*h, c)
+}
+func (h *byTAT) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return c
 }

@@ -107,11 +107,36 @@ func TestMemoryForgetsIdleClients(t *testing.T) {
 	if got := m.Len(); got != 50 {
 		t.Fatalf("tracking %d clients, want 50", got)
 	}
-	// Each spent one request (6 s of allowance); after the sweep interval
-	// every one of them is whole again and holds nothing worth keeping.
-	clk.Add(sweepEvery)
+	// Each spent one request (6 s of allowance); 6 s later every one of
+	// them is whole again and holds nothing worth keeping.
+	clk.Add(6 * time.Second)
 	allow(m, "ip:late")
 	if got := m.Len(); got != 1 {
 		t.Errorf("tracking %d clients after they went idle, want 1", got)
+	}
+}
+
+// Past MaxKeys, a flood of new addresses must not push out the client
+// that has spent its allowance: that would hand it a fresh one.
+func TestMemoryFloodKeepsTheClientWhoSpentItsAllowance(t *testing.T) {
+	clk := newClock()
+	m := NewMemory(Rate{Count: 10, Period: time.Minute}, MemoryOptions{Now: clk.Now, MaxKeys: 100})
+	for range 10 {
+		allow(m, "ip:abuser")
+	}
+	if got := allow(m, "ip:abuser"); got.Allowed {
+		t.Fatal("the abuser's 11th request at once was allowed")
+	}
+	for i := range 10_000 {
+		allow(m, "ip:flood-"+strconv.Itoa(i))
+		if i%100 == 0 {
+			clk.Add(time.Millisecond)
+		}
+	}
+	if got := allow(m, "ip:abuser"); got.Allowed {
+		t.Errorf("after a flood of 10,000 addresses the abuser is allowed again: %+v", got)
+	}
+	if got := m.Len(); got > 100 {
+		t.Errorf("tracking %d clients, want at most 100", got)
 	}
 }
