@@ -11,8 +11,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/cli"
 	"github.com/seed6ab08d10/agora-token-server/config"
@@ -23,7 +21,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err == nil || errors.Is(err, config.ErrHelp) {
 		return
@@ -37,9 +35,9 @@ func main() {
 }
 
 // run is the whole program, with its inputs passed in so tests can drive it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if cli.IsCommand(args) {
-		return cli.Run(ctx, args, getenv, os.Stdin, stdout, stderr)
+		return cli.Run(ctx, args, getenv, stdin, stdout, stderr)
 	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
@@ -51,7 +49,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("starting", "config", cfg.String())
 
-	gin.SetMode(gin.ReleaseMode)
 	m := metrics.New()
 	ready := api.NewReadiness()
 	tokens := service.New(cfg.AppID, cfg.AppCertificate, service.Options{

@@ -66,7 +66,9 @@ func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &guardedServer{out: &safeBuffer{}, stop: cancel, done: make(chan error, 1)}
 	s.logged = s.out.String
-	go func() { s.done <- run(ctx, nil, func(k string) string { return full[k] }, s.out, s.out) }()
+	go func() {
+		s.done <- run(ctx, nil, func(k string) string { return full[k] }, strings.NewReader(""), s.out, s.out)
+	}()
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
