@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
+	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/cli"
 	"github.com/seed6ab08d10/agora-token-server/config"
 	"github.com/seed6ab08d10/agora-token-server/logging"
@@ -51,6 +52,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	// Background work (signal handlers, reloads, checks) ends with run.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if cfg.DevCredentials {
 		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
 	}
@@ -68,6 +72,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	defer sec.close()
+	var keys reloader
+	if k, ok := sec.authn.(*auth.Keys); ok && cfg.Security.APIKeysFile != "" {
+		keys = k
+	}
+	onHangup(ctx, keys, log)
 	addReadyChecks(ready, sec)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
