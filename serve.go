@@ -17,6 +17,7 @@ func serverConfig(cfg config.Config, ready *api.Readiness) api.ServerConfig {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ShutdownTimeout:   cfg.ShutdownTimeout,
+		ShutdownDelay:     cfg.ShutdownDelay,
 		OnShutdown:        ready.Drain,
 	}
 }
