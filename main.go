@@ -71,13 +71,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	defer sec.close()
+	defer func() {
+		cancel() // background work stops before what it uses is released
+		sec.close()
+	}()
 	var keys reloader
 	if k, ok := sec.authn.(*auth.Keys); ok && cfg.Security.APIKeysFile != "" {
 		keys = k
 	}
 	onHangup(ctx, keys, log)
-	addReadyChecks(ready, sec)
+	watchDependencies(ctx, ready, m, sec)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
 	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)

@@ -5,6 +5,8 @@ import (
 
 	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/metrics"
+	"github.com/seed6ab08d10/agora-token-server/ratelimit"
 )
 
 // serverConfig carries the configured limits to the HTTP server, and has
@@ -22,14 +24,19 @@ func serverConfig(cfg config.Config, ready *api.Readiness) api.ServerConfig {
 	}
 }
 
-// addReadyChecks puts the server's dependencies in its readiness probe.
-// A shared rate limit whose Redis is down falls back to counting in each
-// server, so the server stays ready; the probe says "fallback".
-func addReadyChecks(ready *api.Readiness, sec *security) {
-	shared, ok := sec.limiter.(interface{ Degraded() bool })
+// watchDependencies checks the server's dependencies in the background
+// until ctx is done, and reports them in the readiness probe and the
+// metrics. A shared rate limit whose Redis is down falls back to counting
+// in each server, so the server stays ready; the probe says "fallback"
+// and the gauge token_server_rate_limit_store_up drops to 0.
+func watchDependencies(ctx context.Context, ready *api.Readiness, m *metrics.Metrics, sec *security) {
+	shared, ok := sec.limiter.(*ratelimit.Shared)
 	if !ok {
 		return
 	}
+	shared.Check(ctx)
+	go shared.Watch(ctx)
+	m.WatchRateLimitStore(func() bool { return !shared.Degraded() })
 	ready.AddCheck("redis", func(context.Context) (string, error) {
 		if shared.Degraded() {
 			return "fallback", nil

@@ -115,6 +115,23 @@ func (m *Metrics) RateLimited(route string) {
 	m.rateLimited.WithLabelValues(route).Inc()
 }
 
+// WatchRateLimitStore adds a gauge that reads up at every scrape: 1 while
+// the store that shares rate limits between replicas (Redis) answers, 0
+// while each replica limits on its own. Call it once, and only when there
+// is such a store.
+func (m *Metrics) WatchRateLimitStore(up func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace,
+		Name:      "rate_limit_store_up",
+		Help:      "1 while the Redis that shares rate limits answers; 0 while this replica falls back to limiting on its own.",
+	}, func() float64 {
+		if up() {
+			return 1
+		}
+		return 0
+	}))
+}
+
 // methodLabel keeps the label to the methods HTTP defines: a client can
 // send any token as a method.
 func methodLabel(method string) string {

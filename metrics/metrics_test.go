@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -68,5 +69,24 @@ func TestObserveRequestBoundsMethods(t *testing.T) {
 				t.Errorf("metrics lack %s", want)
 			}
 		})
+	}
+}
+
+func TestRateLimitStoreGauge(t *testing.T) {
+	m := New()
+	if got := scrape(t, m); strings.Contains(got, "token_server_rate_limit_store_up") {
+		t.Errorf("a server without a shared store exports its gauge")
+	}
+	var up atomic.Bool
+	m.WatchRateLimitStore(up.Load)
+	for _, state := range []bool{false, true, false} {
+		up.Store(state)
+		want := "token_server_rate_limit_store_up 0"
+		if state {
+			want = "token_server_rate_limit_store_up 1"
+		}
+		if got := scrape(t, m); !strings.Contains(got, want) {
+			t.Errorf("store up = %t: metrics lack %q", state, want)
+		}
 	}
 }
