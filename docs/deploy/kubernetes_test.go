@@ -240,6 +240,27 @@ func TestKubernetes(t *testing.T) {
 		checkEnv(t, d)
 	})
 
+	t.Run("the Secret filled in starts the server", func(t *testing.T) {
+		env := map[string]string{}
+		for _, e := range c.Env {
+			switch {
+			case e.Value != nil:
+				env[e.Name] = *e.Value
+			case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+				v, ok := sampleSecrets[e.ValueFrom.SecretKeyRef.Key]
+				if !ok {
+					t.Fatalf("no sample value for the Secret's key %s", e.ValueFrom.SecretKeyRef.Key)
+				}
+				env[e.Name] = v
+			}
+		}
+		maps.Copy(env, configMap.Data)
+		if env["REDIS_URL"] == "" {
+			t.Fatal("the Deployment does not take REDIS_URL from the Secret; this test would prove nothing")
+		}
+		mustStart(t, env)
+	})
+
 	t.Run("shutdown fits the grace period", func(t *testing.T) {
 		env := maps.Clone(sampleCredentials)
 		for _, e := range c.Env {
