@@ -305,25 +305,36 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		{http.MethodPost, "/token/generate", `{"channelName":"eps","uid":"9","serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true}}`},
 		{http.MethodGet, "/no/such/channel-name", ""},
 		{"BREW", "/rtm/carol", ""},
+		// The same routes with the trailing slash they also accept.
+		{http.MethodGet, "/rtm/carol/", ""},
+		{http.MethodPost, "/token/generate/", `{"channelName":"eps","uid":"9","serviceRtc":{"enable":true,"role":1}}`},
+		// An OPTIONS that is not a preflight has no route to answer it.
+		{http.MethodOptions, "/rtm/carol", ""},
 	}
 	for _, r := range requests {
 		s.do(t, r.method, r.target, r.body, nil)
+	}
+	// Browsers' preflights, to a route and to no route.
+	for _, target := range []string{"/rtm/carol", "/v1/tokens/rtc/", "/no/such/path"} {
+		s.do(t, http.MethodOptions, target, "", http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"POST"}})
 	}
 	got := s.scrape(t, nil)
 
 	want := map[string]float64{
 		`token_server_http_requests_total{method="GET",route="/rtc/:channelName/:role/:tokenType/:uid",status="200"}`: 2,
 		`token_server_http_requests_total{method="GET",route="/rtc/:channelName/:role/:tokenType/:uid",status="400"}`: 1,
-		`token_server_http_requests_total{method="GET",route="/rtm/:uid",status="200"}`:                               1,
-		`token_server_http_requests_total{method="POST",route="/token/generate",status="200"}`:                        1,
+		`token_server_http_requests_total{method="GET",route="/rtm/:uid",status="200"}`:                               2,
+		`token_server_http_requests_total{method="POST",route="/token/generate",status="200"}`:                        2,
 		`token_server_http_requests_total{method="GET",route="unmatched",status="404"}`:                               1,
 		`token_server_http_requests_total{method="OTHER",route="unmatched",status="405"}`:                             1,
-		`token_server_http_request_duration_seconds_count{method="GET",route="/rtm/:uid"}`:                            1,
+		`token_server_http_requests_total{method="OPTIONS",route="unmatched",status="405"}`:                           1,
+		`token_server_http_requests_total{method="OPTIONS",route="preflight",status="204"}`:                           3,
+		`token_server_http_request_duration_seconds_count{method="GET",route="/rtm/:uid"}`:                            2,
 		// Only the scrape itself is in flight while the metrics are read.
 		`token_server_http_requests_in_flight`: 1,
 		// RTE mints two tokens; /token/generate one carrying two services.
-		`token_server_tokens_issued_total{kind="rtc",version="007"}`:     4,
-		`token_server_tokens_issued_total{kind="rtm",version="007"}`:     2,
+		`token_server_tokens_issued_total{kind="rtc",version="007"}`:     5,
+		`token_server_tokens_issued_total{kind="rtm",version="007"}`:     3,
 		`token_server_tokens_issued_total{kind="chat",version="007"}`:    2,
 		`token_server_tokens_issued_total{kind="rtc+rtm",version="007"}`: 1,
 	}
@@ -333,6 +344,9 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		}
 	}
 	for key := range got {
+		if strings.Contains(key, `/",`) || strings.Contains(key, `/"}`) {
+			t.Errorf("metric %s names a route with its trailing slash", key)
+		}
 		for _, raw := range []string{"alpha", "beta", "carol", "/no/such", "BREW"} {
 			if strings.Contains(key, raw) {
 				t.Errorf("metric %s carries the raw request value %q", key, raw)
@@ -577,5 +591,35 @@ func TestRequestIDThroughCORS(t *testing.T) {
 	}
 	if got := w.Header().Get("X-Request-ID"); got != "from-browser" {
 		t.Errorf("X-Request-ID = %q, want from-browser", got)
+	}
+}
+
+// The access log names routes as the metrics do: one name per route,
+// and preflights apart from requests that match nothing.
+func TestAccessLogRouteNames(t *testing.T) {
+	preflight := http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"GET"}}
+	tests := []struct {
+		method, target string
+		header         http.Header
+		want           string
+	}{
+		{http.MethodGet, "/rtm/erin", nil, "/rtm/:uid"},
+		{http.MethodGet, "/rtm/erin/", nil, "/rtm/:uid"},
+		{http.MethodPost, "/v1/tokens/rtm/", nil, "/v1/tokens/rtm"},
+		{http.MethodGet, "/healthz/", nil, "/healthz"},
+		{http.MethodOptions, "/rtm/erin", preflight, "preflight"},
+		{http.MethodOptions, "/nowhere/at/all", preflight, "preflight"},
+		{http.MethodOptions, "/rtm/erin", nil, "unmatched"},
+		{http.MethodGet, "/nowhere/at/all", nil, "unmatched"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			s := newOpsServer(t, "")
+			s.do(t, tt.method, tt.target, "", tt.header)
+			lines := s.logLines(t)
+			if len(lines) != 1 || lines[0]["route"] != tt.want {
+				t.Errorf("access log = %v, want one line with route %q", lines, tt.want)
+			}
+		})
 	}
 }
