@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/logging"
@@ -365,6 +367,10 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 			_ = c.Error(&service.Error{Kind: service.Unauthorized, Message: "no API key"})
 		case "forbidden":
 			_ = c.Error(&service.Error{Kind: service.Forbidden, Message: "not this channel"})
+		case "forbidden-to-identity":
+			ctx := service.WithPrincipal(c.Request.Context(), service.Principal{Binding: &service.Binding{UserClaim: "sub", UserID: "amy"}})
+			c.Request = c.Request.WithContext(ctx)
+			_ = c.Error(&service.Error{Kind: service.Forbidden, Message: "not this user"})
 		case "limited":
 			_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "slow down"})
 		case "http401":
@@ -373,18 +379,98 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 			_ = c.Error(&middleware.HTTPError{Status: http.StatusForbidden, Detail: "origin not allowed"})
 		}
 	})
-	for _, kind := range []string{"unauthorized", "forbidden", "limited", "limited", "http401", "cors"} {
+	for _, kind := range []string{"unauthorized", "forbidden", "forbidden-to-identity", "forbidden-to-identity", "limited", "limited", "http401", "cors"} {
 		s.do(t, http.MethodGet, "/test/refuse/"+kind, "", nil)
 	}
 	got := s.scrape(t, nil)
 	want := map[string]float64{
-		`token_server_auth_failures_total{route="/test/refuse/:kind"}`:         3,
-		`token_server_rate_limited_requests_total{route="/test/refuse/:kind"}`: 2,
+		`token_server_auth_failures_total{reason="unauthenticated",route="/test/refuse/:kind"}`: 1,
+		`token_server_auth_failures_total{reason="policy",route="/test/refuse/:kind"}`:          1,
+		`token_server_auth_failures_total{reason="forbidden",route="/test/refuse/:kind"}`:       2,
+		`token_server_rate_limited_requests_total{route="/test/refuse/:kind"}`:                  2,
 	}
 	for key, v := range want {
 		if got[key] != v {
 			t.Errorf("%s = %v, want %v", key, got[key], v)
 		}
+	}
+	if n := countOf(got, "token_server_auth_failures_total{"); n != 4 {
+		t.Errorf("auth failures = %v, want 4: HTTP errors such as CORS's are not auth failures", n)
+	}
+}
+
+// countOf sums the samples whose key starts with prefix.
+func countOf(samples map[string]float64, prefix string) float64 {
+	var n float64
+	for k, v := range samples {
+		if strings.HasPrefix(k, prefix) {
+			n += v
+		}
+	}
+	return n
+}
+
+// Refusals by the real layers, each with its reason: a missing or bad
+// credential, an identity token's claims, the server's own policy. A
+// scrape of /metrics without its token is no token client's failure.
+func TestMetricsGiveTheReasonOfAuthFailures(t *testing.T) {
+	const jwtSecret = "ops-test-jwt-secret-0123456789abcdef"
+	verifier, err := auth.NewJWT(context.Background(), auth.JWTOptions{Secret: []byte(jwtSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "42", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(jwtSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := &service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`)}
+	m := metrics.New()
+	cfg := Config{
+		Tokens:       service.New(opsAppID, opsCert, service.Options{Observer: m}),
+		CORSOrigins:  []string{"*"},
+		Metrics:      m,
+		MetricsToken: "ops-metrics-token",
+		Policy:       policy,
+		Auth:         verifier,
+	}
+	jwtServer := &opsServer{router: New(cfg), logs: &bytes.Buffer{}, ready: NewReadiness()}
+	cfg.Auth = nil
+	openServer := &opsServer{router: New(cfg), logs: &bytes.Buffer{}, ready: NewReadiness()}
+
+	bearer := http.Header{"Authorization": {"Bearer " + idToken}}
+	requests := []struct {
+		s      *opsServer
+		target string
+		header http.Header
+		want   int
+	}{
+		{jwtServer, "/rtc/room-1/publisher/uid/42", bearer, http.StatusOK},
+		{jwtServer, "/rtc/room-1/publisher/uid/42", nil, http.StatusUnauthorized},
+		{jwtServer, "/rtc/room-1/publisher/uid/43", bearer, http.StatusForbidden},
+		{jwtServer, "/rtm/43", bearer, http.StatusForbidden},
+		{openServer, "/rtc/lobby/publisher/uid/42", nil, http.StatusForbidden},
+		{openServer, "/metrics", nil, http.StatusUnauthorized},
+	}
+	for _, r := range requests {
+		if w := r.s.do(t, http.MethodGet, r.target, "", r.header); w.Code != r.want {
+			t.Fatalf("GET %s = %d, want %d: %s", r.target, w.Code, r.want, w.Body)
+		}
+	}
+	got := openServer.scrape(t, http.Header{"Authorization": {"Bearer ops-metrics-token"}})
+	want := map[string]float64{
+		`token_server_auth_failures_total{reason="unauthenticated",route="/rtc/:channelName/:role/:tokenType/:uid"}`: 1,
+		`token_server_auth_failures_total{reason="forbidden",route="/rtc/:channelName/:role/:tokenType/:uid"}`:       1,
+		`token_server_auth_failures_total{reason="forbidden",route="/rtm/:uid"}`:                                     1,
+		`token_server_auth_failures_total{reason="policy",route="/rtc/:channelName/:role/:tokenType/:uid"}`:          1,
+		`token_server_http_requests_total{method="GET",route="/metrics",status="401"}`:                               1,
+	}
+	for key, v := range want {
+		if got[key] != v {
+			t.Errorf("%s = %v, want %v", key, got[key], v)
+		}
+	}
+	if n := countOf(got, "token_server_auth_failures_total{"); n != 4 {
+		t.Errorf("auth failures = %v, want 4", n)
 	}
 }
 
@@ -415,9 +501,9 @@ func TestMetricsCountTheGuardsRefusals(t *testing.T) {
 	}
 	got := s.scrape(t, nil)
 	for key, v := range map[string]float64{
-		`token_server_auth_failures_total{route="/rtm/:uid"}`:         2,
-		`token_server_rate_limited_requests_total{route="/rtm/:uid"}`: 2,
-		`token_server_tokens_issued_total{kind="rtm",version="007"}`:  2,
+		`token_server_auth_failures_total{reason="unauthenticated",route="/rtm/:uid"}`: 2,
+		`token_server_rate_limited_requests_total{route="/rtm/:uid"}`:                  2,
+		`token_server_tokens_issued_total{kind="rtm",version="007"}`:                   2,
 	} {
 		if got[key] != v {
 			t.Errorf("%s = %v, want %v", key, got[key], v)

@@ -25,7 +25,7 @@ func TestMetricsAreIndependent(t *testing.T) {
 	a, b := New(), New()
 	a.TokenIssued("rtc", "007")
 	a.TokenIssued("rtc", "007")
-	a.AuthFailure("/v1/token")
+	a.AuthFailure("/v1/token", "unauthenticated")
 	a.RateLimited("/v1/token")
 	a.RequestStarted()
 	a.RequestStarted()
@@ -34,7 +34,7 @@ func TestMetricsAreIndependent(t *testing.T) {
 	gotA := scrape(t, a)
 	for _, want := range []string{
 		`token_server_tokens_issued_total{kind="rtc",version="007"} 2`,
-		`token_server_auth_failures_total{route="/v1/token"} 1`,
+		`token_server_auth_failures_total{reason="unauthenticated",route="/v1/token"} 1`,
 		`token_server_rate_limited_requests_total{route="/v1/token"} 1`,
 		`token_server_http_requests_in_flight 1`,
 		`go_build_info{`,
