@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		keys = k
 	}
 	onHangup(ctx, keys, log)
-	watchDependencies(ctx, ready, m, sec)
+	watchDependencies(ctx, ready, m, sec, log)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
 	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
