@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/redistest"
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 const (
@@ -66,7 +67,9 @@ func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &guardedServer{out: &safeBuffer{}, stop: cancel, done: make(chan error, 1)}
 	s.logged = s.out.String
-	go func() { s.done <- run(ctx, nil, func(k string) string { return full[k] }, s.out, s.out) }()
+	go func() {
+		s.done <- run(ctx, nil, func(k string) string { return full[k] }, strings.NewReader(""), s.out, s.out)
+	}()
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -152,8 +155,32 @@ var everyRoute = []struct{ method, path, body string }{
 	{"POST", "/getToken", `{"tokenType":`},
 	{"POST", "/token/generate", `{"channelName":"lobby","uid":"42","serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true},"serviceChat":{"enableUser":true,"userUuid":"42"}}`},
 	{"POST", "/token/generate", `{"channelName":"lobby"}`},
+	{"POST", "/v1/tokens/rtc", `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"42"}}`},
+	{"POST", "/v1/tokens/rtc", `{"channel":"lobby","account":"42","role":"subscriber","version":"006"}`},
+	{"POST", "/v1/tokens/rtc", `{"channel":"lobby","role":"publisher"}`},
+	{"POST", "/v1/tokens/rtm", `{"userId":"42"}`},
+	{"POST", "/v1/tokens/rtm/", `{"userId":"42","expiry":60}`},
+	{"POST", "/v1/tokens/chat", `{"userId":"42"}`},
+	{"POST", "/v1/tokens/chat", `{}`},
+	{"POST", "/v1/tokens/inspect", `{"token":"` + inspectedToken + `"}`},
+	{"POST", "/v1/tokens/inspect", `{"token":"007` + inspectedToken[3:40] + `"}`},
+	{"GET", "/healthz", ""},
+	{"GET", "/readyz", ""},
+	{"GET", "/metrics", ""},
+	{"GET", "/openapi.json", ""},
+	{"GET", "/docs", ""},
 	{"GET", "/nowhere", ""},
 }
+
+// inspectedToken is a token this test's servers signed, sent to
+// /v1/tokens/inspect: the logs must not hold it either.
+var inspectedToken = func() string {
+	tok, err := service.New(secAppID, secAppCert, service.Options{}).Bundle(service.Bundle{RTMUserID: "42", Expire: 600})
+	if err != nil {
+		panic(err)
+	}
+	return tok.Value
+}()
 
 // issued collects every Agora token in a response body.
 func issued(body string) []string {
@@ -219,10 +246,19 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 	expiredJWT := idTokenFor(t, jwtSecret, "42", now.Add(-time.Hour))
 	forgedJWT := idTokenFor(t, "a-secret-the-server-does-not-know!!", "42", now.Add(time.Hour))
 
+	metricsToken := "metrics-scrape-token-8e2b61f0c4"
+	redisPassword := "redis-password-4c7d02e9b1a6"
+	redis := redistest.Start(t) // asks for no password: each login fails
+	_, redisPort, _ := strings.Cut(strings.TrimPrefix(redis.URL(), "redis://"), ":")
+	redisPort, _, _ = strings.Cut(redisPort, "/")
+
 	secrets := map[string]string{"App Certificate": secAppCert, "JWT secret": jwtSecret,
-		"API key 1": apiKeys[0], "API key 2": apiKeys[1], "JWT": goodJWT, "expired JWT": expiredJWT, "forged JWT": forgedJWT}
+		"API key 1": apiKeys[0], "API key 2": apiKeys[1], "JWT": goodJWT, "expired JWT": expiredJWT, "forged JWT": forgedJWT,
+		"metrics token": metricsToken, "Redis password": redisPassword, "inspected token": inspectedToken}
 	credentials := []map[string]string{
 		nil,
+		{"Authorization": "Bearer " + metricsToken},
+		{"Authorization": "Bearer " + metricsToken[:10]},
 		{"Authorization": "Bearer " + apiKeys[0]},
 		{"X-API-Key": apiKeys[1]},
 		{"Authorization": "Bearer not-a-key-at-all-0000"},
@@ -235,10 +271,14 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 		{},
 		{"AUTH_MODE": "apikey", "API_KEYS": apiKeys[0], "API_KEYS_FILE": keyFile, "RATE_LIMIT": "1000/m"},
 		{"AUTH_MODE": "jwt", "JWT_SECRET": jwtSecret, "RATE_LIMIT": "1000/m", "ALLOW_WILDCARD_UID": "false"},
+		// A Redis that refuses the password, and one that is not there.
+		{"RATE_LIMIT": "1000/m", "REDIS_URL": "redis://token-server:" + redisPassword + "@127.0.0.1:" + redisPort + "/0"},
+		{"RATE_LIMIT": "1000/m", "REDIS_URL": "redis://:" + redisPassword + "@127.0.0.1:1/0"},
 	}
 	var logs []string
 	tokens := 0
 	for _, env := range servers {
+		env["METRICS_TOKEN"] = metricsToken
 		s := startGuardedServer(t, env)
 		for _, cred := range credentials {
 			for _, r := range everyRoute {
@@ -259,6 +299,11 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 	started := strings.Contains(all, `"msg":"starting"`) || strings.Contains(all, "msg=starting")
 	if !started || !strings.Contains(all, "auth_mode=jwt") {
 		t.Fatalf("the captured logs miss the start-up lines; the capture is broken:\n%s", all)
+	}
+	// Both Redis servers were found unusable, with the reason in the log:
+	// where a careless error message would repeat the password.
+	if n := strings.Count(all, "rate limit store unreachable"); n != 2 {
+		t.Fatalf("logged %d Redis outages, want one per server with REDIS_URL:\n%s", n, all)
 	}
 	if tokens < 20 {
 		t.Fatalf("only %d tokens were issued; the test must see tokens to look for them", tokens)

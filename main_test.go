@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 const (
@@ -150,7 +152,7 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--dev"}, getenv, &stdout, &stderr) }()
+	go func() { done <- run(ctx, []string{"--dev"}, getenv, strings.NewReader(""), &stdout, &stderr) }()
 
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/ping"
 	deadline := time.Now().Add(5 * time.Second)
@@ -176,5 +178,29 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "DEV MODE") || !strings.Contains(stdout.String(), "APP_CERTIFICATE=") {
 		t.Errorf("dev mode did not print its made-up credentials: %q", stdout.String())
+	}
+}
+
+// run reads standard input through the reader it is given, so that a
+// command such as inspect - can be driven without the process's own.
+func TestRunReadsTheStdinItIsGiven(t *testing.T) {
+	tokens := service.New(cliAppID, cliCert, service.Options{})
+	tok, err := tokens.Bundle(service.Bundle{RTMUserID: "stdin-user", Expire: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string {
+		return map[string]string{"APP_ID": cliAppID, "APP_CERTIFICATE": cliCert}[k]
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"inspect", "-"}, getenv, strings.NewReader(tok.Value+"\n"), &stdout, &stderr); err != nil {
+		t.Fatalf("run = %v; stderr %s", err, stderr.String())
+	}
+	var ins service.Inspection
+	if err := json.Unmarshal(stdout.Bytes(), &ins); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	if ins.Signature != "valid" || len(ins.Services) != 1 || ins.Services[0].Service != "rtm" || ins.Services[0].UserID != "stdin-user" {
+		t.Errorf("inspection = %+v, want a valid RTM token for stdin-user", ins)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -150,5 +151,63 @@ func TestShutdownTimeoutCutsOffStragglers(t *testing.T) {
 	}
 	if _, err := post.finish(); err == nil {
 		t.Errorf("the straggler got a response after the server exited")
+	}
+}
+
+// With SHUTDOWN_DELAY, the server answers /readyz with 503 at once but
+// goes on taking connections and minting tokens for the delay, so that
+// a load balancer has time to stop sending traffic; then it stops as
+// without a delay.
+func TestShutdownDelayKeepsServingWhileNotReady(t *testing.T) {
+	const delay = 2 * time.Second
+	s := startLive(t, "SHUTDOWN_DELAY="+delay.String())
+	fresh := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	get := func(path string) (int, error) {
+		resp, err := fresh.Get(s.url(path))
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		var body struct{ RtmToken string }
+		if resp.StatusCode == http.StatusOK && strings.HasPrefix(path, "/rtm/") {
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				return 0, err
+			}
+			if err := checkToken(body.RtmToken); err != nil {
+				return 0, err
+			}
+		}
+		return resp.StatusCode, nil
+	}
+
+	start := time.Now()
+	s.signal(t, syscall.SIGTERM)
+	deadline := time.Now().Add(delay / 2)
+	for {
+		if code, err := get("/readyz"); err == nil && code == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not 503 within %v of SIGTERM", delay/2)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Still inside the delay: a new connection gets a token.
+	code, err := get("/rtm/late-comer")
+	if took := time.Since(start); took >= delay {
+		t.Fatalf("the check took until %v after the signal, past the delay", took)
+	}
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("during the delay: GET /rtm = %d, %v; want 200 with a token", code, err)
+	}
+
+	if code := s.waitExit(t, delay+5*time.Second); code != 0 {
+		t.Errorf("exit code = %d, want 0", code)
+	}
+	if took := time.Since(start); took < delay {
+		t.Errorf("exited %v after the signal, before SHUTDOWN_DELAY (%v)", took, delay)
+	}
+	if _, err := get("/ping"); !isRefused(err) {
+		t.Errorf("after exit: %v, want connection refused", err)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
@@ -23,6 +24,9 @@ type security struct {
 	limiter middleware.RateLimiter   // nil: no RATE_LIMIT
 	proxies []string
 	close   func()
+	// jwks notes whether the identity provider's keys ever loaded; nil
+	// without JWT_JWKS_URL.
+	jwks *jwksProbe
 }
 
 // newSecurity builds the policy, the authenticator and the rate limiter
@@ -45,6 +49,10 @@ func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*s
 		go keys.Watch(ctx, keyFilePoll)
 		s.authn = keys
 	case config.AuthJWT:
+		var client *http.Client
+		if cfg.JWTJWKSURL != "" {
+			client, s.jwks = newJWKSClient(log)
+		}
 		verifier, err := auth.NewJWT(ctx, auth.JWTOptions{
 			Secret:        []byte(cfg.JWTSecret),
 			JWKSURL:       cfg.JWTJWKSURL,
@@ -53,6 +61,7 @@ func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*s
 			UIDClaim:      cfg.JWTUIDClaim,
 			ChannelsClaim: cfg.JWTChannelsClaim,
 			RoleClaim:     cfg.JWTRoleClaim,
+			Client:        client,
 			Log:           log,
 		})
 		if err != nil {

@@ -53,13 +53,23 @@ type rtcPath struct {
 }
 
 // rtc turns the path into the service's terms; the uid is already valid.
+// A user account stays as it is, even when it is made of digits.
 func (p rtcPath) rtc() service.RTC {
 	account := p.UID
 	if p.TokenType == tokenTypeUID {
-		uid, _ := service.ParseUID(p.UID)
-		account = service.UIDAccount(uid)
+		account = accountOf(p.UID)
 	}
 	return service.RTC{Channel: p.Channel, Account: account, Role: roleOf(p.Role)}
+}
+
+// accountOf is the RTC user the community servers mean by uid: a whole
+// number is a numeric uid, written as the token carries it (0 and the
+// empty string as "", any uid), and anything else a user account.
+func accountOf(uid string) string {
+	if n, ok := service.ParseUID(uid); ok {
+		return service.UIDAccount(n)
+	}
+	return uid
 }
 
 type rtcRequest struct {
@@ -261,11 +271,7 @@ func (h *handlers) handleGetToken(c *gin.Context) {
 	var tok service.Token
 	switch req.TokenType {
 	case "rtc":
-		account := uid
-		if n, ok := service.ParseUID(uid); ok {
-			account = service.UIDAccount(n)
-		}
-		rtc := service.RTC{Channel: req.Channel, Account: account, Role: roleOf(req.Role)}
+		rtc := service.RTC{Channel: req.Channel, Account: accountOf(uid), Role: roleOf(req.Role)}
 		if err = h.policy.RTC(ctx, rtc); err == nil {
 			tok, err = h.tokens.RTCToken(rtc, expire)
 		}
@@ -359,15 +365,11 @@ func (h *handlers) handleGenerate(c *gin.Context) {
 	b := service.Bundle{Expire: expire, PrivilegeExpire: privExpire}
 	uid := string(req.UID)
 	if req.rtcEnabled() {
-		account := uid
-		if n, ok := service.ParseUID(uid); ok {
-			account = service.UIDAccount(n)
-		}
 		role := service.Subscriber
 		if req.ServiceRtc.Role == int(service.Publisher) {
 			role = service.Publisher
 		}
-		b.RTC = &service.RTC{Channel: req.ChannelName, Account: account, Role: role}
+		b.RTC = &service.RTC{Channel: req.ChannelName, Account: accountOf(uid), Role: role}
 	}
 	if req.rtmEnabled() {
 		b.RTMUserID = uid

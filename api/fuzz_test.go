@@ -198,6 +198,104 @@ func FuzzGenerate(f *testing.F) {
 	})
 }
 
+// The /v1 routes read their bodies strictly (bindStrictJSON). A 200
+// carries a token that verifies: a 007 one by itself, a 006 one given the
+// channel and user the request named, which is all it keeps checksums of.
+
+func FuzzV1RTC(f *testing.F) {
+	r := fuzzRouter(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := exchangeV1(t, r, "/v1/tokens/rtc", body)
+		checkV1Token(t, w, body)
+	})
+}
+
+func FuzzV1RTM(f *testing.F) {
+	r := fuzzRouter(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := exchangeV1(t, r, "/v1/tokens/rtm", body)
+		checkV1Token(t, w, body)
+	})
+}
+
+func FuzzV1Chat(f *testing.F) {
+	r := fuzzRouter(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := exchangeV1(t, r, "/v1/tokens/chat", body)
+		checkV1Token(t, w, body)
+	})
+}
+
+// FuzzV1Inspect: whatever the token, the answer is an inspection or a
+// 4xx; an inspection's verdict is one of the four there are.
+func FuzzV1Inspect(f *testing.F) {
+	r := fuzzRouter(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := exchangeV1(t, r, "/v1/tokens/inspect", body)
+		if w.Code != http.StatusOK {
+			return
+		}
+		var ins service.Inspection
+		if err := json.Unmarshal(w.Body.Bytes(), &ins); err != nil {
+			t.Fatalf("200 body is not an inspection: %v: %s", err, w.Body)
+		}
+		switch ins.Signature {
+		case service.SignatureValid, service.SignatureInvalid, service.SignatureForeign, service.SignatureUnverifiable:
+		default:
+			t.Fatalf("signature verdict %q: %s", ins.Signature, w.Body)
+		}
+	})
+}
+
+// exchangeV1 posts body to a /v1 route and checks the answer every
+// binder promises; the token in a 200 is left to checkV1Token.
+func exchangeV1(t *testing.T, r *gin.Engine, path string, body []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, req)
+	checkAnswer(t, w)
+	checkResponseContract(t, req, w)
+	return w
+}
+
+// checkV1Token verifies the token of a /v1 200 answer to body.
+func checkV1Token(t *testing.T, w *httptest.ResponseRecorder, body []byte) {
+	t.Helper()
+	if w.Code != http.StatusOK {
+		return
+	}
+	var tok service.Token
+	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
+		t.Fatalf("200 body is not a token: %v: %s", err, w.Body)
+	}
+	if tok.Version != service.Version006 {
+		verifyToken(t, tok.Value)
+		return
+	}
+	var asked struct {
+		Channel string  `json:"channel"`
+		UID     *uint32 `json:"uid"`
+		Account *string `json:"account"`
+		UserID  string  `json:"userId"`
+	}
+	if err := json.Unmarshal(body, &asked); err != nil {
+		t.Fatalf("the server accepted a body the test cannot read: %v", err)
+	}
+	who := service.Subject{Channel: asked.Channel, UserID: asked.UserID}
+	switch {
+	case asked.Account != nil:
+		who.Account = *asked.Account
+	case asked.UID != nil:
+		who.Account = service.UIDAccount(*asked.UID)
+	}
+	ins, err := service.New(opsAppID, opsCert, service.Options{}).Inspect(tok.Value, who)
+	if err != nil || ins.Signature != service.SignatureValid {
+		t.Fatalf("006 token for %+v: verdict %q, err %v", who, ins.Signature, err)
+	}
+}
+
 // FuzzChat found that the router matches /chat/account// with an empty
 // uid, which minted an app token on a user's route.
 func TestChatAccountWithoutUIDIsRefused(t *testing.T) {

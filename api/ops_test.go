@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/logging"
@@ -305,25 +307,36 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		{http.MethodPost, "/token/generate", `{"channelName":"eps","uid":"9","serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true}}`},
 		{http.MethodGet, "/no/such/channel-name", ""},
 		{"BREW", "/rtm/carol", ""},
+		// The same routes with the trailing slash they also accept.
+		{http.MethodGet, "/rtm/carol/", ""},
+		{http.MethodPost, "/token/generate/", `{"channelName":"eps","uid":"9","serviceRtc":{"enable":true,"role":1}}`},
+		// An OPTIONS that is not a preflight has no route to answer it.
+		{http.MethodOptions, "/rtm/carol", ""},
 	}
 	for _, r := range requests {
 		s.do(t, r.method, r.target, r.body, nil)
+	}
+	// Browsers' preflights, to a route and to no route.
+	for _, target := range []string{"/rtm/carol", "/v1/tokens/rtc/", "/no/such/path"} {
+		s.do(t, http.MethodOptions, target, "", http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"POST"}})
 	}
 	got := s.scrape(t, nil)
 
 	want := map[string]float64{
 		`token_server_http_requests_total{method="GET",route="/rtc/:channelName/:role/:tokenType/:uid",status="200"}`: 2,
 		`token_server_http_requests_total{method="GET",route="/rtc/:channelName/:role/:tokenType/:uid",status="400"}`: 1,
-		`token_server_http_requests_total{method="GET",route="/rtm/:uid",status="200"}`:                               1,
-		`token_server_http_requests_total{method="POST",route="/token/generate",status="200"}`:                        1,
+		`token_server_http_requests_total{method="GET",route="/rtm/:uid",status="200"}`:                               2,
+		`token_server_http_requests_total{method="POST",route="/token/generate",status="200"}`:                        2,
 		`token_server_http_requests_total{method="GET",route="unmatched",status="404"}`:                               1,
 		`token_server_http_requests_total{method="OTHER",route="unmatched",status="405"}`:                             1,
-		`token_server_http_request_duration_seconds_count{method="GET",route="/rtm/:uid"}`:                            1,
+		`token_server_http_requests_total{method="OPTIONS",route="unmatched",status="405"}`:                           1,
+		`token_server_http_requests_total{method="OPTIONS",route="preflight",status="204"}`:                           3,
+		`token_server_http_request_duration_seconds_count{method="GET",route="/rtm/:uid"}`:                            2,
 		// Only the scrape itself is in flight while the metrics are read.
 		`token_server_http_requests_in_flight`: 1,
 		// RTE mints two tokens; /token/generate one carrying two services.
-		`token_server_tokens_issued_total{kind="rtc",version="007"}`:     4,
-		`token_server_tokens_issued_total{kind="rtm",version="007"}`:     2,
+		`token_server_tokens_issued_total{kind="rtc",version="007"}`:     5,
+		`token_server_tokens_issued_total{kind="rtm",version="007"}`:     3,
 		`token_server_tokens_issued_total{kind="chat",version="007"}`:    2,
 		`token_server_tokens_issued_total{kind="rtc+rtm",version="007"}`: 1,
 	}
@@ -333,6 +346,9 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		}
 	}
 	for key := range got {
+		if strings.Contains(key, `/",`) || strings.Contains(key, `/"}`) {
+			t.Errorf("metric %s names a route with its trailing slash", key)
+		}
 		for _, raw := range []string{"alpha", "beta", "carol", "/no/such", "BREW"} {
 			if strings.Contains(key, raw) {
 				t.Errorf("metric %s carries the raw request value %q", key, raw)
@@ -351,6 +367,10 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 			_ = c.Error(&service.Error{Kind: service.Unauthorized, Message: "no API key"})
 		case "forbidden":
 			_ = c.Error(&service.Error{Kind: service.Forbidden, Message: "not this channel"})
+		case "forbidden-to-identity":
+			ctx := service.WithPrincipal(c.Request.Context(), service.Principal{Binding: &service.Binding{UserClaim: "sub", UserID: "amy"}})
+			c.Request = c.Request.WithContext(ctx)
+			_ = c.Error(&service.Error{Kind: service.Forbidden, Message: "not this user"})
 		case "limited":
 			_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "slow down"})
 		case "http401":
@@ -359,18 +379,98 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 			_ = c.Error(&middleware.HTTPError{Status: http.StatusForbidden, Detail: "origin not allowed"})
 		}
 	})
-	for _, kind := range []string{"unauthorized", "forbidden", "limited", "limited", "http401", "cors"} {
+	for _, kind := range []string{"unauthorized", "forbidden", "forbidden-to-identity", "forbidden-to-identity", "limited", "limited", "http401", "cors"} {
 		s.do(t, http.MethodGet, "/test/refuse/"+kind, "", nil)
 	}
 	got := s.scrape(t, nil)
 	want := map[string]float64{
-		`token_server_auth_failures_total{route="/test/refuse/:kind"}`:         3,
-		`token_server_rate_limited_requests_total{route="/test/refuse/:kind"}`: 2,
+		`token_server_auth_failures_total{reason="unauthenticated",route="/test/refuse/:kind"}`: 1,
+		`token_server_auth_failures_total{reason="policy",route="/test/refuse/:kind"}`:          1,
+		`token_server_auth_failures_total{reason="forbidden",route="/test/refuse/:kind"}`:       2,
+		`token_server_rate_limited_requests_total{route="/test/refuse/:kind"}`:                  2,
 	}
 	for key, v := range want {
 		if got[key] != v {
 			t.Errorf("%s = %v, want %v", key, got[key], v)
 		}
+	}
+	if n := countOf(got, "token_server_auth_failures_total{"); n != 4 {
+		t.Errorf("auth failures = %v, want 4: HTTP errors such as CORS's are not auth failures", n)
+	}
+}
+
+// countOf sums the samples whose key starts with prefix.
+func countOf(samples map[string]float64, prefix string) float64 {
+	var n float64
+	for k, v := range samples {
+		if strings.HasPrefix(k, prefix) {
+			n += v
+		}
+	}
+	return n
+}
+
+// Refusals by the real layers, each with its reason: a missing or bad
+// credential, an identity token's claims, the server's own policy. A
+// scrape of /metrics without its token is no token client's failure.
+func TestMetricsGiveTheReasonOfAuthFailures(t *testing.T) {
+	const jwtSecret = "ops-test-jwt-secret-0123456789abcdef"
+	verifier, err := auth.NewJWT(context.Background(), auth.JWTOptions{Secret: []byte(jwtSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "42", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(jwtSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := &service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`)}
+	m := metrics.New()
+	cfg := Config{
+		Tokens:       service.New(opsAppID, opsCert, service.Options{Observer: m}),
+		CORSOrigins:  []string{"*"},
+		Metrics:      m,
+		MetricsToken: "ops-metrics-token",
+		Policy:       policy,
+		Auth:         verifier,
+	}
+	jwtServer := &opsServer{router: New(cfg), logs: &bytes.Buffer{}, ready: NewReadiness()}
+	cfg.Auth = nil
+	openServer := &opsServer{router: New(cfg), logs: &bytes.Buffer{}, ready: NewReadiness()}
+
+	bearer := http.Header{"Authorization": {"Bearer " + idToken}}
+	requests := []struct {
+		s      *opsServer
+		target string
+		header http.Header
+		want   int
+	}{
+		{jwtServer, "/rtc/room-1/publisher/uid/42", bearer, http.StatusOK},
+		{jwtServer, "/rtc/room-1/publisher/uid/42", nil, http.StatusUnauthorized},
+		{jwtServer, "/rtc/room-1/publisher/uid/43", bearer, http.StatusForbidden},
+		{jwtServer, "/rtm/43", bearer, http.StatusForbidden},
+		{openServer, "/rtc/lobby/publisher/uid/42", nil, http.StatusForbidden},
+		{openServer, "/metrics", nil, http.StatusUnauthorized},
+	}
+	for _, r := range requests {
+		if w := r.s.do(t, http.MethodGet, r.target, "", r.header); w.Code != r.want {
+			t.Fatalf("GET %s = %d, want %d: %s", r.target, w.Code, r.want, w.Body)
+		}
+	}
+	got := openServer.scrape(t, http.Header{"Authorization": {"Bearer ops-metrics-token"}})
+	want := map[string]float64{
+		`token_server_auth_failures_total{reason="unauthenticated",route="/rtc/:channelName/:role/:tokenType/:uid"}`: 1,
+		`token_server_auth_failures_total{reason="forbidden",route="/rtc/:channelName/:role/:tokenType/:uid"}`:       1,
+		`token_server_auth_failures_total{reason="forbidden",route="/rtm/:uid"}`:                                     1,
+		`token_server_auth_failures_total{reason="policy",route="/rtc/:channelName/:role/:tokenType/:uid"}`:          1,
+		`token_server_http_requests_total{method="GET",route="/metrics",status="401"}`:                               1,
+	}
+	for key, v := range want {
+		if got[key] != v {
+			t.Errorf("%s = %v, want %v", key, got[key], v)
+		}
+	}
+	if n := countOf(got, "token_server_auth_failures_total{"); n != 4 {
+		t.Errorf("auth failures = %v, want 4", n)
 	}
 }
 
@@ -401,9 +501,9 @@ func TestMetricsCountTheGuardsRefusals(t *testing.T) {
 	}
 	got := s.scrape(t, nil)
 	for key, v := range map[string]float64{
-		`token_server_auth_failures_total{route="/rtm/:uid"}`:         2,
-		`token_server_rate_limited_requests_total{route="/rtm/:uid"}`: 2,
-		`token_server_tokens_issued_total{kind="rtm",version="007"}`:  2,
+		`token_server_auth_failures_total{reason="unauthenticated",route="/rtm/:uid"}`: 2,
+		`token_server_rate_limited_requests_total{route="/rtm/:uid"}`:                  2,
+		`token_server_tokens_issued_total{kind="rtm",version="007"}`:                   2,
 	} {
 		if got[key] != v {
 			t.Errorf("%s = %v, want %v", key, got[key], v)
@@ -577,5 +677,35 @@ func TestRequestIDThroughCORS(t *testing.T) {
 	}
 	if got := w.Header().Get("X-Request-ID"); got != "from-browser" {
 		t.Errorf("X-Request-ID = %q, want from-browser", got)
+	}
+}
+
+// The access log names routes as the metrics do: one name per route,
+// and preflights apart from requests that match nothing.
+func TestAccessLogRouteNames(t *testing.T) {
+	preflight := http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"GET"}}
+	tests := []struct {
+		method, target string
+		header         http.Header
+		want           string
+	}{
+		{http.MethodGet, "/rtm/erin", nil, "/rtm/:uid"},
+		{http.MethodGet, "/rtm/erin/", nil, "/rtm/:uid"},
+		{http.MethodPost, "/v1/tokens/rtm/", nil, "/v1/tokens/rtm"},
+		{http.MethodGet, "/healthz/", nil, "/healthz"},
+		{http.MethodOptions, "/rtm/erin", preflight, "preflight"},
+		{http.MethodOptions, "/nowhere/at/all", preflight, "preflight"},
+		{http.MethodOptions, "/rtm/erin", nil, "unmatched"},
+		{http.MethodGet, "/nowhere/at/all", nil, "unmatched"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			s := newOpsServer(t, "")
+			s.do(t, tt.method, tt.target, "", tt.header)
+			lines := s.logLines(t)
+			if len(lines) != 1 || lines[0]["route"] != tt.want {
+				t.Errorf("access log = %v, want one line with route %q", lines, tt.want)
+			}
+		})
 	}
 }

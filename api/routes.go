@@ -63,6 +63,9 @@ type handlers struct {
 
 // New builds the router with its middleware and every route.
 func New(cfg Config) *gin.Engine {
+	// Gin's debug mode prints every route to standard output, past the
+	// server's logger.
+	gin.SetMode(gin.ReleaseMode)
 	registerValidators()
 	log := cfg.Logger
 	if log == nil {

@@ -27,8 +27,13 @@ type ServerConfig struct {
 	// ShutdownTimeout is how long requests in flight may take to finish
 	// once shutdown begins (10 s).
 	ShutdownTimeout time.Duration
-	// OnShutdown, when set, runs once shutdown begins, before the listener
-	// closes: the place to turn readiness off.
+	// ShutdownDelay is how long the server goes on serving, new
+	// connections included, after shutdown begins and before the listener
+	// closes (none): time for load balancers to see readiness go off and
+	// stop sending traffic.
+	ShutdownDelay time.Duration
+	// OnShutdown, when set, runs once shutdown begins, before the delay:
+	// the place to turn readiness off.
 	OnShutdown func()
 }
 
@@ -81,9 +86,16 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "timeout", sc.ShutdownTimeout.String())
+	log.Info("shutting down", "delay", sc.ShutdownDelay.String(), "timeout", sc.ShutdownTimeout.String())
 	if sc.OnShutdown != nil {
 		sc.OnShutdown()
+	}
+	if sc.ShutdownDelay > 0 {
+		select {
+		case <-time.After(sc.ShutdownDelay):
+		case err := <-served:
+			return err
+		}
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), sc.ShutdownTimeout)
 	defer cancel()

@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // heldRequest starts a POST whose body is sent only in part, so that
@@ -113,5 +117,15 @@ func waitUntil(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 5s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The router sets Gin's release mode itself, so that no caller of New can
+// forget it and have Gin print every route to standard output.
+func TestNewSetsGinReleaseMode(t *testing.T) {
+	gin.SetMode(gin.DebugMode)
+	New(Config{Tokens: service.New(opsAppID, opsCert, service.Options{}), CORSOrigins: []string{"*"}})
+	if got := gin.Mode(); got != gin.ReleaseMode {
+		t.Errorf("gin.Mode() after New = %q, want %q", got, gin.ReleaseMode)
 	}
 }

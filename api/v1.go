@@ -20,9 +20,6 @@ import (
 // typo ("expiry" for "expire") cannot fall back to a default unnoticed.
 // Answers carry every privilege's expiry and the time to renew.
 
-// maxV1Body bounds a /v1 request body; the largest real one is far smaller.
-const maxV1Body = 16 << 10
-
 type v1RTCRequest struct {
 	Channel    string           `json:"channel" binding:"required,agora_channel"`
 	UID        *uint32          `json:"uid"`
@@ -196,10 +193,12 @@ func (h *handlers) handleV1Inspect(c *gin.Context) {
 }
 
 // bindStrictJSON reads one JSON object into req, refusing other media
-// types, oversized bodies, unknown fields and anything after the object,
-// then applies req's validation rules. Gin's own JSON binding is left
-// lenient, because the compatible routes must keep accepting the extra
-// fields their clients send.
+// types, unknown fields and anything after the object, then applies req's
+// validation rules. Gin's own JSON binding is left lenient, because the
+// compatible routes must keep accepting the extra fields their clients
+// send. The body is bounded by the BodyLimit every route has: past it,
+// the read fails with *http.MaxBytesError, which becomes the server's one
+// 413 answer.
 func bindStrictJSON(c *gin.Context, req any) error {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != binding.MIMEJSON {
 		return &middleware.HTTPError{Status: http.StatusUnsupportedMediaType, Detail: "send the body as " + binding.MIMEJSON}
@@ -208,17 +207,15 @@ func bindStrictJSON(c *gin.Context, req any) error {
 	if body == nil {
 		body = http.NoBody
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, body, maxV1Body))
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
-	err := dec.Decode(req)
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return &middleware.HTTPError{Status: http.StatusRequestEntityTooLarge, Detail: "the body is larger than the 16 KiB a request needs"}
-	case err != nil:
+	if err := dec.Decode(req); err != nil {
 		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	var tooLarge *http.MaxBytesError
+	if _, err := dec.Token(); errors.As(err, &tooLarge) {
+		return err
+	} else if !errors.Is(err, io.EOF) {
 		return &middleware.HTTPError{Status: http.StatusBadRequest, Detail: "the body must hold one JSON object and nothing after it"}
 	}
 	return binding.Validator.ValidateStruct(req)

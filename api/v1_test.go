@@ -513,7 +513,7 @@ func TestV1Body(t *testing.T) {
 		{"empty", "application/json", "", http.StatusBadRequest, "empty"},
 		{"two objects", "application/json", ok + ok, http.StatusBadRequest, "one JSON object and nothing after it"},
 		{"an array", "application/json", `[` + ok + `]`, http.StatusBadRequest, "must be an object"},
-		{"too large", "application/json", `{"userId": "bob", "x": "` + strings.Repeat("x", 17<<10) + `"}`, http.StatusRequestEntityTooLarge, "larger than"},
+		{"too large", "application/json", `{"userId": "bob", "x": "` + strings.Repeat("x", 70<<10) + `"}`, http.StatusRequestEntityTooLarge, "larger than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,6 +65,15 @@ func buildOps(v *viper.Viper, c *Config) error {
 		}
 		*d.dst = val
 	}
+	// Unlike the limits above, the delay may be zero: stop at once.
+	d := strings.TrimSpace(v.GetString("shutdown_delay"))
+	if zero, err := time.ParseDuration(d); err != nil || zero != 0 {
+		val, err := duration(d)
+		if err != nil {
+			return &Error{Key: "SHUTDOWN_DELAY", Rule: "must be 0 or a duration of at most 1h, such as 5s or 5 (seconds)"}
+		}
+		c.ShutdownDelay = val
+	}
 	n, err := strconv.Atoi(strings.TrimSpace(v.GetString("max_header_bytes")))
 	if err != nil || n < minHeaderBytes || n > maxHeaderBytes {
 		return &Error{Key: "MAX_HEADER_BYTES", Rule: fmt.Sprintf("must be a whole number of bytes from %d to %d", minHeaderBytes, maxHeaderBytes)}
@@ -95,7 +104,7 @@ func duration(s string) (time.Duration, error) {
 // opsString renders the operating settings for the start-up log, with
 // the metrics token masked.
 func (c Config) opsString() string {
-	return fmt.Sprintf("log_format=%s log_level=%s metrics_token=%s read_header_timeout=%s read_timeout=%s write_timeout=%s idle_timeout=%s max_header_bytes=%d shutdown_timeout=%s",
+	return fmt.Sprintf("log_format=%s log_level=%s metrics_token=%s read_header_timeout=%s read_timeout=%s write_timeout=%s idle_timeout=%s max_header_bytes=%d shutdown_timeout=%s shutdown_delay=%s",
 		c.LogFormat, strings.ToLower(c.LogLevel.String()), mask(c.MetricsToken),
-		c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout)
+		c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout, c.ShutdownDelay)
 }

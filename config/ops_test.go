@@ -42,8 +42,8 @@ func TestOpsDefaults(t *testing.T) {
 			if c.LogFormat != tt.wantFormat {
 				t.Errorf("LogFormat = %q, want %q", c.LogFormat, tt.wantFormat)
 			}
-			got := []any{c.LogLevel, c.MetricsToken, c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout}
-			want := []any{slog.LevelInfo, "", 5 * time.Second, 10 * time.Second, 10 * time.Second, 60 * time.Second, 16384, 10 * time.Second}
+			got := []any{c.LogLevel, c.MetricsToken, c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout, c.ShutdownDelay}
+			want := []any{slog.LevelInfo, "", 5 * time.Second, 10 * time.Second, 10 * time.Second, 60 * time.Second, 16384, 10 * time.Second, time.Duration(0)}
 			for i := range want {
 				if got[i] != want[i] {
 					t.Errorf("setting %d = %v, want %v", i, got[i], want[i])
@@ -64,12 +64,13 @@ func TestOpsSettings(t *testing.T) {
 		"IDLE_TIMEOUT":        "2m",
 		"MAX_HEADER_BYTES":    "32768",
 		"SHUTDOWN_TIMEOUT":    "5s", // the flag wins
+		"SHUTDOWN_DELAY":      "5",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.LogFormat, c.LogLevel, c.MetricsToken, c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout}
-	want := []any{"text", slog.LevelWarn, "scrape-me", 2 * time.Second, 90 * time.Second, 45 * time.Second, 2 * time.Minute, 32768, 25 * time.Second}
+	got := []any{c.LogFormat, c.LogLevel, c.MetricsToken, c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout, c.ShutdownDelay}
+	want := []any{"text", slog.LevelWarn, "scrape-me", 2 * time.Second, 90 * time.Second, 45 * time.Second, 2 * time.Minute, 32768, 25 * time.Second, 5 * time.Second}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("setting %d = %v, want %v", i, got[i], want[i])
@@ -91,6 +92,9 @@ func TestOpsInvalid(t *testing.T) {
 		{"WRITE_TIMEOUT", "soon"},
 		{"IDLE_TIMEOUT", "2h"},
 		{"SHUTDOWN_TIMEOUT", "0s"},
+		{"SHUTDOWN_DELAY", "-1s"},
+		{"SHUTDOWN_DELAY", "2h"},
+		{"SHUTDOWN_DELAY", "later"},
 		{"MAX_HEADER_BYTES", "100"},
 		{"MAX_HEADER_BYTES", "2000000"},
 		{"MAX_HEADER_BYTES", "16k"},
@@ -110,5 +114,15 @@ func TestOpsInvalid(t *testing.T) {
 				t.Errorf("error %q repeats the value", err)
 			}
 		})
+	}
+}
+
+// SHUTDOWN_DELAY, unlike the timeouts, may be zero: no delay at all.
+func TestShutdownDelayMayBeZero(t *testing.T) {
+	for _, v := range []string{"0", "0s", " 0s ", "0ms"} {
+		c, err := Load(nil, opsEnv(map[string]string{"SHUTDOWN_DELAY": v}), io.Discard)
+		if err != nil || c.ShutdownDelay != 0 {
+			t.Errorf("SHUTDOWN_DELAY=%q: delay %v, err %v; want 0 and no error", v, c.ShutdownDelay, err)
+		}
 	}
 }

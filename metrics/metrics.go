@@ -61,8 +61,8 @@ func New() *Metrics {
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "auth_failures_total",
-			Help:      "Requests refused because the caller was not identified or not allowed, by route pattern.",
-		}, []string{"route"}),
+			Help:      "Token requests refused because the caller was not identified (unauthenticated) or not allowed what it asked for (forbidden, policy), by route pattern and reason.",
+		}, []string{"route", "reason"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "rate_limited_requests_total",
@@ -104,15 +104,33 @@ func (m *Metrics) TokenIssued(kind, version string) {
 	m.tokens.WithLabelValues(kind, version).Inc()
 }
 
-// AuthFailure counts one request to route refused for its credentials:
-// missing, wrong, expired, or not allowed what it asked for.
-func (m *Metrics) AuthFailure(route string) {
-	m.authFailures.WithLabelValues(route).Inc()
+// AuthFailure counts one request to route refused for reason: a
+// credential missing, wrong or expired ("unauthenticated"), or a caller
+// not allowed what it asked for ("forbidden", "policy").
+func (m *Metrics) AuthFailure(route, reason string) {
+	m.authFailures.WithLabelValues(route, reason).Inc()
 }
 
 // RateLimited counts one request to route refused by a rate limit.
 func (m *Metrics) RateLimited(route string) {
 	m.rateLimited.WithLabelValues(route).Inc()
+}
+
+// WatchRateLimitStore adds a gauge that reads up at every scrape: 1 while
+// the store that shares rate limits between replicas (Redis) answers, 0
+// while each replica limits on its own. Call it once, and only when there
+// is such a store.
+func (m *Metrics) WatchRateLimitStore(up func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace,
+		Name:      "rate_limit_store_up",
+		Help:      "1 while the Redis that shares rate limits answers; 0 while this replica falls back to limiting on its own.",
+	}, func() float64 {
+		if up() {
+			return 1
+		}
+		return 0
+	}))
 }
 
 // methodLabel keeps the label to the methods HTTP defines: a client can

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -24,7 +25,7 @@ func TestMetricsAreIndependent(t *testing.T) {
 	a, b := New(), New()
 	a.TokenIssued("rtc", "007")
 	a.TokenIssued("rtc", "007")
-	a.AuthFailure("/v1/token")
+	a.AuthFailure("/v1/token", "unauthenticated")
 	a.RateLimited("/v1/token")
 	a.RequestStarted()
 	a.RequestStarted()
@@ -33,7 +34,7 @@ func TestMetricsAreIndependent(t *testing.T) {
 	gotA := scrape(t, a)
 	for _, want := range []string{
 		`token_server_tokens_issued_total{kind="rtc",version="007"} 2`,
-		`token_server_auth_failures_total{route="/v1/token"} 1`,
+		`token_server_auth_failures_total{reason="unauthenticated",route="/v1/token"} 1`,
 		`token_server_rate_limited_requests_total{route="/v1/token"} 1`,
 		`token_server_http_requests_in_flight 1`,
 		`go_build_info{`,
@@ -68,5 +69,24 @@ func TestObserveRequestBoundsMethods(t *testing.T) {
 				t.Errorf("metrics lack %s", want)
 			}
 		})
+	}
+}
+
+func TestRateLimitStoreGauge(t *testing.T) {
+	m := New()
+	if got := scrape(t, m); strings.Contains(got, "token_server_rate_limit_store_up") {
+		t.Errorf("a server without a shared store exports its gauge")
+	}
+	var up atomic.Bool
+	m.WatchRateLimitStore(up.Load)
+	for _, state := range []bool{false, true, false} {
+		up.Store(state)
+		want := "token_server_rate_limit_store_up 0"
+		if state {
+			want = "token_server_rate_limit_store_up 1"
+		}
+		if got := scrape(t, m); !strings.Contains(got, want) {
+			t.Errorf("store up = %t: metrics lack %q", state, want)
+		}
 	}
 }

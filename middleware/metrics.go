@@ -15,15 +15,29 @@ type RequestObserver interface {
 	RequestStarted()
 	RequestFinished()
 	ObserveRequest(method, route string, status int, elapsed time.Duration)
-	AuthFailure(route string)
+	AuthFailure(route, reason string)
 	RateLimited(route string)
 }
 
+// The reasons an AuthFailure gives.
+const (
+	// ReasonUnauthenticated: no valid credential (401).
+	ReasonUnauthenticated = "unauthenticated"
+	// ReasonForbidden: a caller with an identity token asked for what it
+	// may not have (403): its claims, or the server's own rules, say no.
+	ReasonForbidden = "forbidden"
+	// ReasonPolicy: a caller without an identity token asked for what the
+	// server's own rules (CHANNEL_PATTERN, ALLOW_WILDCARD_UID) refuse (403).
+	ReasonPolicy = "policy"
+)
+
 // Metrics reports every request to obs by route pattern, never by raw
-// path. A request refused with a service error of kind Unauthorized or
-// Forbidden (or an HTTPError 401) counts as an auth failure, and one of
-// kind TooManyRequests (or an HTTPError 429) as rate limited: layers that
-// refuse requests report through c.Error as usual and are counted.
+// path. Layers that refuse requests report through c.Error as usual and
+// are counted from it: a service error of kind Unauthorized or Forbidden
+// as an auth failure, with the reason why, and one of kind
+// TooManyRequests (or an HTTPError 429) as rate limited. Other HTTP
+// errors, such as a scrape of /metrics without its token, are counted
+// only as requests.
 func Metrics(obs RequestObserver) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		obs.RequestStarted()
@@ -32,47 +46,29 @@ func Metrics(obs RequestObserver) gin.HandlerFunc {
 		c.Next()
 		route := routeOf(c)
 		obs.ObserveRequest(c.Request.Method, route, c.Writer.Status(), time.Since(start))
-		switch refusalOf(c) {
-		case refusedAuth:
-			obs.AuthFailure(route)
-		case refusedRate:
+		if len(c.Errors) == 0 {
+			return
+		}
+		var (
+			svcErr  *service.Error
+			httpErr *HTTPError
+		)
+		switch err := c.Errors.Last().Err; {
+		case errors.As(err, &svcErr):
+			switch svcErr.Kind {
+			case service.Unauthorized:
+				obs.AuthFailure(route, ReasonUnauthenticated)
+			case service.Forbidden:
+				reason := ReasonPolicy
+				if service.PrincipalFrom(c.Request.Context()).Binding != nil {
+					reason = ReasonForbidden
+				}
+				obs.AuthFailure(route, reason)
+			case service.TooManyRequests:
+				obs.RateLimited(route)
+			}
+		case errors.As(err, &httpErr) && httpErr.Status == http.StatusTooManyRequests:
 			obs.RateLimited(route)
 		}
 	}
-}
-
-type refusal int
-
-const (
-	notRefused refusal = iota
-	refusedAuth
-	refusedRate
-)
-
-func refusalOf(c *gin.Context) refusal {
-	if len(c.Errors) == 0 {
-		return notRefused
-	}
-	var (
-		svcErr  *service.Error
-		httpErr *HTTPError
-	)
-	err := c.Errors.Last().Err
-	switch {
-	case errors.As(err, &svcErr):
-		switch svcErr.Kind {
-		case service.Unauthorized, service.Forbidden:
-			return refusedAuth
-		case service.TooManyRequests:
-			return refusedRate
-		}
-	case errors.As(err, &httpErr):
-		switch httpErr.Status {
-		case http.StatusUnauthorized:
-			return refusedAuth
-		case http.StatusTooManyRequests:
-			return refusedRate
-		}
-	}
-	return notRefused
 }

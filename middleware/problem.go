@@ -159,6 +159,11 @@ func problemFor(err error) Problem {
 		return Problem{Status: http.StatusBadRequest, Detail: "the body is empty; send a JSON object"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if field == "" {
+			// A key that is the empty string still needs a name a
+			// client can read.
+			field = `""`
+		}
 		return invalid([]FieldError{{Field: field, Message: "is not a known field"}})
 	}
 	return Problem{Status: http.StatusInternalServerError, Detail: "the server could not complete the request"}

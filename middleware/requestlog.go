@@ -3,14 +3,22 @@ package middleware
 import (
 	"log/slog"
 	"math"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 )
 
-// UnmatchedRoute names, in logs and metrics, a request that matched no
-// route, so that raw paths never appear there.
-const UnmatchedRoute = "unmatched"
+// The route that logs and metrics give a request that matched no route,
+// so that raw paths never appear there.
+const (
+	// PreflightRoute is a browser's CORS preflight (OPTIONS), which the
+	// CORS middleware answers whatever the path.
+	PreflightRoute = "preflight"
+	// UnmatchedRoute is any other request.
+	UnmatchedRoute = "unmatched"
+)
 
 // AccessLog writes one line per request when it is done: method, route
 // pattern, status, latency, client IP, response size and, through the
@@ -32,10 +40,17 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// routeOf is the route pattern c matched, such as "/rtm/:uid".
+// routeOf is the route pattern c matched, such as "/rtm/:uid", without
+// the trailing slash every route also accepts: one route, one name.
 func routeOf(c *gin.Context) string {
 	if r := c.FullPath(); r != "" {
+		if len(r) > 1 {
+			r = strings.TrimSuffix(r, "/")
+		}
 		return r
+	}
+	if c.Request.Method == http.MethodOptions && c.GetHeader("Origin") != "" && c.GetHeader("Access-Control-Request-Method") != "" {
+		return PreflightRoute
 	}
 	return UnmatchedRoute
 }

@@ -13,35 +13,35 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
-// DefaultRetryEvery is how often a Shared limiter whose Redis is down
-// tries it again.
-const DefaultRetryEvery = time.Second
+// DefaultCheckEvery is how often a Shared limiter's Watch asks Redis
+// whether it answers.
+const DefaultCheckEvery = time.Second
+
+// pingTimeout bounds Watch's ping. The client's own timeouts are shorter;
+// this one holds if they are changed through the URL.
+const pingTimeout = 2 * time.Second
 
 // SharedOptions tunes a Shared limiter. Zero fields take the defaults.
 type SharedOptions struct {
-	// RetryEvery is how often to try Redis again while it is down
-	// (DefaultRetryEvery). Only one request per interval pays for a try.
-	RetryEvery time.Duration
+	// CheckEvery is how often Watch pings Redis (DefaultCheckEvery).
+	CheckEvery time.Duration
 	// Log receives one line when Redis goes away and one when it returns.
 	Log *slog.Logger
 }
 
 // Shared limits clients across every replica that points at the same
 // Redis. When Redis cannot answer, each replica limits on its own with
-// its fallback Memory limiter, so the service keeps serving; it tries
-// Redis again every RetryEvery and shares limits again once it answers.
+// its fallback Memory limiter, so the service keeps serving; Watch
+// notices when Redis answers again, and limits are shared again.
 type Shared struct {
 	client     *redis.Client
 	limiter    *redis_rate.Limiter
 	limit      redis_rate.Limit
 	fallback   *Memory
-	retryEvery time.Duration
+	checkEvery time.Duration
 	log        *slog.Logger
 
 	down atomic.Bool
-	// retryAt is when, in Unix nanoseconds, Redis may next be tried while
-	// it is down.
-	retryAt atomic.Int64
 }
 
 var _ Limiter = (*Shared)(nil)
@@ -84,11 +84,11 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 		limiter:    redis_rate.NewLimiter(client),
 		limit:      redis_rate.Limit{Rate: r.Count, Period: r.Period, Burst: r.burst()},
 		fallback:   fallback,
-		retryEvery: opts.RetryEvery,
+		checkEvery: opts.CheckEvery,
 		log:        opts.Log,
 	}
-	if s.retryEvery <= 0 {
-		s.retryEvery = DefaultRetryEvery
+	if s.checkEvery <= 0 {
+		s.checkEvery = DefaultCheckEvery
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -96,29 +96,60 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 	return s, nil
 }
 
-// Allow counts a request from the client key, in Redis when it answers
-// and in this process when it does not.
+// Allow counts a request from the client key, in Redis while it answers
+// and in this process while it does not. A request never waits for a
+// Redis known to be down: Watch finds out when it is back.
 func (s *Shared) Allow(ctx context.Context, key string) Result {
 	if s.down.Load() {
-		next := s.retryAt.Load()
-		if time.Now().UnixNano() < next || !s.retryAt.CompareAndSwap(next, time.Now().Add(s.retryEvery).UnixNano()) {
-			return s.fallback.Allow(ctx, key)
-		}
+		return s.fallback.Allow(ctx, key)
 	}
 	res, err := s.limiter.Allow(ctx, key, s.limit)
 	if err != nil {
 		if ctx.Err() == nil {
-			s.wentDown(err)
+			s.wentDown(ctx, err)
 		}
 		return s.fallback.Allow(ctx, key)
 	}
-	s.cameBack()
 	return Result{
 		Allowed:    res.Allowed > 0,
 		Limit:      s.limit.Burst,
 		Remaining:  res.Remaining,
 		RetryAfter: max(res.RetryAfter, 0),
 		ResetAfter: max(res.ResetAfter, 0),
+	}
+}
+
+// Watch pings Redis every CheckEvery until ctx is done, and keeps
+// Degraded true exactly while Redis does not answer, whether or not
+// requests come. Run it in its own goroutine for as long as the limiter
+// is used: without it, a limiter that lost Redis never uses it again.
+func (s *Shared) Watch(ctx context.Context) {
+	tick := time.NewTicker(s.checkEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			s.Check(ctx)
+		}
+	}
+}
+
+// Check pings Redis once, for at most a few seconds, and updates
+// Degraded. A server calls it before it starts serving, so that its
+// readiness is right from the first probe.
+func (s *Shared) Check(ctx context.Context) {
+	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	err := s.client.Ping(pingCtx).Err()
+	switch {
+	case ctx.Err() != nil:
+		// Stopping: the ping failed because of it, not because of Redis.
+	case err != nil:
+		s.wentDown(ctx, err)
+	default:
+		s.cameBack(ctx)
 	}
 }
 
@@ -137,16 +168,18 @@ type discard struct{}
 
 func (discard) Printf(context.Context, string, ...any) {}
 
-func (s *Shared) wentDown(err error) {
-	s.retryAt.Store(time.Now().Add(s.retryEvery).UnixNano())
+// wentDown and cameBack log each change of state once, with ctx: the
+// line carries the request ID when a request found Redis gone, and none
+// when Watch's ping did.
+func (s *Shared) wentDown(ctx context.Context, err error) {
 	if s.down.CompareAndSwap(false, true) {
-		s.log.Warn("rate limit store unreachable; each replica now limits on its own until it answers again",
-			"error", err.Error(), "retry_every", s.retryEvery.String())
+		s.log.WarnContext(ctx, "rate limit store unreachable; each replica now limits on its own until it answers again",
+			"error", err.Error(), "check_every", s.checkEvery.String())
 	}
 }
 
-func (s *Shared) cameBack() {
+func (s *Shared) cameBack(ctx context.Context) {
 	if s.down.CompareAndSwap(true, false) {
-		s.log.Info("rate limit store answers again; limits are shared by every replica again")
+		s.log.InfoContext(ctx, "rate limit store answers again; limits are shared by every replica again")
 	}
 }

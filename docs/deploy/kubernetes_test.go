@@ -9,8 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/seed6ab08d10/agora-token-server/config"
 )
 
 // The parts of the Kubernetes objects the tests read.
@@ -29,8 +32,9 @@ type (
 			Template struct {
 				Metadata k8sMeta `yaml:"metadata"`
 				Spec     struct {
-					EnableServiceLinks *bool `yaml:"enableServiceLinks"`
-					SecurityContext    struct {
+					EnableServiceLinks            *bool `yaml:"enableServiceLinks"`
+					TerminationGracePeriodSeconds *int  `yaml:"terminationGracePeriodSeconds"`
+					SecurityContext               struct {
 						RunAsNonRoot *bool `yaml:"runAsNonRoot"`
 						RunAsUser    *int  `yaml:"runAsUser"`
 					} `yaml:"securityContext"`
@@ -234,6 +238,53 @@ func TestKubernetes(t *testing.T) {
 			maps.Copy(d.vars, configMap.Data)
 		}
 		checkEnv(t, d)
+	})
+
+	t.Run("the Secret filled in starts the server", func(t *testing.T) {
+		env := map[string]string{}
+		for _, e := range c.Env {
+			switch {
+			case e.Value != nil:
+				env[e.Name] = *e.Value
+			case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+				v, ok := sampleSecrets[e.ValueFrom.SecretKeyRef.Key]
+				if !ok {
+					t.Fatalf("no sample value for the Secret's key %s", e.ValueFrom.SecretKeyRef.Key)
+				}
+				env[e.Name] = v
+			}
+		}
+		maps.Copy(env, configMap.Data)
+		if env["REDIS_URL"] == "" {
+			t.Fatal("the Deployment does not take REDIS_URL from the Secret; this test would prove nothing")
+		}
+		mustStart(t, env)
+	})
+
+	t.Run("shutdown fits the grace period", func(t *testing.T) {
+		env := maps.Clone(sampleCredentials)
+		for _, e := range c.Env {
+			if e.Value != nil {
+				env[e.Name] = *e.Value
+			}
+		}
+		maps.Copy(env, configMap.Data)
+		cfg, err := config.Load(nil, func(name string) string { return env[name] }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A Pod leaves its Service's endpoints only after SIGTERM; until
+		// every node knows, traffic still comes.
+		if cfg.ShutdownDelay < 3*time.Second {
+			t.Errorf("SHUTDOWN_DELAY = %v, want a few seconds for the Service to stop sending traffic", cfg.ShutdownDelay)
+		}
+		grace := 30 * time.Second // Kubernetes' default
+		if g := pod.TerminationGracePeriodSeconds; g != nil {
+			grace = time.Duration(*g) * time.Second
+		}
+		if need := cfg.ShutdownDelay + cfg.ShutdownTimeout; need >= grace {
+			t.Errorf("SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT = %v, not below terminationGracePeriodSeconds (%v): requests would be killed", need, grace)
+		}
 	})
 
 	t.Run("the Secret is a template", func(t *testing.T) {
