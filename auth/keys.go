@@ -11,10 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
@@ -161,16 +159,13 @@ func (k *Keys) readFile() ([]Digest, error) {
 	}
 }
 
-// Watch reloads the key file on SIGHUP and whenever it changes or another
-// file is renamed into its place, checking every poll, until ctx is done. Run it in its own
-// goroutine; it returns when ctx is done.
+// Watch reloads the key file whenever it changes or another file is
+// renamed into its place, checking every poll, until ctx is done. Run it in
+// its own goroutine. SIGHUP belongs to the program, which calls Reload.
 func (k *Keys) Watch(ctx context.Context, poll time.Duration) {
 	if k.file == "" {
 		return
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 
@@ -178,7 +173,6 @@ func (k *Keys) Watch(ctx context.Context, poll time.Duration) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-hup:
 		case <-tick.C:
 			if seen := k.seen.Load(); seen != nil && stamp(k.file).same(*seen) {
 				continue

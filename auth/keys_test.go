@@ -6,11 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -189,35 +187,6 @@ func TestKeysWatchReloadsWhenTheFileChanges(t *testing.T) {
 		if strings.Contains(logs.String(), key) {
 			t.Errorf("the log holds a key:\n%s", logs.String())
 		}
-	}
-}
-
-func TestKeysWatchReloadsOnSIGHUP(t *testing.T) {
-	// Catch SIGHUP in the test as well, so that a signal sent before the
-	// watcher listens cannot end the test process.
-	hup := make(chan os.Signal, 16)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-
-	path := filepath.Join(t.TempDir(), "keys")
-	writeFile(t, path, fileKey1+"\n")
-	k, err := NewKeys(nil, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// Polling once an hour: only the signal can cause the reload.
-	go k.Watch(ctx, time.Hour)
-
-	writeFile(t, path, fileKey2+"\n")
-	waitFor(t, "SIGHUP reloads the keys", func() bool {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
-		time.Sleep(20 * time.Millisecond)
-		return accepts(k, fileKey2)
-	})
-	if accepts(k, fileKey1) {
-		t.Error("the old key is still accepted after SIGHUP")
 	}
 }
 
