@@ -79,7 +79,7 @@ type rtcRequest struct {
 
 func (h *handlers) handleRTC(c *gin.Context) {
 	var req rtcRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -107,7 +107,7 @@ type rtmRequest struct {
 
 func (h *handlers) handleRTM(c *gin.Context) {
 	var req rtmRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -136,7 +136,7 @@ type rteRequest struct {
 
 func (h *handlers) handleRTE(c *gin.Context) {
 	var req rteRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -193,7 +193,7 @@ func (h *handlers) handleChatApp(c *gin.Context) {
 // handleChatUser serves /chat/account/:uid: a user token.
 func (h *handlers) handleChatUser(c *gin.Context) {
 	var req chatRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
