@@ -106,10 +106,10 @@ func New(cfg Config) *gin.Engine {
 		middleware.CORS(cfg.CORSOrigins, "X-API-Key"),
 	)
 	r.NoRoute(func(c *gin.Context) {
-		_ = c.Error(&middleware.HTTPError{Status: http.StatusNotFound, Detail: "no route " + c.Request.URL.Path})
+		_ = c.Error(service.Errorf(service.NotFound, "no route %s", c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
-		_ = c.Error(&middleware.HTTPError{Status: http.StatusMethodNotAllowed, Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+		_ = c.Error(service.Errorf(service.MethodNotAllowed, "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 
 	routes(r, &handlers{

@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
 
-	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -201,7 +200,7 @@ func (h *handlers) handleV1Inspect(c *gin.Context) {
 // 413 answer.
 func bindStrictJSON(c *gin.Context, req any) error {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != binding.MIMEJSON {
-		return &middleware.HTTPError{Status: http.StatusUnsupportedMediaType, Detail: "send the body as " + binding.MIMEJSON}
+		return service.Errorf(service.UnsupportedMediaType, "send the body as %s", binding.MIMEJSON)
 	}
 	body := c.Request.Body
 	if body == nil {
@@ -216,7 +215,7 @@ func bindStrictJSON(c *gin.Context, req any) error {
 	if _, err := dec.Token(); errors.As(err, &tooLarge) {
 		return err
 	} else if !errors.Is(err, io.EOF) {
-		return &middleware.HTTPError{Status: http.StatusBadRequest, Detail: "the body must hold one JSON object and nothing after it"}
+		return service.Invalidf("", "the body must hold one JSON object and nothing after it")
 	}
 	return binding.Validator.ValidateStruct(req)
 }

@@ -61,24 +61,23 @@ func UseDialect(d Dialect) gin.HandlerFunc {
 	}
 }
 
-// HTTPError is an error that already knows its status, for failures that
-// belong to HTTP itself: unknown routes, wrong methods, bad media types.
-type HTTPError struct {
-	Status int
-	Detail string
-}
-
-func (e *HTTPError) Error() string { return e.Detail }
-
-// statusOf maps the service's error kinds to HTTP statuses; the only
-// place that does so.
+// statusOf maps every kind of error to its HTTP status; the only place
+// that does so.
 var statusOf = map[service.Kind]int{
-	service.Internal:        http.StatusInternalServerError,
-	service.Invalid:         http.StatusBadRequest,
-	service.Unauthorized:    http.StatusUnauthorized,
-	service.Forbidden:       http.StatusForbidden,
-	service.TooManyRequests: http.StatusTooManyRequests,
+	service.Internal:             http.StatusInternalServerError,
+	service.Invalid:              http.StatusBadRequest,
+	service.Unauthorized:         http.StatusUnauthorized,
+	service.Forbidden:            http.StatusForbidden,
+	service.TooManyRequests:      http.StatusTooManyRequests,
+	service.NotFound:             http.StatusNotFound,
+	service.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	service.TooLarge:             http.StatusRequestEntityTooLarge,
+	service.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	service.Unavailable:          http.StatusServiceUnavailable,
 }
+
+// internalDetail is all a client hears of a failure that is not its own.
+const internalDetail = "the server could not complete the request"
 
 // Errors renders the last error a handler recorded with c.Error as a
 // problem document. Errors that are not ours become a generic 500 and
@@ -118,45 +117,55 @@ func Write(c *gin.Context, p Problem) {
 	c.AbortWithStatusJSON(p.Status, p)
 }
 
+// problemFor describes err to the client: its kind picks the status, and
+// an invalid input is named in errors.
 func problemFor(err error) Problem {
+	e, fields := classify(err)
+	status, known := statusOf[e.Kind]
+	switch {
+	case !known || e.Kind == service.Internal:
+		return Problem{Status: statusOf[service.Internal], Detail: internalDetail}
+	case len(fields) > 0:
+		return invalid(fields)
+	}
+	return Problem{Status: status, Detail: e.Error()}
+}
+
+// classify puts any error a handler records in the service's terms: its
+// own errors as they are, those of the JSON decoder and the validator as
+// Invalid, a body past its limit as TooLarge, anything else as Internal.
+// fields lists the inputs at fault, when the error names some.
+func classify(err error) (e *service.Error, fields []FieldError) {
 	var (
 		verrs   validator.ValidationErrors
 		svcErr  *service.Error
-		httpErr *HTTPError
 		synErr  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError
 		bigErr  *http.MaxBytesError
 	)
+	invalidBody := func(detail string) *service.Error { return &service.Error{Kind: service.Invalid, Message: detail} }
 	switch {
 	case errors.As(err, &bigErr):
-		big := tooLarge(bigErr.Limit)
-		return Problem{Status: big.Status, Detail: big.Detail}
+		return tooLarge(bigErr.Limit), nil
 	case errors.As(err, &verrs):
-		fields := make([]FieldError, 0, len(verrs))
 		for _, fe := range verrs {
 			fields = append(fields, FieldError{Field: fe.Field(), Message: ruleMessage(fe)})
 		}
-		return invalid(fields)
+		return &service.Error{Kind: service.Invalid}, fields
 	case errors.As(err, &svcErr):
-		p := Problem{Status: statusOf[svcErr.Kind], Detail: svcErr.Error()}
 		if svcErr.Kind == service.Invalid && svcErr.Field != "" {
-			p = invalid([]FieldError{{Field: svcErr.Field, Message: svcErr.Message}})
+			fields = []FieldError{{Field: svcErr.Field, Message: svcErr.Message}}
 		}
-		if p.Status >= 500 {
-			p.Detail = "the server could not complete the request"
-		}
-		return p
-	case errors.As(err, &httpErr):
-		return Problem{Status: httpErr.Status, Detail: httpErr.Detail}
+		return svcErr, fields
 	case errors.As(err, &typeErr) && typeErr.Field == "":
 		// The body as a whole has the wrong type, such as an array.
-		return Problem{Status: http.StatusBadRequest, Detail: "the body must be an object"}
+		return invalidBody("the body must be an object"), nil
 	case errors.As(err, &typeErr):
-		return invalid([]FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}})
+		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}}
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return Problem{Status: http.StatusBadRequest, Detail: "the body is not valid JSON"}
+		return invalidBody("the body is not valid JSON"), nil
 	case errors.Is(err, io.EOF):
-		return Problem{Status: http.StatusBadRequest, Detail: "the body is empty; send a JSON object"}
+		return invalidBody("the body is empty; send a JSON object"), nil
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		if field == "" {
@@ -164,9 +173,9 @@ func problemFor(err error) Problem {
 			// client can read.
 			field = `""`
 		}
-		return invalid([]FieldError{{Field: field, Message: "is not a known field"}})
+		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: field, Message: "is not a known field"}}
 	}
-	return Problem{Status: http.StatusInternalServerError, Detail: "the server could not complete the request"}
+	return &service.Error{Kind: service.Internal, Message: err.Error()}, nil
 }
 
 func invalid(fields []FieldError) Problem {
