@@ -5,6 +5,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -95,6 +96,7 @@ func New(cfg Config) *gin.Engine {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(
+		middleware.Dialects(dialectOf),
 		middleware.RequestID(),
 		middleware.AccessLog(log),
 		middleware.Metrics(m),
@@ -129,7 +131,7 @@ func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)
 	both(r, http.MethodGet, "/metrics", h.metrics)
 
-	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect), h.guard)
+	community := r.Group("", h.guard)
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
 	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
@@ -139,7 +141,7 @@ func routes(r *gin.Engine, h *handlers) {
 	both(community, http.MethodGet, "/chat/account/:uid", h.handleChatUser)
 	both(community, http.MethodPost, "/getToken", h.handleGetToken)
 
-	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect), h.guard)
+	reference := r.Group("", h.guard)
 	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
 
 	v1 := r.Group("/v1", h.guard)
@@ -149,6 +151,21 @@ func routes(r *gin.Engine, h *handlers) {
 	both(v1, http.MethodPost, "/tokens/inspect", h.handleV1Inspect)
 
 	docsRoutes(r)
+}
+
+// dialectOf names the dialect of the errors on path: the community
+// servers' clients read "error", and those of Agora's reference server
+// "code" and "message", whatever went wrong, even on a path or method
+// that does not exist under their prefix.
+func dialectOf(path string) middleware.Dialect {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	switch first {
+	case "rtc", "rtm", "rte", "chat", "getToken":
+		return middleware.CommunityDialect
+	case "token":
+		return middleware.ReferenceDialect
+	}
+	return middleware.Standard
 }
 
 // both registers path with and without a trailing slash.

@@ -53,10 +53,14 @@ const (
 
 const dialectKey = "problem.dialect"
 
-// UseDialect marks the routes of a group as speaking dialect d in errors.
-func UseDialect(d Dialect) gin.HandlerFunc {
+// Dialects decides once, before anything else can fail, which dialect
+// each request's errors speak, by its path alone: a request that no route
+// matched, or that was refused before reaching its route (a body too
+// large, an origin not allowed), still reaches a client that reads the
+// dialect's members.
+func Dialects(of func(path string) Dialect) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Set(dialectKey, d)
+		c.Set(dialectKey, of(c.Request.URL.Path))
 		c.Next()
 	}
 }
