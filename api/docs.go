@@ -37,8 +37,8 @@ func docsRoutes(r *gin.Engine) {
 		c.Header("Content-Security-Policy", docsCSP)
 		c.Data(http.StatusOK, "text/html; charset=utf-8", index)
 	}
-	r.GET("/docs", page)
-	r.GET("/docs/*file", func(c *gin.Context) {
+	handle(r, http.MethodGet, "/docs", page)
+	handle(r, http.MethodGet, "/docs/*file", func(c *gin.Context) {
 		name := strings.TrimPrefix(c.Param("file"), "/")
 		if name == "" || name == "index.html" {
 			page(c)

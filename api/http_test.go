@@ -33,7 +33,8 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		{"unknown path", "GET", "/nope", http.StatusNotFound, ""},
 		{"rtc without uid type", "GET", "/rtc/room", http.StatusNotFound, ""},
 		{"double slash is not redirected", "GET", "/rtm//x", http.StatusNotFound, ""},
-		{"delete ping", "DELETE", "/ping", http.StatusMethodNotAllowed, "GET"},
+		{"delete ping", "DELETE", "/ping", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{"post rtm", "POST", "/rtm/u/", http.StatusMethodNotAllowed, "GET, HEAD"},
 		{"get getToken", "GET", "/getToken", http.StatusMethodNotAllowed, "POST"},
 		{"put token generate", "PUT", "/token/generate/", http.StatusMethodNotAllowed, "POST"},
 	}

@@ -177,8 +177,18 @@ func dialectOf(path string) middleware.Dialect {
 
 // both registers path with and without a trailing slash.
 func both(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
+	handle(r, method, path, h)
+	handle(r, method, path+"/", h)
+}
+
+// handle registers one route, and for GET the HEAD that HTTP expects
+// wherever GET works: uptime monitors and load balancers probe with it.
+// HEAD runs the whole handler, and the server leaves the body out.
+func handle(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
 	r.Handle(method, path, h)
-	r.Handle(method, path+"/", h)
+	if method == http.MethodGet {
+		r.Handle(http.MethodHead, path, h)
+	}
 }
 
 func handlePing(c *gin.Context) {
