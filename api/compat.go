@@ -21,14 +21,15 @@ const (
 	tokenTypeAccount = "userAccount"
 )
 
-// roleOf maps every spelling of a role the older servers accepted.
-// Validation has already limited s to these.
+// roleOf is the role s names, or subscriber when s is empty, as the
+// community servers default. The request's rules have already limited s
+// to the spellings its route takes.
 func roleOf(s string) service.Role {
-	switch s {
-	case "publisher", "1":
-		return service.Publisher
+	if s == "" {
+		return service.Subscriber
 	}
-	return service.Subscriber
+	r, _ := service.RoleOf(s)
+	return r
 }
 
 // expiryQuery is the lifetime in a query string: "expiry" as in the Node
@@ -365,10 +366,7 @@ func (h *handlers) handleGenerate(c *gin.Context) {
 	b := service.Bundle{Expire: expire, PrivilegeExpire: privExpire}
 	uid := string(req.UID)
 	if req.rtcEnabled() {
-		role := service.Subscriber
-		if req.ServiceRtc.Role == int(service.Publisher) {
-			role = service.Publisher
-		}
+		role := roleOf(strconv.Itoa(req.ServiceRtc.Role))
 		b.RTC = &service.RTC{Channel: req.ChannelName, Account: accountOf(uid), Role: role}
 	}
 	if req.rtmEnabled() {

@@ -220,11 +220,11 @@ func ruleMessage(fe validator.FieldError) string {
 	case "max":
 		return "must be at most " + fe.Param() + " long"
 	case "agora_channel":
-		return "must be 1 to " + strconv.Itoa(service.MaxChannelBytes) + " bytes of a-z, A-Z, 0-9, space and !#$%&()+-:;<=.>?@[]^_{}|~,"
+		return service.ChannelRule
 	case "agora_account":
-		return "must be 1 to " + strconv.Itoa(service.MaxAccountBytes) + " bytes of a-z, A-Z, 0-9, space and !#$%&()+-:;<=.>?@[]^_{}|~,"
+		return service.AccountRule
 	case "agora_user_id":
-		return "must be 1 to " + strconv.Itoa(service.MaxRTMUserIDBytes) + " bytes"
+		return service.UserIDRule
 	case "agora_uid":
 		return "must be a whole number from 0 to 4294967295"
 	case "agora_rtc_user":

@@ -61,7 +61,7 @@ func TestBundleInvalid(t *testing.T) {
 		{"006 rtc and rtm", Bundle{RTC: pub(nil), RTMUserID: "bob", Expire: 60, Version: Version006}, "rtm", "needs version 007"},
 		{"006 chat", Bundle{Chat: &Chat{App: true}, Expire: 60, Version: Version006}, "version", "must be 007 for a Chat token"},
 		{"006 privilege expiry", Bundle{RTMUserID: "bob", Expire: 60, PrivilegeExpire: 30, Version: Version006}, "privilegeExpire", "needs version 007"},
-		{"006 bad channel", Bundle{RTC: &RTC{Channel: "c/d", Role: Publisher}, Expire: 60, Version: Version006}, "channel", "channel characters"},
+		{"006 bad channel", Bundle{RTC: &RTC{Channel: "c/d", Role: Publisher}, Expire: 60, Version: Version006}, "channel", "1 to 63 bytes of a-z"},
 		{"006 bad role", Bundle{RTC: &RTC{Channel: "c", Role: 7}, Expire: 60, Version: Version006}, "role", "publisher or subscriber"},
 		{"006 long rtm user", Bundle{RTMUserID: string(make([]byte, 65)), Expire: 60, Version: Version006}, "userId", "1 to 64 bytes"},
 		{"006 nothing", Bundle{Expire: 60, Version: Version006}, "", "at least one service"},
