@@ -1,8 +1,8 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
-	"net/http"
 	"reflect"
 	"strconv"
 
@@ -78,27 +78,21 @@ type rtcRequest struct {
 	expiryQuery
 }
 
-func (h *handlers) handleRTC(c *gin.Context) {
+func (h *handlers) handleRTC(c *gin.Context) (any, error) {
 	var req rtcRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	if err := h.policy.RTC(c.Request.Context(), req.rtc()); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.RTCToken(req.rtc(), expire)
+	rtc := req.rtc()
+	tokens, err := h.mint(c.Request.Context(), service.Bundle{RTC: &rtc, Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"rtcToken": tok.Value})
+	return gin.H{"rtcToken": tokens[0].Value}, nil
 }
 
 type rtmRequest struct {
@@ -106,27 +100,20 @@ type rtmRequest struct {
 	expiryQuery
 }
 
-func (h *handlers) handleRTM(c *gin.Context) {
+func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 	var req rtmRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	if err := h.policy.RTM(c.Request.Context(), req.UID); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.RTMToken(req.UID, expire)
+	tokens, err := h.mint(c.Request.Context(), service.Bundle{RTMUserID: req.UID, Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"rtmToken": tok.Value})
+	return gin.H{"rtmToken": tokens[0].Value}, nil
 }
 
 type rteRequest struct {
@@ -135,16 +122,14 @@ type rteRequest struct {
 	expiryQuery
 }
 
-func (h *handlers) handleRTE(c *gin.Context) {
+func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	var req rteRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	rtc := req.rtc()
 	rtmUser := req.RTMUID
@@ -152,24 +137,15 @@ func (h *handlers) handleRTE(c *gin.Context) {
 		rtmUser = rtc.Account
 	}
 	if rtmUser == "" || rtmUser == "0" {
-		_ = c.Error(service.Invalidf("rtmUid", "is required when uid is 0: an RTM user id cannot be empty or \"0\""))
-		return
+		return nil, service.Invalidf("rtmUid", "is required when uid is 0: an RTM user id cannot be empty or \"0\"")
 	}
-	if err := h.policy.Check(c.Request.Context(), service.Bundle{RTC: &rtc, RTMUserID: rtmUser}); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	rtcTok, err := h.tokens.RTCToken(rtc, expire)
+	tokens, err := h.mint(c.Request.Context(),
+		service.Bundle{RTC: &rtc, Expire: expire},
+		service.Bundle{RTMUserID: rtmUser, Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	rtmTok, err := h.tokens.RTMToken(rtmUser, expire)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"rtcToken": rtcTok.Value, "rtmToken": rtmTok.Value})
+	return gin.H{"rtcToken": tokens[0].Value, "rtmToken": tokens[1].Value}, nil
 }
 
 // chatRequest is the query of /chat/app, and with UID the path and query
@@ -182,41 +158,42 @@ type chatRequest struct {
 }
 
 // handleChatApp serves /chat/app: an app token.
-func (h *handlers) handleChatApp(c *gin.Context) {
+func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	var req chatRequest
 	if err := c.ShouldBindQuery(&req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	h.mintChat(c, req)
+	return h.mintChat(c.Request.Context(), req)
 }
 
 // handleChatUser serves /chat/account/:uid: a user token.
-func (h *handlers) handleChatUser(c *gin.Context) {
+func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
 	var req chatRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	h.mintChat(c, req)
+	return h.mintChat(c.Request.Context(), req)
 }
 
-func (h *handlers) mintChat(c *gin.Context, req chatRequest) {
+func (h *handlers) mintChat(ctx context.Context, req chatRequest) (any, error) {
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	if err := h.policy.Chat(c.Request.Context(), req.UID); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.ChatToken(req.UID, expire)
+	tokens, err := h.mint(ctx, service.Bundle{Chat: chatOf(req.UID), Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"chatToken": tok.Value})
+	return gin.H{"chatToken": tokens[0].Value}, nil
+}
+
+// chatOf is the Chat grant the older servers mean: a user token for
+// userID, or an app token when there is none.
+func chatOf(userID string) *service.Chat {
+	if userID == "" {
+		return &service.Chat{App: true}
+	}
+	return &service.Chat{UserID: userID, User: true}
 }
 
 // getTokenRequest is the body of POST /getToken.
@@ -256,40 +233,30 @@ func requireRule(sl validator.StructLevel, value, field, tag string, ok func(str
 	}
 }
 
-func (h *handlers) handleGetToken(c *gin.Context) {
+func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
 	var req getTokenRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("expire", req.Expire)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	uid := string(req.UID)
-	ctx := c.Request.Context()
-	var tok service.Token
+	b := service.Bundle{Expire: expire}
 	switch req.TokenType {
 	case "rtc":
-		rtc := service.RTC{Channel: req.Channel, Account: accountOf(uid), Role: roleOf(req.Role)}
-		if err = h.policy.RTC(ctx, rtc); err == nil {
-			tok, err = h.tokens.RTCToken(rtc, expire)
-		}
+		b.RTC = &service.RTC{Channel: req.Channel, Account: accountOf(uid), Role: roleOf(req.Role)}
 	case "rtm":
-		if err = h.policy.RTM(ctx, uid); err == nil {
-			tok, err = h.tokens.RTMToken(uid, expire)
-		}
+		b.RTMUserID = uid
 	default:
-		if err = h.policy.Chat(ctx, uid); err == nil {
-			tok, err = h.tokens.ChatToken(uid, expire)
-		}
+		b.Chat = chatOf(uid)
 	}
+	tokens, err := h.mint(c.Request.Context(), b)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"token": tok.Value})
+	return gin.H{"token": tokens[0].Value}, nil
 }
 
 // generateRequest is the body of POST /token/generate, as Agora's
@@ -345,22 +312,19 @@ func validateGenerate(sl validator.StructLevel) {
 	}
 }
 
-func (h *handlers) handleGenerate(c *gin.Context) {
+func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	var req generateRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	privExpire := expire
 	if req.PrivilegeExpireTs != nil {
 		if privExpire, err = h.tokens.Lifetime("privilegeExpireTs", req.PrivilegeExpireTs); err != nil {
-			_ = c.Error(err)
-			return
+			return nil, err
 		}
 	}
 	b := service.Bundle{Expire: expire, PrivilegeExpire: privExpire}
@@ -375,16 +339,11 @@ func (h *handlers) handleGenerate(c *gin.Context) {
 	if req.chatUserEnabled() || req.chatAppEnabled() {
 		b.Chat = &service.Chat{UserID: req.ServiceChat.UserUUID, User: req.chatUserEnabled(), App: req.chatAppEnabled()}
 	}
-	if err := h.policy.Check(c.Request.Context(), b); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.Bundle(b)
+	tokens, err := h.mint(c.Request.Context(), b)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tok.Value}})
+	return gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tokens[0].Value}}, nil
 }
 
 // flexString takes a JSON string or a whole non-negative number, because

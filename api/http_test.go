@@ -112,8 +112,11 @@ func TestCORS(t *testing.T) {
 // becomes a problem document and the router keeps serving.
 type panickingIssuer struct{ *service.Tokens }
 
-func (panickingIssuer) RTMToken(string, uint32) (service.Token, error) {
-	panic("boom: secret detail")
+func (p panickingIssuer) Bundle(b service.Bundle) (service.Token, error) {
+	if b.RTMUserID != "" {
+		panic("boom: secret detail")
+	}
+	return p.Tokens.Bundle(b)
 }
 
 func TestPanicIsRecovered(t *testing.T) {

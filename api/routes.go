@@ -18,9 +18,6 @@ import (
 type tokenIssuer interface {
 	Lifetime(field string, seconds *uint64) (uint32, error)
 	ParseLifetime(field, raw string) (uint32, error)
-	RTCToken(r service.RTC, expire uint32) (service.Token, error)
-	RTMToken(userID string, expire uint32) (service.Token, error)
-	ChatToken(userID string, expire uint32) (service.Token, error)
 	Bundle(b service.Bundle) (service.Token, error)
 	Inspect(token string, who service.Subject) (service.Inspection, error)
 }
@@ -139,23 +136,23 @@ func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/metrics", h.metrics)
 
 	community := r.Group("", h.guard)
-	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
-	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
-	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
-	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", h.handleRTE)
-	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", h.handleRTE)
-	both(community, http.MethodGet, "/chat/app", h.handleChatApp)
-	both(community, http.MethodGet, "/chat/account/:uid", h.handleChatUser)
-	both(community, http.MethodPost, "/getToken", h.handleGetToken)
+	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", respond(h.handleRTC)) // empty uid: any uid
+	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", respond(h.handleRTC))
+	both(community, http.MethodGet, "/rtm/:uid", respond(h.handleRTM))
+	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", respond(h.handleRTE))
+	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", respond(h.handleRTE))
+	both(community, http.MethodGet, "/chat/app", respond(h.handleChatApp))
+	both(community, http.MethodGet, "/chat/account/:uid", respond(h.handleChatUser))
+	both(community, http.MethodPost, "/getToken", respond(h.handleGetToken))
 
 	reference := r.Group("", h.guard)
-	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
+	both(reference, http.MethodPost, "/token/generate", respond(h.handleGenerate))
 
 	v1 := r.Group("/v1", h.guard)
-	both(v1, http.MethodPost, "/tokens/rtc", h.handleV1RTC)
-	both(v1, http.MethodPost, "/tokens/rtm", h.handleV1RTM)
-	both(v1, http.MethodPost, "/tokens/chat", h.handleV1Chat)
-	both(v1, http.MethodPost, "/tokens/inspect", h.handleV1Inspect)
+	both(v1, http.MethodPost, "/tokens/rtc", respond(h.handleV1RTC))
+	both(v1, http.MethodPost, "/tokens/rtm", respond(h.handleV1RTM))
+	both(v1, http.MethodPost, "/tokens/chat", respond(h.handleV1Chat))
+	both(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
 
 	docsRoutes(r)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -65,16 +66,14 @@ func (r v1RTCRequest) account() string {
 	return service.UIDAccount(*r.UID)
 }
 
-func (h *handlers) handleV1RTC(c *gin.Context) {
+func (h *handlers) handleV1RTC(c *gin.Context) (any, error) {
 	var req v1RTCRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("expire", req.Expire)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	rtc := service.RTC{Channel: req.Channel, Account: req.account(), Role: roleOf(req.Role)}
 	if p := req.Privileges; p != nil {
@@ -89,7 +88,7 @@ func (h *handlers) handleV1RTC(c *gin.Context) {
 	if req.RTM != nil {
 		b.RTMUserID = req.RTM.UserID
 	}
-	h.renderToken(c, b)
+	return h.mintV1(c.Request.Context(), b)
 }
 
 type v1RTMRequest struct {
@@ -98,18 +97,16 @@ type v1RTMRequest struct {
 	Version string  `json:"version" binding:"omitempty,oneof=007 006"`
 }
 
-func (h *handlers) handleV1RTM(c *gin.Context) {
+func (h *handlers) handleV1RTM(c *gin.Context) (any, error) {
 	var req v1RTMRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("expire", req.Expire)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	h.renderToken(c, service.Bundle{RTMUserID: req.UserID, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{RTMUserID: req.UserID, Expire: expire, Version: req.Version})
 }
 
 // v1ChatRequest asks for a user token when it names a user, else for an
@@ -121,35 +118,29 @@ type v1ChatRequest struct {
 	Version string  `json:"version" binding:"omitempty,oneof=007"`
 }
 
-func (h *handlers) handleV1Chat(c *gin.Context) {
+func (h *handlers) handleV1Chat(c *gin.Context) (any, error) {
 	var req v1ChatRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("expire", req.Expire)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	chat := service.Chat{App: true}
 	if req.UserID != nil {
 		chat = service.Chat{UserID: *req.UserID, User: true}
 	}
-	h.renderToken(c, service.Bundle{Chat: &chat, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{Chat: &chat, Expire: expire, Version: req.Version})
 }
 
-func (h *handlers) renderToken(c *gin.Context, b service.Bundle) {
-	if err := h.policy.Check(c.Request.Context(), b); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.Bundle(b)
+// mintV1 answers with the whole token: its value, times and grants.
+func (h *handlers) mintV1(ctx context.Context, b service.Bundle) (any, error) {
+	tokens, err := h.mint(ctx, b)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, tok)
+	return tokens[0], nil
 }
 
 // v1InspectRequest names a token and, for a 006 token only, what it was
@@ -170,11 +161,10 @@ func validateV1Inspect(sl validator.StructLevel) {
 	}
 }
 
-func (h *handlers) handleV1Inspect(c *gin.Context) {
+func (h *handlers) handleV1Inspect(c *gin.Context) (any, error) {
 	var req v1InspectRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	who := service.Subject{Channel: req.Channel, UserID: req.UserID}
 	switch {
@@ -183,12 +173,7 @@ func (h *handlers) handleV1Inspect(c *gin.Context) {
 	case req.UID != nil:
 		who.Account = service.UIDAccount(*req.UID)
 	}
-	ins, err := h.tokens.Inspect(req.Token, who)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, ins)
+	return h.tokens.Inspect(req.Token, who)
 }
 
 // bindStrictJSON reads one JSON object into req, refusing other media
