@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	"github.com/go-playground/validator/v10"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -116,10 +115,20 @@ func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 	return gin.H{"rtmToken": tokens[0].Value}, nil
 }
 
+// rteRequest is the path and query of /rte. The RTM user is rtmUid, or
+// else the RTC user, which must then be able to serve as one.
 type rteRequest struct {
 	rtcPath
-	RTMUID string `uri:"rtmUid" binding:"omitempty,agora_user_id"`
+	RTMUID string `uri:"rtmUid" binding:"agora_rte_user,omitempty,agora_user_id,ne=0"`
 	expiryQuery
+}
+
+// rtmUser is the RTM user the request asks for; its rules hold.
+func (r rteRequest) rtmUser() string {
+	if r.RTMUID != "" {
+		return r.RTMUID
+	}
+	return r.rtc().Account
 }
 
 func (h *handlers) handleRTE(c *gin.Context) (any, error) {
@@ -132,16 +141,9 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	rtc := req.rtc()
-	rtmUser := req.RTMUID
-	if rtmUser == "" {
-		rtmUser = rtc.Account
-	}
-	if rtmUser == "" || rtmUser == "0" {
-		return nil, service.Invalidf("rtmUid", "is required when uid is 0: an RTM user id cannot be empty or \"0\"")
-	}
 	tokens, err := h.mint(c.Request.Context(),
 		service.Bundle{RTC: &rtc, Expire: expire},
-		service.Bundle{RTMUserID: rtmUser, Expire: expire})
+		service.Bundle{RTMUserID: req.rtmUser(), Expire: expire})
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +198,9 @@ func chatOf(userID string) *service.Chat {
 	return &service.Chat{UserID: userID, User: true}
 }
 
-// getTokenRequest is the body of POST /getToken.
+// getTokenRequest is the body of POST /getToken. Which other fields it
+// needs, and their rules, depend on tokenType: see getTokenRTC,
+// getTokenRTM and getTokenChat.
 type getTokenRequest struct {
 	TokenType string     `json:"tokenType" binding:"required,oneof=rtc rtm chat"`
 	Channel   string     `json:"channel"`
@@ -205,32 +209,32 @@ type getTokenRequest struct {
 	Expire    *uint64    `json:"expire"`
 }
 
-// validateGetToken applies the rules that depend on tokenType.
-func validateGetToken(sl validator.StructLevel) {
-	req := sl.Current().Interface().(getTokenRequest)
-	uid := string(req.UID)
-	switch req.TokenType {
-	case "rtc":
-		requireRule(sl, req.Channel, "channel", "agora_channel", service.ValidChannel)
-		requireRule(sl, uid, "uid", "agora_uid_or_account", validUIDOrAccount)
-	case "rtm":
-		requireRule(sl, uid, "uid", "agora_user_id", service.ValidUserID)
-	case "chat":
-		if uid != "" && !service.ValidUserID(uid) {
-			sl.ReportError(uid, "uid", "uid", "agora_user_id", "")
-		}
+// The fields each tokenType of /getToken needs, with their rules.
+type (
+	getTokenRTC struct {
+		Channel string `json:"channel" binding:"required,agora_channel"`
+		UID     string `json:"uid" binding:"required,agora_uid_or_account"`
 	}
-}
+	getTokenRTM struct {
+		UID string `json:"uid" binding:"required,agora_user_id"`
+	}
+	getTokenChat struct {
+		UID string `json:"uid" binding:"omitempty,agora_user_id"` // none: an app token
+	}
+)
 
-// requireRule reports field as missing when value is empty, or as
-// breaking tag when ok rejects it.
-func requireRule(sl validator.StructLevel, value, field, tag string, ok func(string) bool) {
-	switch {
-	case value == "":
-		sl.ReportError(value, field, field, "required", "")
-	case !ok(value):
-		sl.ReportError(value, field, field, tag, "")
+// bundle checks the fields of the request's tokenType and says what to
+// sign; the lifetime is left to the caller.
+func (r getTokenRequest) bundle() (service.Bundle, error) {
+	uid := string(r.UID)
+	switch r.TokenType {
+	case "rtc":
+		rtc := service.RTC{Channel: r.Channel, Account: accountOf(uid), Role: roleOf(r.Role)}
+		return service.Bundle{RTC: &rtc}, validate(getTokenRTC{Channel: r.Channel, UID: uid})
+	case "rtm":
+		return service.Bundle{RTMUserID: uid}, validate(getTokenRTM{UID: uid})
 	}
+	return service.Bundle{Chat: chatOf(uid)}, validate(getTokenChat{UID: uid})
 }
 
 func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
@@ -238,19 +242,12 @@ func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
 	if err := c.ShouldBindJSON(&req); err != nil {
 		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("expire", req.Expire)
+	b, err := req.bundle()
 	if err != nil {
 		return nil, err
 	}
-	uid := string(req.UID)
-	b := service.Bundle{Expire: expire}
-	switch req.TokenType {
-	case "rtc":
-		b.RTC = &service.RTC{Channel: req.Channel, Account: accountOf(uid), Role: roleOf(req.Role)}
-	case "rtm":
-		b.RTMUserID = uid
-	default:
-		b.Chat = chatOf(uid)
+	if b.Expire, err = h.tokens.Lifetime("expire", req.Expire); err != nil {
+		return nil, err
 	}
 	tokens, err := h.mint(c.Request.Context(), b)
 	if err != nil {
@@ -280,36 +277,60 @@ type generateRequest struct {
 	} `json:"serviceChat"`
 }
 
-func (r generateRequest) rtcEnabled() bool { return r.ServiceRtc != nil && r.ServiceRtc.Enable }
-func (r generateRequest) rtmEnabled() bool { return r.ServiceRtm != nil && r.ServiceRtm.Enable }
-func (r generateRequest) chatUserEnabled() bool {
-	return r.ServiceChat != nil && r.ServiceChat.EnableUser
-}
-func (r generateRequest) chatAppEnabled() bool {
-	return r.ServiceChat != nil && r.ServiceChat.EnableApp
-}
+// The fields /token/generate needs for each service it enables, with
+// their rules, named by their paths in the request.
+type (
+	generateRTC struct {
+		ChannelName string `json:"channelName" binding:"required,agora_channel"`
+		UID         string `json:"uid" binding:"omitempty,agora_uid_or_account"` // none: any uid
+		ServiceRtc  struct {
+			Role int `json:"role" binding:"oneof=0 1 2"`
+		} `json:"serviceRtc"`
+	}
+	generateRTM struct {
+		UID string `json:"uid" binding:"required,agora_user_id,ne=0"`
+	}
+	generateChatUser struct {
+		ServiceChat struct {
+			UserUUID string `json:"userUuid" binding:"agora_user_id"`
+		} `json:"serviceChat"`
+	}
+)
 
-func validateGenerate(sl validator.StructLevel) {
-	req := sl.Current().Interface().(generateRequest)
-	uid := string(req.UID)
-	if req.rtcEnabled() {
-		if r := req.ServiceRtc.Role; r < 0 || r > int(service.Subscriber) {
-			sl.ReportError(r, "serviceRtc.role", "serviceRtc.role", "oneof", "0 1 2")
+// bundle checks the fields of every service the request enables and says
+// what to sign; the lifetimes are left to the caller.
+func (r generateRequest) bundle() (service.Bundle, error) {
+	var (
+		b       service.Bundle
+		parts   []any // the fields each enabled service needs
+		enabled bool
+		uid     = string(r.UID)
+	)
+	if r.ServiceRtc != nil && r.ServiceRtc.Enable {
+		enabled = true
+		var part generateRTC
+		part.ChannelName, part.UID, part.ServiceRtc.Role = r.ChannelName, uid, r.ServiceRtc.Role
+		parts = append(parts, part)
+		b.RTC = &service.RTC{Channel: r.ChannelName, Account: accountOf(uid), Role: roleOf(strconv.Itoa(r.ServiceRtc.Role))}
+	}
+	if r.ServiceRtm != nil && r.ServiceRtm.Enable {
+		enabled = true
+		parts = append(parts, generateRTM{UID: uid})
+		b.RTMUserID = uid
+	}
+	if c := r.ServiceChat; c != nil && (c.EnableUser || c.EnableApp) {
+		enabled = true
+		if c.EnableUser {
+			var part generateChatUser
+			part.ServiceChat.UserUUID = c.UserUUID
+			parts = append(parts, part)
 		}
-		requireRule(sl, req.ChannelName, "channelName", "agora_channel", service.ValidChannel)
-		if uid != "" && !validUIDOrAccount(uid) {
-			sl.ReportError(uid, "uid", "uid", "agora_uid_or_account", "")
-		}
+		b.Chat = &service.Chat{UserID: c.UserUUID, User: c.EnableUser, App: c.EnableApp}
 	}
-	if req.rtmEnabled() && (uid == "" || uid == "0" || !service.ValidUserID(uid)) {
-		sl.ReportError(uid, "uid", "uid", "agora_rtm_uid", "")
+	if !enabled {
+		return b, service.Invalidf("serviceRtc", "at least one of serviceRtc, serviceRtm or serviceChat must be enabled")
 	}
-	if req.chatUserEnabled() && !service.ValidUserID(req.ServiceChat.UserUUID) {
-		sl.ReportError(req.ServiceChat.UserUUID, "serviceChat.userUuid", "serviceChat.userUuid", "agora_user_id", "")
-	}
-	if !req.rtcEnabled() && !req.rtmEnabled() && !req.chatUserEnabled() && !req.chatAppEnabled() {
-		sl.ReportError(nil, "serviceRtc", "serviceRtc", "agora_any_service", "")
-	}
+	return b, validate(parts...)
 }
 
 func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
@@ -317,27 +338,18 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	if err := c.ShouldBindJSON(&req); err != nil {
 		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs)
+	b, err := req.bundle()
 	if err != nil {
 		return nil, err
 	}
-	privExpire := expire
+	if b.Expire, err = h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs); err != nil {
+		return nil, err
+	}
+	b.PrivilegeExpire = b.Expire
 	if req.PrivilegeExpireTs != nil {
-		if privExpire, err = h.tokens.Lifetime("privilegeExpireTs", req.PrivilegeExpireTs); err != nil {
+		if b.PrivilegeExpire, err = h.tokens.Lifetime("privilegeExpireTs", req.PrivilegeExpireTs); err != nil {
 			return nil, err
 		}
-	}
-	b := service.Bundle{Expire: expire, PrivilegeExpire: privExpire}
-	uid := string(req.UID)
-	if req.rtcEnabled() {
-		role := roleOf(strconv.Itoa(req.ServiceRtc.Role))
-		b.RTC = &service.RTC{Channel: req.ChannelName, Account: accountOf(uid), Role: role}
-	}
-	if req.rtmEnabled() {
-		b.RTMUserID = uid
-	}
-	if req.chatUserEnabled() || req.chatAppEnabled() {
-		b.Chat = &service.Chat{UserID: req.ServiceChat.UserUUID, User: req.chatUserEnabled(), App: req.chatAppEnabled()}
 	}
 	tokens, err := h.mint(c.Request.Context(), b)
 	if err != nil {
@@ -346,8 +358,8 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	return gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tokens[0].Value}}, nil
 }
 
-// flexString takes a JSON string or a whole non-negative number, because
-// clients of the older servers send uids both ways.
+// flexString takes a JSON string or a whole number that fits a uid,
+// because clients of the older servers send uids both ways.
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
@@ -362,11 +374,15 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	if _, err := strconv.ParseUint(string(b), 10, 64); err != nil {
-		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: stringType}
+	if _, err := strconv.ParseUint(string(b), 10, 32); err != nil {
+		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: reflect.TypeFor[flexString]()}
 	}
 	*f = flexString(b)
 	return nil
 }
 
-var stringType = reflect.TypeOf("")
+// Expects says what a flexString takes, for the message that refuses
+// anything else.
+func (flexString) Expects() string {
+	return "a string or a whole number from 0 to 4294967295"
+}

@@ -23,7 +23,7 @@ import (
 type v1RTCRequest struct {
 	Channel    string           `json:"channel" binding:"required,agora_channel"`
 	UID        *uint32          `json:"uid"`
-	Account    *string          `json:"account"`
+	Account    *string          `json:"account" binding:"omitnil,agora_account"`
 	Role       string           `json:"role" binding:"required,oneof=publisher subscriber"`
 	Expire     *uint64          `json:"expire"`
 	Privileges *v1RTCPrivileges `json:"privileges"`
@@ -39,21 +39,15 @@ type v1RTCPrivileges struct {
 }
 
 type v1RTMLogin struct {
-	UserID string `json:"userId"`
+	UserID string `json:"userId" binding:"required,agora_user_id"`
 }
 
-// validateV1RTC applies the rules that span fields: one of uid and
-// account, and the RTM user when the token also carries RTM.
+// validateV1RTC applies the rule that spans fields: exactly one of uid
+// and account.
 func validateV1RTC(sl validator.StructLevel) {
 	req := sl.Current().Interface().(v1RTCRequest)
 	if (req.UID == nil) == (req.Account == nil) {
 		sl.ReportError(req.UID, "uid", "uid", "agora_uid_xor_account", "")
-	}
-	if req.Account != nil && !service.ValidAccount(*req.Account) {
-		sl.ReportError(*req.Account, "account", "account", "agora_account", "")
-	}
-	if req.RTM != nil {
-		requireRule(sl, req.RTM.UserID, "rtm.userId", "agora_user_id", service.ValidUserID)
 	}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"sync"
@@ -26,11 +27,9 @@ func registerValidators() {
 		must(v.RegisterValidation("agora_channel", stringRule(service.ValidChannel)))
 		must(v.RegisterValidation("agora_account", stringRule(service.ValidAccount)))
 		must(v.RegisterValidation("agora_user_id", stringRule(service.ValidUserID)))
-		must(v.RegisterValidation("agora_uid", stringRule(func(s string) bool { _, ok := service.ParseUID(s); return ok })))
 		must(v.RegisterValidation("agora_uid_or_account", stringRule(validUIDOrAccount)))
 		must(v.RegisterValidation("agora_rtc_user", validRTCUser))
-		v.RegisterStructValidation(validateGetToken, getTokenRequest{})
-		v.RegisterStructValidation(validateGenerate, generateRequest{})
+		must(v.RegisterValidation("agora_rte_user", validRTEUser))
 		registerV1Validators(v)
 	})
 }
@@ -82,6 +81,39 @@ func validRTCUser(fl validator.FieldLevel) bool {
 	}
 	_, valid := service.ParseUID(s)
 	return valid
+}
+
+// validRTEUser holds when /rte names its RTM user in rtmUid, whose own
+// rules follow it, or when the RTC user the RTM user then defaults to can
+// be one: not any uid (0), and an RTM user id other than "0".
+func validRTEUser(fl validator.FieldLevel) bool {
+	if fl.Field().String() != "" {
+		return true
+	}
+	req, ok := fl.Parent().Interface().(rteRequest)
+	if !ok {
+		return false
+	}
+	user := req.rtmUser()
+	return user != "0" && service.ValidUserID(user)
+}
+
+// validate checks each part by its rules, and reports every rule broken
+// in any of them at once.
+func validate(parts ...any) error {
+	var all validator.ValidationErrors
+	for _, p := range parts {
+		var broken validator.ValidationErrors
+		if err := binding.Validator.ValidateStruct(p); errors.As(err, &broken) {
+			all = append(all, broken...)
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return nil
 }
 
 func isDigits(s string) bool {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -153,7 +154,7 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		return tooLarge(bigErr.Limit), nil
 	case errors.As(err, &verrs):
 		for _, fe := range verrs {
-			fields = append(fields, FieldError{Field: fe.Field(), Message: ruleMessage(fe)})
+			fields = append(fields, FieldError{Field: fieldPath(fe), Message: ruleMessage(fe)})
 		}
 		return &service.Error{Kind: service.Invalid}, fields
 	case errors.As(err, &svcErr):
@@ -165,7 +166,11 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		// The body as a whole has the wrong type, such as an array.
 		return invalidBody("the body must be an object"), nil
 	case errors.As(err, &typeErr):
-		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}}
+		want := jsonKind(typeErr.Type.Kind().String())
+		if e, ok := reflect.Zero(typeErr.Type).Interface().(expecter); ok {
+			want = e.Expects()
+		}
+		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: typeErr.Field, Message: "must be " + want}}
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return invalidBody("the body is not valid JSON"), nil
 	case errors.Is(err, io.EOF):
@@ -180,6 +185,32 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: field, Message: "is not a known field"}}
 	}
 	return &service.Error{Kind: service.Internal, Message: err.Error()}, nil
+}
+
+// expecter is a type of a request's field that says in words what JSON
+// it takes, when its Go kind would say it wrongly.
+type expecter interface {
+	Expects() string
+}
+
+// fieldPath names the field fe is about by its path from the request's
+// root, in the client's words: "rtm.userId", not "userId". A struct
+// embedded in a request, such as its path or query parameters, reads
+// alike in the Go and the client namespaces, having no tag to rename it,
+// and adds nothing to the path.
+func fieldPath(fe validator.FieldError) string {
+	client := strings.Split(fe.Namespace(), ".")
+	goNames := strings.Split(fe.StructNamespace(), ".")
+	if len(client) != len(goNames) {
+		return fe.Field()
+	}
+	var path []string
+	for i := 1; i < len(client)-1; i++ {
+		if client[i] != goNames[i] {
+			path = append(path, client[i])
+		}
+	}
+	return strings.Join(append(path, fe.Field()), ".")
 }
 
 func invalid(fields []FieldError) Problem {
@@ -215,6 +246,8 @@ func ruleMessage(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "required":
 		return "is required"
+	case "ne":
+		return `must not be "` + fe.Param() + `"`
 	case "oneof":
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
 	case "max":
@@ -225,22 +258,19 @@ func ruleMessage(fe validator.FieldError) string {
 		return service.AccountRule
 	case "agora_user_id":
 		return service.UserIDRule
-	case "agora_uid":
-		return "must be a whole number from 0 to 4294967295"
 	case "agora_rtc_user":
 		return "must be a whole number from 0 to 4294967295 for tokenType uid, or 1 to " +
 			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters for userAccount"
 	case "agora_uid_or_account":
 		return "must be a whole number from 0 to 4294967295, or 1 to " +
 			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters"
-	case "agora_rtm_uid":
-		return "must be 1 to " + strconv.Itoa(service.MaxRTMUserIDBytes) + " bytes and not \"0\" when serviceRtm is enabled"
+	case "agora_rte_user":
+		return "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id " +
+			service.UserIDRule + ` and not "0"`
 	case "agora_uid_xor_account":
 		return "give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)"
 	case "agora_uid_not_account":
 		return "give uid or account, not both"
-	case "agora_any_service":
-		return "at least one of serviceRtc, serviceRtm or serviceChat must be enabled"
 	}
 	return "breaks the rule " + fe.Tag()
 }
