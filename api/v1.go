@@ -2,14 +2,8 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
@@ -168,35 +162,6 @@ func (h *handlers) handleV1Inspect(c *gin.Context) (any, error) {
 		who.Account = service.UIDAccount(*req.UID)
 	}
 	return h.tokens.Inspect(req.Token, who)
-}
-
-// bindStrictJSON reads one JSON object into req, refusing other media
-// types, unknown fields and anything after the object, then applies req's
-// validation rules. Gin's own JSON binding is left lenient, because the
-// compatible routes must keep accepting the extra fields their clients
-// send. The body is bounded by the BodyLimit every route has: past it,
-// the read fails with *http.MaxBytesError, which becomes the server's one
-// 413 answer.
-func bindStrictJSON(c *gin.Context, req any) error {
-	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != binding.MIMEJSON {
-		return service.Errorf(service.UnsupportedMediaType, "send the body as %s", binding.MIMEJSON)
-	}
-	body := c.Request.Body
-	if body == nil {
-		body = http.NoBody
-	}
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(req); err != nil {
-		return err
-	}
-	var tooLarge *http.MaxBytesError
-	if _, err := dec.Token(); errors.As(err, &tooLarge) {
-		return err
-	} else if !errors.Is(err, io.EOF) {
-		return service.Invalidf("", "the body must hold one JSON object and nothing after it")
-	}
-	return binding.Validator.ValidateStruct(req)
 }
 
 // registerV1Validators teaches Gin's validator the /v1 rules that span

@@ -433,7 +433,17 @@ func TestV1Status400(t *testing.T) {
 		want []fieldErr
 	}{
 		{"rtc unknown field", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "expiry": 60}`, []fieldErr{{"expiry", "is not a known field"}}},
-		{"rtc unknown nested field", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "privileges": {"join": 60}}`, []fieldErr{{"join", "is not a known field"}}},
+		{"rtc unknown nested field", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "privileges": {"join": 60}}`, []fieldErr{{"privileges.join", "is not a known field"}}},
+		{"rtc unknown field deeper", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "rtm": {"userId": "u", "foo": 1}}`, []fieldErr{{"rtm.foo", "is not a known field"}}},
+		{"rtc key in capitals", "/v1/tokens/rtc", `{"CHANNEL": "test", "uid": 7, "role": "publisher"}`, []fieldErr{{"CHANNEL", "case-sensitive: did you mean channel?"}}},
+		{"rtc case variants and a duplicate", "/v1/tokens/rtc", `{"channel": "test", "UID": 7, "Role": "publisher", "uid": 8}`, []fieldErr{{"UID", "did you mean uid?"}}},
+		{"rtc duplicate key", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "uid": 8}`, []fieldErr{{"uid", "is given more than once"}}},
+		{"rtc duplicate nested key", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "privileges": {"joinChannel": 60, "joinChannel": 90}}`, []fieldErr{{"privileges.joinChannel", "is given more than once"}}},
+		{"rtc nested key in another case", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "rtm": {"userid": "u"}}`, []fieldErr{{"rtm.userid", "did you mean userId?"}}},
+		{"rtm key in another case", "/v1/tokens/rtm", `{"userID": "bob"}`, []fieldErr{{"userID", "did you mean userId?"}}},
+		{"chat duplicate key", "/v1/tokens/chat", `{"userId": "a", "userId": "b"}`, []fieldErr{{"userId", "is given more than once"}}},
+		{"inspect key in another case", "/v1/tokens/inspect", `{"Token": "007abc"}`, []fieldErr{{"Token", "did you mean token?"}}},
+		{"empty key", "/v1/tokens/rtm", `{"userId": "bob", "": 1}`, []fieldErr{{`""`, "is not a known field"}}},
 		{"rtc nothing", "/v1/tokens/rtc", `{}`, []fieldErr{{"channel", "is required"}, {"role", "is required"}, {"uid", "give exactly one of uid"}}},
 		{"rtc uid and account", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "account": "a", "role": "publisher"}`, []fieldErr{{"uid", "give exactly one of uid"}}},
 		{"rtc uid too large", "/v1/tokens/rtc", `{"channel": "c", "uid": 4294967296, "role": "publisher"}`, []fieldErr{{"uid", "not negative and not too large"}}},

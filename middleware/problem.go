@@ -175,14 +175,6 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		return invalidBody("the body is not valid JSON"), nil
 	case errors.Is(err, io.EOF):
 		return invalidBody("the body is empty; send a JSON object"), nil
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if field == "" {
-			// A key that is the empty string still needs a name a
-			// client can read.
-			field = `""`
-		}
-		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: field, Message: "is not a known field"}}
 	}
 	return &service.Error{Kind: service.Internal, Message: err.Error()}, nil
 }
