@@ -38,7 +38,7 @@ var agoraChars = func() (set [256]bool) {
 var (
 	ChannelRule = fmt.Sprintf("must be 1 to %d bytes of %s", MaxChannelBytes, agoraCharsText)
 	AccountRule = fmt.Sprintf("must be 1 to %d bytes of %s", MaxAccountBytes, agoraCharsText)
-	UserIDRule  = fmt.Sprintf("must be 1 to %d bytes", MaxRTMUserIDBytes)
+	UserIDRule  = fmt.Sprintf("must be 1 to %d bytes of %s, not starting with a space", MaxRTMUserIDBytes, agoraCharsText)
 )
 
 const agoraCharsText = "a-z, A-Z, 0-9, space and " + agoraPunctuation
@@ -62,9 +62,14 @@ func ValidAccount(s string) bool {
 	return len(s) >= 1 && len(s) <= MaxAccountBytes && inAgoraCharset(s)
 }
 
-// ValidUserID reports whether s is an RTM or Chat user id: 1 to 64 bytes.
+// ValidUserID reports whether s is an RTM or Chat user id Agora accepts:
+// 1 to 64 bytes of the characters of channel names, not starting with a
+// space, as Agora's RTM login requires. That keeps out control bytes,
+// invalid UTF-8 and anything else a token would carry as bytes no client
+// could log in with. Chat user ids are narrower still (letters, digits,
+// "_", "-" and "."), all within this set.
 func ValidUserID(s string) bool {
-	return len(s) >= 1 && len(s) <= MaxRTMUserIDBytes
+	return len(s) >= 1 && len(s) <= MaxRTMUserIDBytes && inAgoraCharset(s) && s[0] != ' '
 }
 
 // ParseUID reads a numeric RTC uid. The empty string and "0" both mean
