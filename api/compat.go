@@ -32,17 +32,22 @@ func roleOf(s string) service.Role {
 }
 
 // expiryQuery is the lifetime in a query string: "expiry" as in the Node
-// guide, or "expireTime" as in early versions of the Go service.
+// guide, or "expireTime", its name in early versions of the Go service.
+// Each is taken once at most, and only one of the two: of several values
+// one would be dropped without a word.
 type expiryQuery struct {
-	Expiry     string `form:"expiry"`
-	ExpireTime string `form:"expireTime"`
+	Expiry     []string `form:"expiry" binding:"max=1"`
+	ExpireTime []string `form:"expireTime" binding:"max=1,agora_alias_of=expiry"`
 }
 
 func (q expiryQuery) lifetime(t tokenIssuer) (uint32, error) {
-	if q.Expiry == "" && q.ExpireTime != "" {
-		return t.ParseLifetime("expireTime", q.ExpireTime)
+	switch {
+	case len(q.ExpireTime) == 1:
+		return t.ParseLifetime("expireTime", q.ExpireTime[0])
+	case len(q.Expiry) == 1:
+		return t.ParseLifetime("expiry", q.Expiry[0])
 	}
-	return t.ParseLifetime("expiry", q.Expiry)
+	return t.Lifetime("expiry", nil)
 }
 
 type rtcPath struct {

@@ -243,7 +243,15 @@ func ruleMessage(fe validator.FieldError) string {
 	case "oneof":
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
 	case "max":
+		switch {
+		case fe.Kind() == reflect.Slice && fe.Param() == "1":
+			return "is given more than once"
+		case fe.Kind() == reflect.Slice:
+			return "is given more than " + fe.Param() + " times"
+		}
 		return "must be at most " + fe.Param() + " long"
+	case "agora_alias_of":
+		return "is another name for " + fe.Param() + ": give one of them"
 	case "agora_channel":
 		return service.ChannelRule
 	case "agora_account":
