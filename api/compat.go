@@ -350,11 +350,8 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	if b.Expire, err = h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs); err != nil {
 		return nil, err
 	}
-	b.PrivilegeExpire = b.Expire
-	if req.PrivilegeExpireTs != nil {
-		if b.PrivilegeExpire, err = h.tokens.Lifetime("privilegeExpireTs", req.PrivilegeExpireTs); err != nil {
-			return nil, err
-		}
+	if b.PrivilegeExpire, err = service.PrivilegeLifetime("privilegeExpireTs", req.PrivilegeExpireTs, b.Expire); err != nil {
+		return nil, err
 	}
 	tokens, err := h.mint(c.Request.Context(), b)
 	if err != nil {

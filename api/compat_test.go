@@ -215,7 +215,9 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"generate rtc bad uid", "POST", "/token/generate", `{"channelName":"room","uid":"a/b","serviceRtc":{"enable":true,"role":1}}`, "uid", "0 to 4294967295"},
 		{"generate chat user without uuid", "POST", "/token/generate", `{"serviceChat":{"enableUser":true}}`, "serviceChat.userUuid", "1 to 64 bytes"},
 		{"generate expire zero", "POST", "/token/generate", `{"uid":"u","tokenExpireTs":0,"serviceRtm":{"enable":true}}`, "tokenExpireTs", "from 1 to 86400"},
-		{"generate privilege expire over max", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":90000,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to 86400"},
+		{"generate privilege expire over max", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":90000,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 3600"},
+		{"generate privilege outlives the token", "POST", "/token/generate", `{"uid":"u","tokenExpireTs":600,"privilegeExpireTs":900,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 600"},
+		{"generate privilege expire zero", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":0,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 3600"},
 	}
 	r := newTestRouter()
 	for _, tt := range tests400 {

@@ -56,6 +56,7 @@ func TestBundleInvalid(t *testing.T) {
 		{"privilege past the token", Bundle{RTC: pub(&RTCPrivileges{PublishAudio: u64(601)}), Expire: 600}, "privileges.publishAudio", "from 1 to the token's lifetime, 600"},
 		{"privilege of zero", Bundle{RTC: pub(&RTCPrivileges{JoinChannel: u64(0)}), Expire: 600}, "privileges.joinChannel", "from 1"},
 		{"subscriber publishing", Bundle{RTC: &RTC{Channel: "c", Role: Subscriber, Privileges: &RTCPrivileges{PublishData: u64(5)}}, Expire: 600}, "privileges.publishData", "publishers only"},
+		{"privileges outlive the token", Bundle{RTMUserID: "bob", Expire: 600, PrivilegeExpire: 900}, "privilegeExpire", "from 1 to the token's lifetime, 600"},
 		{"unknown version", Bundle{RTMUserID: "bob", Expire: 60, Version: "005"}, "version", "must be 007 or 006"},
 		{"006 privileges", Bundle{RTC: pub(&RTCPrivileges{}), Expire: 60, Version: Version006}, "privileges", "needs version 007"},
 		{"006 rtc and rtm", Bundle{RTC: pub(nil), RTMUserID: "bob", Expire: 60, Version: Version006}, "rtm", "needs version 007"},

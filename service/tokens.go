@@ -210,7 +210,7 @@ func (t *Tokens) Bundle(b Bundle) (Token, error) {
 	if privExpire == 0 {
 		privExpire = b.Expire
 	}
-	if err := t.checkLifetime("privilegeExpire", privExpire); err != nil {
+	if err := checkPrivilege("privilegeExpire", uint64(privExpire), b.Expire); err != nil {
 		return Token{}, err
 	}
 
@@ -249,6 +249,30 @@ func (t *Tokens) checkLifetime(field string, seconds uint32) error {
 	return CheckLifetime(field, uint64(seconds), t.maxExpiry)
 }
 
+// PrivilegeLifetime turns the requested lifetime of a privilege, in a
+// token that lives tokenExpire seconds, into the one to sign: the
+// token's when seconds is nil, else seconds itself if it lies within
+// 1..tokenExpire. A privilege cannot outlive its token. field names the
+// input in the caller's words, for the error.
+func PrivilegeLifetime(field string, seconds *uint64, tokenExpire uint32) (uint32, error) {
+	if seconds == nil {
+		return tokenExpire, nil
+	}
+	if err := checkPrivilege(field, *seconds, tokenExpire); err != nil {
+		return 0, err
+	}
+	return uint32(*seconds), nil
+}
+
+// checkPrivilege is the rule of every privilege's lifetime: from 1
+// second to the token's.
+func checkPrivilege(field string, seconds uint64, tokenExpire uint32) error {
+	if seconds < 1 || seconds > uint64(tokenExpire) {
+		return Invalidf(field, "must be a whole number of seconds from 1 to the token's lifetime, %d", tokenExpire)
+	}
+	return nil
+}
+
 func rtcGrant(r RTC, expire, tokenExpire uint32) (grant, error) {
 	if err := checkRTC(r); err != nil {
 		return grant{}, err
@@ -278,8 +302,8 @@ func rtcGrant(r RTC, expire, tokenExpire uint32) (grant, error) {
 		}
 		seconds := expire
 		if l.own != nil {
-			if *l.own < 1 || *l.own > uint64(tokenExpire) {
-				return grant{}, Invalidf(l.field, "must be a whole number of seconds from 1 to the token's lifetime, %d", tokenExpire)
+			if err := checkPrivilege(l.field, *l.own, tokenExpire); err != nil {
+				return grant{}, err
 			}
 			seconds = uint32(*l.own)
 		}
