@@ -69,7 +69,7 @@ type rtcRequest struct {
 
 func (h *handlers) handleRTC(c *gin.Context) {
 	var req rtcRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -93,7 +93,7 @@ type rtmRequest struct {
 
 func (h *handlers) handleRTM(c *gin.Context) {
 	var req rtmRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -118,7 +118,7 @@ type rteRequest struct {
 
 func (h *handlers) handleRTE(c *gin.Context) {
 	var req rteRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -158,7 +158,7 @@ type chatRequest struct {
 // /chat/account/:uid (a user token).
 func (h *handlers) handleChat(c *gin.Context) {
 	var req chatRequest
-	if err := bindPathAndQuery(c, &req); err != nil {
+	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}

@@ -94,12 +94,16 @@ func handlePing(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"message": "pong"})
 }
 
-// bindPathAndQuery fills req from the path, then the query string. The
-// path goes first: its rules are the required ones, and the query's are
-// all optional, so the first pass cannot fail on a field not yet bound.
-func bindPathAndQuery(c *gin.Context, req any) error {
+// bindPathAndQuery fills req from the path, then q, the part of req the
+// query string sets. The path goes first: its rules are the required
+// ones, and the query's are all optional, so the first pass cannot fail
+// on a field not yet bound. Only q sees the query: Gin falls back to the
+// Go field name for a field without a form tag, so binding the query into
+// all of req would let "?UID=2" replace the uid of the path. It also
+// spares checking every rule of req a second time.
+func bindPathAndQuery(c *gin.Context, req any, q *expiryQuery) error {
 	if err := c.ShouldBindUri(req); err != nil {
 		return err
 	}
-	return c.ShouldBindQuery(req)
+	return c.ShouldBindQuery(q)
 }

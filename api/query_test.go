@@ -1,0 +1,64 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// The query string sets a token's lifetime and nothing else: the channel,
+// role and uid are the path's, whatever the query names.
+func TestQueryCannotOverridePath(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	router := New(Config{
+		Tokens:      service.New("970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b", service.Options{}),
+		CORSOrigins: []string{"*"},
+	})
+	tests := []struct {
+		name, url  string
+		wantExpire uint32
+	}{
+		{"Go field names", "/rtc/room/publisher/uid/1?Channel=other&Role=subscriber&TokenType=userAccount&UID=2", 3600},
+		{"path names", "/rtc/room/publisher/uid/1?channelName=other&role=subscriber&tokenType=userAccount&uid=2", 3600},
+		{"with expiry", "/rtc/room/publisher/uid/1?UID=2&expiry=600", 600},
+		{"with expireTime", "/rtc/room/publisher/uid/1?UID=2&expireTime=120", 120},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.url, nil))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200; body %s", rec.Code, rec.Body)
+			}
+			var body struct {
+				RTCToken string `json:"rtcToken"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			tok := accesstoken2.CreateAccessToken()
+			if ok, err := tok.Parse(body.RTCToken); !ok || err != nil {
+				t.Fatalf("Parse(%q) = %t, %v", body.RTCToken, ok, err)
+			}
+			rtc, ok := tok.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
+			if !ok {
+				t.Fatalf("token has no RTC service: %+v", tok.Services)
+			}
+			if rtc.ChannelName != "room" || rtc.Uid != "1" {
+				t.Errorf("channel, uid = %q, %q; want \"room\", \"1\"", rtc.ChannelName, rtc.Uid)
+			}
+			if got, want := len(rtc.Privileges), 4; got != want { // join and the three publish privileges
+				t.Errorf("%d privileges, want %d (a publisher's)", got, want)
+			}
+			if tok.Expire != tt.wantExpire {
+				t.Errorf("expire = %d, want %d", tok.Expire, tt.wantExpire)
+			}
+		})
+	}
+}
