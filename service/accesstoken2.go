@@ -1,8 +1,6 @@
 package service
 
 import (
-	"bytes"
-	"compress/zlib"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,6 +9,8 @@ import (
 	"fmt"
 	"math"
 	"sync"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/shortzlib"
 )
 
 // Service types and privileges of AccessToken2, as Agora numbers them.
@@ -46,7 +46,7 @@ type privilege struct {
 var fieldCount = map[uint16]int{serviceRTC: 2, serviceRTM: 1, serviceChat: 1}
 
 // An AccessToken2 is "007" then the standard base64 of a zlib stream
-// (compress/zlib's default level) holding:
+// (as compress/zlib's default level writes it) holding:
 //
 //	signature   string: HMAC-SHA256(signing key, body)
 //	body        app ID string, issueTs uint32, expire uint32, salt uint32,
@@ -63,21 +63,16 @@ var fieldCount = map[uint16]int{serviceRTC: 2, serviceRTM: 1, serviceChat: 1}
 // sigField is the room the packed signature takes in front of the body.
 const sigField = 2 + sha256.Size
 
-// encoder holds the buffers and the zlib writer of one encoding, so that
-// they are reused from token to token: a fresh zlib writer costs close to
-// a megabyte of allocation.
+// encoder holds the buffers of one encoding, so that they are reused from
+// token to token.
 type encoder struct {
 	plain    []byte // the packed signature, then the body
-	deflated bytes.Buffer
-	zw       *zlib.Writer
+	zlib     shortzlib.Encoder
+	deflated []byte
 	token    []byte
 }
 
-var encoders = sync.Pool{New: func() any {
-	e := &encoder{}
-	e.zw = zlib.NewWriter(&e.deflated)
-	return e
-}}
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
 
 // encode007 signs and encodes an AccessToken2. Grants come in ascending
 // service type, each service at most once.
@@ -127,16 +122,9 @@ func encode007(appID, certificate string, issueTs, salt, expire uint32, grants [
 	binary.LittleEndian.PutUint16(b, sha256.Size)
 	mac.Sum(b[2:2]) // fills b[2:sigField], the room left for it
 
-	e.deflated.Reset()
-	e.zw.Reset(&e.deflated)
-	if _, err := e.zw.Write(b); err != nil {
-		return "", err
-	}
-	if err := e.zw.Close(); err != nil {
-		return "", err
-	}
+	e.deflated = e.zlib.Append(e.deflated[:0], b)
 	e.token = append(e.token[:0], Version007...)
-	e.token = base64.StdEncoding.AppendEncode(e.token, e.deflated.Bytes())
+	e.token = base64.StdEncoding.AppendEncode(e.token, e.deflated)
 	return string(e.token), nil
 }
 
