@@ -1,7 +1,6 @@
 package service
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -70,6 +69,7 @@ type encoder struct {
 	zlib     shortzlib.Encoder
 	deflated []byte
 	token    []byte
+	scratch  []byte // what hmac hashes
 }
 
 var encoders = sync.Pool{New: func() any { return new(encoder) }}
@@ -117,10 +117,14 @@ func encode007(appID, certificate string, issueTs, salt, expire uint32, grants [
 	}
 	e.plain = b
 
-	mac := hmac.New(sha256.New, signingKey(certificate, issueTs, salt))
-	mac.Write(b[sigField:])
+	var n [4]byte
+	binary.LittleEndian.PutUint32(n[:], issueTs)
+	key := e.hmac(n[:], []byte(certificate))
+	binary.LittleEndian.PutUint32(n[:], salt)
+	key = e.hmac(n[:], key[:])
+	sig := e.hmac(key[:], b[sigField:])
 	binary.LittleEndian.PutUint16(b, sha256.Size)
-	mac.Sum(b[2:2]) // fills b[2:sigField], the room left for it
+	copy(b[2:sigField], sig[:])
 
 	e.deflated = e.zlib.Append(e.deflated[:0], b)
 	e.token = append(e.token[:0], Version007...)
@@ -128,16 +132,22 @@ func encode007(appID, certificate string, issueTs, salt, expire uint32, grants [
 	return string(e.token), nil
 }
 
-func signingKey(certificate string, issueTs, salt uint32) []byte {
-	var n [4]byte
-	binary.LittleEndian.PutUint32(n[:], issueTs)
-	mac := hmac.New(sha256.New, n[:])
-	mac.Write([]byte(certificate))
-	first := mac.Sum(nil)
-	binary.LittleEndian.PutUint32(n[:], salt)
-	mac = hmac.New(sha256.New, n[:])
-	mac.Write(first)
-	return mac.Sum(nil)
+// hmac is HMAC-SHA256 (RFC 2104) for a key of at most one block. It
+// hashes from a reused buffer, where crypto/hmac would allocate two hash
+// states and their pads for every one of a token's three signatures.
+func (e *encoder) hmac(key, msg []byte) [sha256.Size]byte {
+	var pad [sha256.BlockSize]byte
+	copy(pad[:], key)
+	for i := range pad {
+		pad[i] ^= 0x36
+	}
+	e.scratch = append(append(e.scratch[:0], pad[:]...), msg...)
+	inner := sha256.Sum256(e.scratch)
+	for i := range pad {
+		pad[i] ^= 0x36 ^ 0x5c
+	}
+	e.scratch = append(append(e.scratch[:0], pad[:]...), inner[:]...)
+	return sha256.Sum256(e.scratch)
 }
 
 func appendString(b []byte, s string) []byte {
