@@ -595,7 +595,11 @@ func lengthCounts(nodes []node, maxBits int) (counts [16]int32) {
 			cur.nextLeaf = freqAt(k)
 		} else {
 			cur.last = cur.nextPair
-			copy(leaves[r][:r], leaves[r-1][:r])
+			// The pair's leaves are those of the row below; copying the
+			// whole fixed-size row is cheaper than copying part of it.
+			own := leaves[r][r]
+			leaves[r] = leaves[r-1]
+			leaves[r][r] = own
 			rows[r-1].needed = 2
 		}
 		cur.needed--
