@@ -118,7 +118,10 @@ func run() error {
 	budget := *maxRequests / *rounds
 	for range *rounds {
 		for _, e := range endpoints {
+			server0, self0 := srv.cpuTime(), selfCPUTime()
 			drive(ctx, client, base, e, *concurrency, budget, slice, true)
+			e.serverCPU += srv.cpuTime() - server0
+			e.selfCPU += selfCPUTime() - self0
 		}
 	}
 	if ctx.Err() != nil {
@@ -143,6 +146,8 @@ type endpoint struct {
 
 	requests  int
 	elapsed   time.Duration
+	serverCPU time.Duration // CPU time the server spent, user and system
+	selfCPU   time.Duration // CPU time this load generator spent
 	nonOK     int
 	failed    int // transport errors and unexpected bodies
 	latencies []time.Duration
@@ -210,12 +215,13 @@ func get(client *http.Client, url string) (int, []byte, error) {
 
 func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int) error {
 	fmt.Fprintf(w, "%d requests in flight, loopback, one server process\n\n", concurrency)
-	fmt.Fprintln(w, "| endpoint | requests | req/s | p50 | p99 | non-2xx | errors |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| endpoint | requests | req/s | p50 | p99 | non-2xx | errors | server CPU/req | load generator CPU/req |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, e := range endpoints {
 		slices.Sort(e.latencies)
-		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d |\n", e.name, e.requests, e.rate(),
-			millis(percentile(e.latencies, 0.50)), millis(percentile(e.latencies, 0.99)), e.nonOK, e.failed)
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d | %s | %s |\n", e.name, e.requests, e.rate(),
+			millis(percentile(e.latencies, 0.50)), millis(percentile(e.latencies, 0.99)), e.nonOK, e.failed,
+			micros(e.serverCPU, e.requests), micros(e.selfCPU, e.requests))
 	}
 	ping, rtc := endpoints[0], endpoints[1]
 	share := rtc.rate() / ping.rate()
@@ -253,6 +259,13 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 func millis(d time.Duration) string {
 	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}
+
+func micros(total time.Duration, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f µs", float64(total)/float64(n)/float64(time.Microsecond))
 }
 
 // freePort asks the kernel for a loopback port nobody uses.
@@ -356,4 +369,32 @@ func (s *server) peakRSS() (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM in /proc/PID/status")
+}
+
+// cpuTime is the CPU time the server has used so far, from
+// /proc/PID/stat in clock ticks of 10 ms (Linux's USER_HZ is 100); zero
+// when it cannot be read.
+func (s *server) cpuTime() time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name in parentheses may hold spaces: count fields after it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// selfCPUTime is the CPU time this process has used so far.
+func selfCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
