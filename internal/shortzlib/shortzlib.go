@@ -55,9 +55,9 @@ var clOrder = [numCLCodes]int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13
 // An Encoder holds the scratch space of one stream at a time. Its zero
 // value is ready to use; it is not safe for concurrent use.
 type Encoder struct {
-	head   [1 << hashBits]uint16 // last position+1 of each hash; all zero between streams
-	hashes []uint32              // hash of each position
-	prev   []uint16              // previous position+1 with the same hash
+	heads  []head   // the last position of each hash, by open addressing; all empty between streams
+	used   []uint32 // the entry of heads each position went into
+	prev   []uint16 // previous position+1 with the same hash
 	tokens []token
 
 	litFreq [numLitCodes]int32
@@ -72,6 +72,15 @@ type Encoder struct {
 
 	long   *zlib.Writer // for inputs over MaxInput
 	longTo bytes.Buffer
+}
+
+// head is the last position of the input with a given hash. A table of
+// these sized to the input, rather than indexed by all 2^17 hashes as
+// compress/flate does, keeps the state of a token within the CPU's
+// fastest caches.
+type head struct {
+	hash uint32 // the hash plus one; zero for an empty entry
+	last uint16 // the position plus one
 }
 
 // token is a literal byte (length 0) or a match of length bytes, value
@@ -124,19 +133,31 @@ func hash4(b []byte) uint32 {
 func (e *Encoder) match(src []byte) {
 	n := len(src)
 	hashed := max(n-minMatch+1, 0)
-	e.hashes = slices.Grow(e.hashes[:0], hashed)[:hashed]
+	size := 256
+	for size < 2*hashed {
+		size <<= 1
+	}
+	if len(e.heads) < size {
+		e.heads = make([]head, size)
+	}
+	heads, mask := e.heads[:size], uint32(size-1)
+	e.used = slices.Grow(e.used[:0], hashed)[:hashed]
 	e.prev = slices.Grow(e.prev[:0], hashed)[:hashed]
 	for i := range hashed {
-		h := hash4(src[i:])
-		e.hashes[i] = h
-		e.prev[i] = e.head[h]
-		e.head[h] = uint16(i + 1)
+		h := hash4(src[i:]) + 1
+		j := h & mask
+		for heads[j].hash != 0 && heads[j].hash != h {
+			j = (j + 1) & mask
+		}
+		e.prev[i] = heads[j].last
+		heads[j] = head{h, uint16(i + 1)}
+		e.used[i] = j
 	}
-	// Clearing only the entries this input set is what spares clearing
-	// the whole table for every stream.
+	// Emptying only the entries this input used is what spares clearing
+	// a whole table for every stream.
 	defer func() {
-		for _, h := range e.hashes {
-			e.head[h] = 0
+		for _, j := range e.used {
+			heads[j] = head{}
 		}
 	}()
 
