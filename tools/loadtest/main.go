@@ -64,7 +64,7 @@ func run() error {
 	duration := flag.Duration("duration", 6*time.Second, "time spent on each endpoint, split over the rounds")
 	maxRequests := flag.Int("requests", 300000, "most requests sent to each endpoint")
 	concurrency := flag.Int("concurrency", 8, "requests in flight at once")
-	rounds := flag.Int("rounds", 6, "times the two endpoints take turns, so that a noisy moment hurts both alike")
+	rounds := flag.Int("rounds", 12, "times the two endpoints take turns, so that a noisy moment hurts both alike")
 	flag.Parse()
 	if *duration <= 0 || *maxRequests <= 0 || *concurrency <= 0 || *rounds <= 0 {
 		return errors.New("-duration, -requests, -concurrency and -rounds must be positive")
