@@ -17,8 +17,8 @@ import (
 var propSeed = flag.Uint64("prop.seed", 0, "seed of TestEncode007MatchesAgora; 0 draws a new one")
 
 const (
-	testAppID = "970CA35de60c44645bbae8a215061b33"
-	testCert  = "5CFd2fd1755d40ecb72977518be15d3b"
+	oracleAppID = "970CA35de60c44645bbae8a215061b33"
+	oracleCert  = "5CFd2fd1755d40ecb72977518be15d3b"
 )
 
 // agoraBuild builds the token of the same inputs with Agora's package.
@@ -202,17 +202,17 @@ func TestEncode007Rejects(t *testing.T) {
 		grants      []grant
 		agoraErrs   bool // Agora's package rejects it too
 	}{
-		{"short App ID", testAppID[1:], testCert, []grant{rtm}, true},
-		{"App ID not hex", "x" + testAppID[1:], testCert, []grant{rtm}, true},
-		{"short certificate", testAppID, testCert + "0", []grant{rtm}, true},
-		{"certificate not hex", testAppID, testCert[1:] + "g", []grant{rtm}, true},
-		{"services out of order", testAppID, testCert, []grant{rtm, rtc}, false},
-		{"service twice", testAppID, testCert, []grant{rtm, rtm}, false},
-		{"unknown service", testAppID, testCert, []grant{{service: 9, fields: []string{"u"}}}, false},
-		{"RTC without uid", testAppID, testCert, []grant{{service: serviceRTC, fields: []string{"c"}}}, false},
-		{"privileges out of order", testAppID, testCert, []grant{{service: serviceChat,
+		{"short App ID", oracleAppID[1:], oracleCert, []grant{rtm}, true},
+		{"App ID not hex", "x" + oracleAppID[1:], oracleCert, []grant{rtm}, true},
+		{"short certificate", oracleAppID, oracleCert + "0", []grant{rtm}, true},
+		{"certificate not hex", oracleAppID, oracleCert[1:] + "g", []grant{rtm}, true},
+		{"services out of order", oracleAppID, oracleCert, []grant{rtm, rtc}, false},
+		{"service twice", oracleAppID, oracleCert, []grant{rtm, rtm}, false},
+		{"unknown service", oracleAppID, oracleCert, []grant{{service: 9, fields: []string{"u"}}}, false},
+		{"RTC without uid", oracleAppID, oracleCert, []grant{{service: serviceRTC, fields: []string{"c"}}}, false},
+		{"privileges out of order", oracleAppID, oracleCert, []grant{{service: serviceChat,
 			privileges: []privilege{{privChatApp, 1}, {privChatUser, 1}}, fields: []string{"u"}}}, false},
-		{"string too long", testAppID, testCert, []grant{{service: serviceRTM,
+		{"string too long", oracleAppID, oracleCert, []grant{{service: serviceRTM,
 			privileges: []privilege{{privRTMLogin, 1}}, fields: []string{strings.Repeat("u", math.MaxUint16+1)}}}, false},
 	}
 	for _, tt := range tests {
@@ -277,7 +277,7 @@ func FuzzEncode007(f *testing.F) {
 func TestTokensMatchAgora(t *testing.T) {
 	issued := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	const salt = 424242
-	tokens := New(testAppID, testCert, Options{
+	tokens := New(oracleAppID, oracleCert, Options{
 		Now:  func() time.Time { return issued.Add(700 * time.Millisecond) },
 		Salt: func() uint32 { return salt },
 	})
@@ -323,7 +323,7 @@ func TestTokensMatchAgora(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := agoraBuild(testAppID, testCert, uint32(issued.Unix()), salt, 600, tt.want)
+			want, err := agoraBuild(oracleAppID, oracleCert, uint32(issued.Unix()), salt, 600, tt.want)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -334,9 +334,9 @@ func TestTokensMatchAgora(t *testing.T) {
 			if ok, err := parsed.Parse(tok.Value); !ok || err != nil {
 				t.Fatalf("Agora's Parse = %t, %v", ok, err)
 			}
-			if parsed.AppId != testAppID || parsed.IssueTs != uint32(issued.Unix()) || parsed.Expire != 600 || parsed.Salt != salt {
+			if parsed.AppId != oracleAppID || parsed.IssueTs != uint32(issued.Unix()) || parsed.Expire != 600 || parsed.Salt != salt {
 				t.Errorf("parsed app ID %s, issueTs %d, expire %d, salt %d; want %s, %d, 600, %d",
-					parsed.AppId, parsed.IssueTs, parsed.Expire, parsed.Salt, testAppID, issued.Unix(), salt)
+					parsed.AppId, parsed.IssueTs, parsed.Expire, parsed.Salt, oracleAppID, issued.Unix(), salt)
 			}
 			if got, want := len(parsed.Services), len(tt.want); got != want {
 				t.Errorf("parsed %d services, want %d", got, want)

@@ -10,7 +10,7 @@ import (
 // token for a numeric uid, through this package and through Agora's.
 func BenchmarkRTCPublisherToken(b *testing.B) {
 	b.Run("ours", func(b *testing.B) {
-		tokens := New(testAppID, testCert, Options{})
+		tokens := New(oracleAppID, oracleCert, Options{})
 		rtc := RTC{Channel: "benchmark-room", Account: UIDAccount(2882341273), Role: Publisher}
 		b.ReportAllocs()
 		for b.Loop() {
@@ -22,7 +22,7 @@ func BenchmarkRTCPublisherToken(b *testing.B) {
 	b.Run("agora", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := rtctokenbuilder2.BuildTokenWithUid(testAppID, testCert, "benchmark-room", 2882341273, rtctokenbuilder2.RolePublisher, 3600, 3600); err != nil {
+			if _, err := rtctokenbuilder2.BuildTokenWithUid(oracleAppID, oracleCert, "benchmark-room", 2882341273, rtctokenbuilder2.RolePublisher, 3600, 3600); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -280,10 +280,35 @@ func freePort() (int, error) {
 
 type server struct {
 	cmd    *exec.Cmd
-	log    *bytes.Buffer
+	log    *tail
 	exited chan struct{}
 	err    error // set when exited is closed
 	once   sync.Once
+}
+
+// tail keeps the last max bytes the server logs, for the error message
+// when it fails: a server that logs every request would otherwise fill
+// this process's memory.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.max {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf[max(0, len(t.buf)-t.max):])
 }
 
 // startServer runs bin in dir, so that no .env file of the developer's
@@ -297,7 +322,7 @@ func startServer(bin, dir string, port int) (*server, error) {
 		"HOST=127.0.0.1",
 		"PORT=" + strconv.Itoa(port),
 	}
-	s := &server{cmd: cmd, log: new(bytes.Buffer), exited: make(chan struct{})}
+	s := &server{cmd: cmd, log: &tail{max: 16 << 10}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		return nil, err
