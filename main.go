@@ -1,4 +1,5 @@
-// Command agora-token-server mints Agora RTC, RTM and Chat tokens over HTTP.
+// Command agora-token-server mints Agora RTC, RTM and Chat tokens over
+// HTTP, and on the command line through the commands of package cli.
 package main
 
 import (
@@ -6,22 +7,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
+	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/cli"
 	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/logging"
+	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	// The first signal starts a graceful shutdown; from then on the
+	// signals are no longer caught, so a second one ends the process at
+	// once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err == nil || errors.Is(err, config.ErrHelp) {
 		return
@@ -35,22 +43,45 @@ func main() {
 }
 
 // run is the whole program, with its inputs passed in so tests can drive it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if cli.IsCommand(args) {
+		return cli.Run(ctx, args, getenv, stdin, stdout, stderr)
+	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	// Background work (signal handlers, reloads, checks) ends with run.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if cfg.DevCredentials {
 		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
 	}
 	log.Info("starting", "config", cfg.String())
 
-	gin.SetMode(gin.ReleaseMode)
+	m := metrics.New()
+	ready := api.NewReadiness()
 	tokens := service.New(cfg.AppID, cfg.AppCertificate, service.Options{
 		DefaultExpiry: cfg.DefaultExpiry,
 		MaxExpiry:     cfg.MaxExpiry,
+		Observer:      m,
 	})
-	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log})
-	return api.Serve(ctx, cfg.Addr(), router, 10*time.Second, log)
+	sec, err := newSecurity(ctx, cfg.Security, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cancel() // background work stops before what it uses is released
+		sec.close()
+	}()
+	var keys reloader
+	if k, ok := sec.authn.(*auth.Keys); ok && cfg.Security.APIKeysFile != "" {
+		keys = k
+	}
+	onHangup(ctx, keys, log)
+	watchDependencies(ctx, ready, m, sec, log)
+	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
+	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
 }

@@ -53,13 +53,23 @@ type rtcPath struct {
 }
 
 // rtc turns the path into the service's terms; the uid is already valid.
+// A user account stays as it is, even when it is made of digits.
 func (p rtcPath) rtc() service.RTC {
 	account := p.UID
 	if p.TokenType == tokenTypeUID {
-		uid, _ := service.ParseUID(p.UID)
-		account = service.UIDAccount(uid)
+		account = accountOf(p.UID)
 	}
 	return service.RTC{Channel: p.Channel, Account: account, Role: roleOf(p.Role)}
+}
+
+// accountOf is the RTC user the community servers mean by uid: a whole
+// number is a numeric uid, written as the token carries it (0 and the
+// empty string as "", any uid), and anything else a user account.
+func accountOf(uid string) string {
+	if n, ok := service.ParseUID(uid); ok {
+		return service.UIDAccount(n)
+	}
+	return uid
 }
 
 type rtcRequest struct {
@@ -75,6 +85,10 @@ func (h *handlers) handleRTC(c *gin.Context) {
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := h.policy.RTC(c.Request.Context(), req.rtc()); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -99,6 +113,10 @@ func (h *handlers) handleRTM(c *gin.Context) {
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := h.policy.RTM(c.Request.Context(), req.UID); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -136,6 +154,10 @@ func (h *handlers) handleRTE(c *gin.Context) {
 		_ = c.Error(service.Invalidf("rtmUid", "is required when uid is 0: an RTM user id cannot be empty or \"0\""))
 		return
 	}
+	if err := h.policy.Check(c.Request.Context(), service.Bundle{RTC: &rtc, RTMUserID: rtmUser}); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	rtcTok, err := h.tokens.RTCToken(rtc, expire)
 	if err != nil {
 		_ = c.Error(err)
@@ -149,21 +171,42 @@ func (h *handlers) handleRTE(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"rtcToken": rtcTok.Value, "rtmToken": rtmTok.Value})
 }
 
+// chatRequest is the query of /chat/app, and with UID the path and query
+// of /chat/account/:uid. The uid is required there: the router also
+// matches an empty segment (/chat/account//), which must not turn into
+// an app token.
 type chatRequest struct {
-	UID string `uri:"uid" binding:"omitempty,agora_user_id"`
+	UID string `uri:"uid" binding:"agora_user_id"`
 	expiryQuery
 }
 
-// handleChat serves both /chat/app (no uid: an app token) and
-// /chat/account/:uid (a user token).
-func (h *handlers) handleChat(c *gin.Context) {
+// handleChatApp serves /chat/app: an app token.
+func (h *handlers) handleChatApp(c *gin.Context) {
+	var req chatRequest
+	if err := c.ShouldBindQuery(&req.expiryQuery); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.mintChat(c, req)
+}
+
+// handleChatUser serves /chat/account/:uid: a user token.
+func (h *handlers) handleChatUser(c *gin.Context) {
 	var req chatRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
 		_ = c.Error(err)
 		return
 	}
+	h.mintChat(c, req)
+}
+
+func (h *handlers) mintChat(c *gin.Context, req chatRequest) {
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := h.policy.Chat(c.Request.Context(), req.UID); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -224,18 +267,22 @@ func (h *handlers) handleGetToken(c *gin.Context) {
 		return
 	}
 	uid := string(req.UID)
+	ctx := c.Request.Context()
 	var tok service.Token
 	switch req.TokenType {
 	case "rtc":
-		account := uid
-		if n, ok := service.ParseUID(uid); ok {
-			account = service.UIDAccount(n)
+		rtc := service.RTC{Channel: req.Channel, Account: accountOf(uid), Role: roleOf(req.Role)}
+		if err = h.policy.RTC(ctx, rtc); err == nil {
+			tok, err = h.tokens.RTCToken(rtc, expire)
 		}
-		tok, err = h.tokens.RTCToken(service.RTC{Channel: req.Channel, Account: account, Role: roleOf(req.Role)}, expire)
 	case "rtm":
-		tok, err = h.tokens.RTMToken(uid, expire)
+		if err = h.policy.RTM(ctx, uid); err == nil {
+			tok, err = h.tokens.RTMToken(uid, expire)
+		}
 	default:
-		tok, err = h.tokens.ChatToken(uid, expire)
+		if err = h.policy.Chat(ctx, uid); err == nil {
+			tok, err = h.tokens.ChatToken(uid, expire)
+		}
 	}
 	if err != nil {
 		_ = c.Error(err)
@@ -318,21 +365,21 @@ func (h *handlers) handleGenerate(c *gin.Context) {
 	b := service.Bundle{Expire: expire, PrivilegeExpire: privExpire}
 	uid := string(req.UID)
 	if req.rtcEnabled() {
-		account := uid
-		if n, ok := service.ParseUID(uid); ok {
-			account = service.UIDAccount(n)
-		}
 		role := service.Subscriber
 		if req.ServiceRtc.Role == int(service.Publisher) {
 			role = service.Publisher
 		}
-		b.RTC = &service.RTC{Channel: req.ChannelName, Account: account, Role: role}
+		b.RTC = &service.RTC{Channel: req.ChannelName, Account: accountOf(uid), Role: role}
 	}
 	if req.rtmEnabled() {
 		b.RTMUserID = uid
 	}
 	if req.chatUserEnabled() || req.chatAppEnabled() {
 		b.Chat = &service.Chat{UserID: req.ServiceChat.UserUUID, User: req.chatUserEnabled(), App: req.chatAppEnabled()}
+	}
+	if err := h.policy.Check(c.Request.Context(), b); err != nil {
+		_ = c.Error(err)
+		return
 	}
 	tok, err := h.tokens.Bundle(b)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -20,6 +21,7 @@ type tokenIssuer interface {
 	RTMToken(userID string, expire uint32) (service.Token, error)
 	ChatToken(userID string, expire uint32) (service.Token, error)
 	Bundle(b service.Bundle) (service.Token, error)
+	Inspect(token string, who service.Subject) (service.Inspection, error)
 }
 
 var _ tokenIssuer = (*service.Tokens)(nil)
@@ -29,18 +31,53 @@ type Config struct {
 	Tokens      tokenIssuer
 	CORSOrigins []string
 	Logger      *slog.Logger
+	// Metrics counts requests and serves /metrics; nil gives a private set.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// Ready answers /readyz; nil gives one that is ready until drained.
+	Ready *Readiness
+	// Version is the release /healthz reports; empty, the build's.
+	Version string
+	// Policy decides who may be issued what; nil adds no rules.
+	Policy *service.Policy
+	// Auth checks the credential of every token request; nil lets
+	// everyone in (AUTH_MODE=none).
+	Auth middleware.Authenticator
+	// Limiter applies the rate limit to token requests; nil sets none.
+	Limiter middleware.RateLimiter
+	// TrustedProxies lists the addresses whose X-Forwarded-For is
+	// believed; nil believes nobody's.
+	TrustedProxies []string
 }
 
 type handlers struct {
 	tokens tokenIssuer
+	policy *service.Policy
+	// guard authenticates and rate-limits; every route group that mints
+	// tokens uses it.
+	guard   gin.HandlerFunc
+	health  *healthHandlers
+	metrics gin.HandlerFunc
 }
 
 // New builds the router with its middleware and every route.
 func New(cfg Config) *gin.Engine {
+	// Gin's debug mode prints every route to standard output, past the
+	// server's logger.
+	gin.SetMode(gin.ReleaseMode)
 	registerValidators()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	m := cfg.Metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	ready := cfg.Ready
+	if ready == nil {
+		ready = NewReadiness()
 	}
 
 	r := gin.New()
@@ -50,11 +87,23 @@ func New(cfg Config) *gin.Engine {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
+	// Only X-Forwarded-For: the platforms' routers append the client's
+	// address to it, while X-Real-IP would pass through from the client.
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		log.Error("TRUSTED_PROXIES not applied; trusting no proxy", "error", err.Error())
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(
+		middleware.RequestID(),
+		middleware.AccessLog(log),
+		middleware.Metrics(m),
+		middleware.SecurityHeaders(),
 		middleware.Recovery(log),
 		middleware.Errors(log),
+		middleware.BodyLimit(middleware.MaxBodyBytes),
 		middleware.NoCache(),
-		middleware.CORS(cfg.CORSOrigins),
+		middleware.CORS(cfg.CORSOrigins, "X-API-Key"),
 	)
 	r.NoRoute(func(c *gin.Context) {
 		_ = c.Error(&middleware.HTTPError{Status: http.StatusNotFound, Detail: "no route " + c.Request.URL.Path})
@@ -63,25 +112,43 @@ func New(cfg Config) *gin.Engine {
 		_ = c.Error(&middleware.HTTPError{Status: http.StatusMethodNotAllowed, Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
 
-	routes(r, &handlers{tokens: cfg.Tokens})
+	routes(r, &handlers{
+		tokens:  cfg.Tokens,
+		policy:  cfg.Policy,
+		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
+		health:  &healthHandlers{ready: ready, log: log, version: versionOr(cfg.Version)},
+		metrics: metricsHandler(m, cfg.MetricsToken),
+	})
 	return r
 }
 
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/ping", handlePing)
+	both(r, http.MethodGet, "/healthz", h.health.handleHealthz)
+	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)
+	both(r, http.MethodGet, "/metrics", h.metrics)
 
-	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect))
+	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect), h.guard)
+	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
 	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
 	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", h.handleRTE)
 	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", h.handleRTE)
-	both(community, http.MethodGet, "/chat/app", h.handleChat)
-	both(community, http.MethodGet, "/chat/account/:uid", h.handleChat)
+	both(community, http.MethodGet, "/chat/app", h.handleChatApp)
+	both(community, http.MethodGet, "/chat/account/:uid", h.handleChatUser)
 	both(community, http.MethodPost, "/getToken", h.handleGetToken)
 
-	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect))
+	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect), h.guard)
 	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
+
+	v1 := r.Group("/v1", h.guard)
+	both(v1, http.MethodPost, "/tokens/rtc", h.handleV1RTC)
+	both(v1, http.MethodPost, "/tokens/rtm", h.handleV1RTM)
+	both(v1, http.MethodPost, "/tokens/chat", h.handleV1Chat)
+	both(v1, http.MethodPost, "/tokens/inspect", h.handleV1Inspect)
+
+	docsRoutes(r)
 }
 
 // both registers path with and without a trailing slash.

@@ -3,26 +3,77 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 )
 
+// ServerConfig holds the limits of the HTTP server and how it stops.
+// Zero durations and sizes take the defaults noted on each field.
+type ServerConfig struct {
+	// ReadHeaderTimeout cuts off a client slow to send its headers (5 s).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included (10 s).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its headers to the end
+	// of its response (10 s).
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection left idle this long (60 s).
+	IdleTimeout time.Duration
+	// MaxHeaderBytes is the largest request head accepted (16 KiB).
+	MaxHeaderBytes int
+	// ShutdownTimeout is how long requests in flight may take to finish
+	// once shutdown begins (10 s).
+	ShutdownTimeout time.Duration
+	// ShutdownDelay is how long the server goes on serving, new
+	// connections included, after shutdown begins and before the listener
+	// closes (none): time for load balancers to see readiness go off and
+	// stop sending traffic.
+	ShutdownDelay time.Duration
+	// OnShutdown, when set, runs once shutdown begins, before the delay:
+	// the place to turn readiness off.
+	OnShutdown func()
+}
+
+func (sc ServerConfig) withDefaults() ServerConfig {
+	orDefault := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	orDefault(&sc.ReadHeaderTimeout, 5*time.Second)
+	orDefault(&sc.ReadTimeout, 10*time.Second)
+	orDefault(&sc.WriteTimeout, 10*time.Second)
+	orDefault(&sc.IdleTimeout, 60*time.Second)
+	orDefault(&sc.ShutdownTimeout, 10*time.Second)
+	if sc.MaxHeaderBytes <= 0 {
+		sc.MaxHeaderBytes = 16 << 10
+	}
+	return sc
+}
+
 // Serve answers HTTP on addr with h until ctx is done, then stops taking
-// connections and lets requests in flight finish for up to grace.
-func Serve(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger) error {
+// connections and lets requests in flight finish for up to
+// sc.ShutdownTimeout. It returns nil when they all finished in time.
+func Serve(ctx context.Context, addr string, h http.Handler, sc ServerConfig, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	return serve(ctx, ln, h, sc, log)
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig, log *slog.Logger) error {
+	sc = sc.withDefaults()
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
+		ReadHeaderTimeout: sc.ReadHeaderTimeout,
+		ReadTimeout:       sc.ReadTimeout,
+		WriteTimeout:      sc.WriteTimeout,
+		IdleTimeout:       sc.IdleTimeout,
+		MaxHeaderBytes:    sc.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String())
@@ -35,14 +86,28 @@ func Serve(ctx context.Context, addr string, h http.Handler, grace time.Duration
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", grace.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
+	log.Info("shutting down", "delay", sc.ShutdownDelay.String(), "timeout", sc.ShutdownTimeout.String())
+	if sc.OnShutdown != nil {
+		sc.OnShutdown()
+	}
+	if sc.ShutdownDelay > 0 {
+		select {
+		case <-time.After(sc.ShutdownDelay):
+		case err := <-served:
+			return err
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), sc.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+		// Requests still running past the deadline are cut off, so that
+		// the process ends when the platform expects it to.
+		_ = srv.Close()
+		return fmt.Errorf("requests still running after %s were cut off: %w", sc.ShutdownTimeout, err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	log.Info("stopped")
 	return nil
 }

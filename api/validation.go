@@ -31,6 +31,7 @@ func registerValidators() {
 		must(v.RegisterValidation("agora_rtc_user", validRTCUser))
 		v.RegisterStructValidation(validateGetToken, getTokenRequest{})
 		v.RegisterStructValidation(validateGenerate, generateRequest{})
+		registerV1Validators(v)
 	})
 }
 

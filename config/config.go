@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -29,6 +31,20 @@ type Config struct {
 	Dev              bool
 	// DevCredentials is true when Dev mode made up the App ID and certificate.
 	DevCredentials bool
+	// Security is who may ask for tokens, and how often.
+	Security Security
+
+	// Operating settings: see ops.go.
+	LogFormat         string // logging.JSON or logging.Text
+	LogLevel          slog.Level
+	MetricsToken      string
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	ShutdownTimeout   time.Duration
+	ShutdownDelay     time.Duration
 }
 
 // Addr is the address to listen on.
@@ -47,18 +63,51 @@ type key struct {
 	flag  string
 	def   string
 	usage string
+	// required settings have no default; the server refuses to start
+	// without them (unless DEV_MODE makes credentials up).
+	required bool
+	// secret settings must never reach a log line, and deployment files
+	// name them without a value.
+	secret bool
 }
 
 // keys lists every setting once; the README's table mirrors it.
 var keys = []key{
-	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)"},
-	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)"},
+	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)", required: true},
+	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)", required: true, secret: true},
 	{name: "host", env: []string{"HOST"}, flag: "host", usage: "interface to listen on; empty means all"},
 	{name: "port", env: []string{"PORT", "SERVER_PORT"}, flag: "port", def: "8080", usage: "TCP port to listen on"},
 	{name: "cors_allow_origins", env: []string{"CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGIN"}, flag: "cors-allow-origins", def: "*", usage: "comma-separated origins allowed by CORS, or *"},
 	{name: "default_expiry", env: []string{"DEFAULT_EXPIRY"}, flag: "default-expiry", def: "3600", usage: "token lifetime in seconds when a request names none"},
 	{name: "max_expiry", env: []string{"MAX_EXPIRY"}, flag: "max-expiry", def: "86400", usage: "longest token lifetime in seconds a request may ask for"},
 	{name: "dev", env: []string{"DEV_MODE"}, flag: "dev", def: "false", usage: "run without an Agora account, with made-up credentials"},
+	{name: "log_format", env: []string{"LOG_FORMAT"}, flag: "log-format", usage: "json or text; json unless in dev mode"},
+	{name: "log_level", env: []string{"LOG_LEVEL"}, flag: "log-level", def: "info", usage: "debug, info, warn or error"},
+	{name: "metrics_token", env: []string{"METRICS_TOKEN"}, flag: "metrics-token", usage: "bearer token /metrics asks for; empty leaves it open", secret: true},
+	{name: "read_header_timeout", env: []string{"READ_HEADER_TIMEOUT"}, flag: "read-header-timeout", def: "5s", usage: "longest time a client may take to send its headers"},
+	{name: "read_timeout", env: []string{"READ_TIMEOUT"}, flag: "read-timeout", def: "10s", usage: "longest time a client may take to send a whole request"},
+	{name: "write_timeout", env: []string{"WRITE_TIMEOUT"}, flag: "write-timeout", def: "10s", usage: "longest time from a request's headers to the end of its response"},
+	{name: "idle_timeout", env: []string{"IDLE_TIMEOUT"}, flag: "idle-timeout", def: "60s", usage: "how long an idle keep-alive connection stays open"},
+	{name: "max_header_bytes", env: []string{"MAX_HEADER_BYTES"}, flag: "max-header-bytes", def: "16384", usage: "largest request head in bytes"},
+	{name: "shutdown_timeout", env: []string{"SHUTDOWN_TIMEOUT"}, flag: "shutdown-timeout", def: "10s", usage: "how long requests in flight may take to finish after SIGTERM"},
+	{name: "shutdown_delay", env: []string{"SHUTDOWN_DELAY"}, flag: "shutdown-delay", def: "0s", usage: "how long the server keeps serving, not ready, after SIGTERM before it stops taking connections"},
+	{name: "auth_mode", env: []string{"AUTH_MODE"}, flag: "auth-mode", def: "none", usage: "who may ask for tokens: none, apikey or jwt"},
+	{name: "api_keys", env: []string{"API_KEYS"}, flag: "api-keys", usage: "comma-separated API keys (AUTH_MODE=apikey)", secret: true},
+	{name: "api_keys_file", env: []string{"API_KEYS_FILE"}, flag: "api-keys-file", usage: "file of API keys, one a line, reloaded on change or SIGHUP"},
+	{name: "jwt_secret", env: []string{"JWT_SECRET"}, flag: "jwt-secret", usage: "HS256 secret that signs identity tokens (AUTH_MODE=jwt)", secret: true},
+	{name: "jwt_jwks_url", env: []string{"JWT_JWKS_URL"}, flag: "jwt-jwks-url", usage: "URL of the identity provider's public keys (AUTH_MODE=jwt)"},
+	{name: "jwt_issuer", env: []string{"JWT_ISSUER"}, flag: "jwt-issuer", usage: "iss every identity token must carry"},
+	{name: "jwt_audience", env: []string{"JWT_AUDIENCE"}, flag: "jwt-audience", usage: "aud every identity token must carry"},
+	{name: "jwt_allow_any_audience", env: []string{"JWT_ALLOW_ANY_AUDIENCE"}, flag: "jwt-allow-any-audience", def: "false", usage: "accept identity tokens for any audience, for issuers whose tokens name none (JWT_JWKS_URL)"},
+	{name: "jwt_uid_claim", env: []string{"JWT_UID_CLAIM"}, flag: "jwt-uid-claim", def: "sub", usage: "claim naming the only uid or user id a token may be issued for"},
+	{name: "jwt_channels_claim", env: []string{"JWT_CHANNELS_CLAIM"}, flag: "jwt-channels-claim", usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
+	{name: "jwt_role_claim", env: []string{"JWT_ROLE_CLAIM"}, flag: "jwt-role-claim", usage: "claim that must say publisher for a publisher token"},
+	{name: "channel_pattern", env: []string{"CHANNEL_PATTERN"}, flag: "channel-pattern", usage: "regular expression every whole channel name must match"},
+	{name: "allow_wildcard_uid", env: []string{"ALLOW_WILDCARD_UID"}, flag: "allow-wildcard-uid", def: "true", usage: "issue RTC tokens for uid 0, valid for any user"},
+	{name: "rate_limit", env: []string{"RATE_LIMIT"}, flag: "rate-limit", usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
+	{name: "rate_limit_burst", env: []string{"RATE_LIMIT_BURST"}, flag: "rate-limit-burst", usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
+	{name: "redis_url", env: []string{"REDIS_URL"}, flag: "redis-url", usage: "Redis that shares the rate limit between replicas", secret: true},
+	{name: "trusted_proxies", env: []string{"TRUSTED_PROXIES"}, flag: "trusted-proxies", usage: "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 }
 
 // Error is a setting that cannot be used. Its message names the
@@ -85,6 +134,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			return Config{}, ErrHelp
 		}
 		return Config{}, &Error{Key: "flags", Rule: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return Config{}, &Error{Key: "flags", Rule: fmt.Sprintf("unexpected argument %q: a command (token, inspect, version) must come before any flag", fs.Arg(0))}
 	}
 	return FromFlags(fs, getenv)
 }
@@ -116,9 +168,8 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 		file = getenv("CONFIG_FILE")
 	}
 	if file != "" {
-		v.SetConfigFile(file)
-		if err := v.MergeInConfig(); err != nil {
-			return Config{}, &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file + ": " + err.Error()}
+		if err := mergeConfigFile(v, file); err != nil {
+			return Config{}, err
 		}
 	}
 	// viper reads the environment itself only through os.Getenv; resolving
@@ -138,19 +189,47 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
 	return build(v)
 }
 
+// mergeConfigFile reads a config file's settings under the names the
+// keys table knows: the key's own name or any of its environment names in
+// lower case. A name it does not know stops the server, because a typo
+// would otherwise leave a setting, such as CORS or authentication, at its
+// open default without a word.
+func mergeConfigFile(v *viper.Viper, file string) error {
+	f := viper.New()
+	f.SetConfigFile(file)
+	if err := f.ReadInConfig(); err != nil {
+		return &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file + ": " + err.Error()}
+	}
+	known := map[string]string{}
+	for _, k := range keys {
+		known[k.name] = k.name
+		for _, env := range k.env {
+			known[strings.ToLower(env)] = k.name
+		}
+	}
+	settings := map[string]any{}
+	for _, name := range f.AllKeys() {
+		key, ok := known[name]
+		if !ok {
+			return &Error{Key: "CONFIG_FILE", Rule: fmt.Sprintf("%s sets %q, which is not a setting; see the README's configuration table", file, name)}
+		}
+		settings[key] = f.Get(name)
+	}
+	return v.MergeConfigMap(settings)
+}
+
 func mergeDotEnv(v *viper.Viper, path string) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return &Error{Key: ".env", Rule: err.Error()}
 	}
-	defer f.Close()
-	env := viper.New()
-	env.SetConfigType("env")
-	if err := env.ReadConfig(f); err != nil {
-		return &Error{Key: ".env", Rule: "cannot parse: " + err.Error()}
+	env, err := parseDotEnv(string(data))
+	if err != nil {
+		// The parser quotes the line, which may hold a secret.
+		return &Error{Key: ".env", Rule: badDotEnvLine(string(data)) + " cannot be parsed: write NAME=value, in quotes if the value holds spaces"}
 	}
 	// A .env file uses the environment's names (PORT, SERVER_PORT, ...);
 	// map each onto its key, the documented name winning over aliases.
@@ -189,6 +268,12 @@ func build(v *viper.Viper) (Config, error) {
 			c.CORSAllowOrigins = append(c.CORSAllowOrigins, o)
 		}
 	}
+	if err := buildOps(v, &c); err != nil {
+		return Config{}, err
+	}
+	if c.Security, err = buildSecurity(v); err != nil {
+		return Config{}, err
+	}
 	if c.Dev && c.AppID == "" && c.AppCertificate == "" {
 		c.AppID, c.AppCertificate, c.DevCredentials = randomHex32(), randomHex32(), true
 	}
@@ -224,7 +309,8 @@ func (c Config) Validate() error {
 // masked so that logs can be shared.
 func (c Config) String() string {
 	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t",
-		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev)
+		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev) +
+		" " + c.Security.String() + " " + c.opsString()
 }
 
 func mask(secret string) string {

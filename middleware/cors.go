@@ -35,8 +35,11 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 		return false
 	}
 	cfg := cors.Config{
-		AllowMethods:              []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowHeaders:              append([]string{"Content-Type", "Authorization"}, allowHeaders...),
+		AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowHeaders: append([]string{"Content-Type", "Authorization", RequestIDHeader}, allowHeaders...),
+		// Scripts read only what is exposed: the rate-limit headers tell
+		// them when to come back, WWW-Authenticate why they were refused.
+		ExposeHeaders:             []string{RequestIDHeader, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate"},
 		MaxAge:                    10 * time.Minute,
 		OptionsResponseStatusCode: http.StatusNoContent,
 	}

@@ -125,8 +125,12 @@ func problemFor(err error) Problem {
 		httpErr *HTTPError
 		synErr  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError
+		bigErr  *http.MaxBytesError
 	)
 	switch {
+	case errors.As(err, &bigErr):
+		big := tooLarge(bigErr.Limit)
+		return Problem{Status: big.Status, Detail: big.Detail}
 	case errors.As(err, &verrs):
 		fields := make([]FieldError, 0, len(verrs))
 		for _, fe := range verrs {
@@ -135,7 +139,7 @@ func problemFor(err error) Problem {
 		return invalid(fields)
 	case errors.As(err, &svcErr):
 		p := Problem{Status: statusOf[svcErr.Kind], Detail: svcErr.Error()}
-		if svcErr.Kind == service.Invalid {
+		if svcErr.Kind == service.Invalid && svcErr.Field != "" {
 			p = invalid([]FieldError{{Field: svcErr.Field, Message: svcErr.Message}})
 		}
 		if p.Status >= 500 {
@@ -144,6 +148,9 @@ func problemFor(err error) Problem {
 		return p
 	case errors.As(err, &httpErr):
 		return Problem{Status: httpErr.Status, Detail: httpErr.Detail}
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		// The body as a whole has the wrong type, such as an array.
+		return Problem{Status: http.StatusBadRequest, Detail: "the body must be an object"}
 	case errors.As(err, &typeErr):
 		return invalid([]FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}})
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
@@ -152,6 +159,11 @@ func problemFor(err error) Problem {
 		return Problem{Status: http.StatusBadRequest, Detail: "the body is empty; send a JSON object"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if field == "" {
+			// A key that is the empty string still needs a name a
+			// client can read.
+			field = `""`
+		}
 		return invalid([]FieldError{{Field: field, Message: "is not a known field"}})
 	}
 	return Problem{Status: http.StatusInternalServerError, Detail: "the server could not complete the request"}
@@ -210,6 +222,10 @@ func ruleMessage(fe validator.FieldError) string {
 			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters"
 	case "agora_rtm_uid":
 		return "must be 1 to " + strconv.Itoa(service.MaxRTMUserIDBytes) + " bytes and not \"0\" when serviceRtm is enabled"
+	case "agora_uid_xor_account":
+		return "give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)"
+	case "agora_uid_not_account":
+		return "give uid or account, not both"
 	case "agora_any_service":
 		return "at least one of serviceRtc, serviceRtm or serviceChat must be enabled"
 	}

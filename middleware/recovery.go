@@ -10,7 +10,8 @@ import (
 )
 
 // Recovery turns a panic in any later handler into a 500 problem
-// document, logs it with its stack, and keeps the server serving.
+// document, logs it with its stack, and keeps the server serving. Placed
+// after RequestID, its log line carries the request's ID.
 func Recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
@@ -22,7 +23,7 @@ func Recovery(log *slog.Logger) gin.HandlerFunc {
 				panic(rec) // the client went away; net/http handles this one
 			}
 			log.ErrorContext(c.Request.Context(), "panic in handler",
-				"method", c.Request.Method, "route", c.FullPath(),
+				"method", c.Request.Method, "route", routeOf(c),
 				"panic", rec, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
 				Write(c, Problem{Status: http.StatusInternalServerError, Detail: "the server could not complete the request"})

@@ -26,11 +26,18 @@ const (
 )
 
 // Token is a signed token and the times a client needs to plan its renewal.
+// Its JSON form is the body the /v1 API and the command line answer with.
 type Token struct {
-	Value     string
-	Version   string
-	IssuedAt  time.Time
-	ExpiresAt time.Time
+	Value     string    `json:"token"`
+	Version   string    `json:"version"`
+	IssuedAt  time.Time `json:"issuedAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// RenewAt is when a client should fetch a new token: RenewLead before
+	// the first of the token's or its privileges' expiry.
+	RenewAt time.Time `json:"renewAt"`
+	// Services are the grants the token carries, each privilege with its
+	// own expiry time.
+	Services []Access `json:"services"`
 }
 
 // Options tunes a Tokens. Zero fields take the defaults noted on each.
@@ -43,6 +50,8 @@ type Options struct {
 	Now func() time.Time
 	// Salt returns a token's salt (crypto/rand); tests fix it.
 	Salt func() uint32
+	// Observer is told of every token issued (nobody).
+	Observer Observer
 }
 
 // Tokens mints tokens for one Agora project.
@@ -53,6 +62,7 @@ type Tokens struct {
 	maxExpiry     uint32
 	now           func() time.Time
 	salt          func() uint32
+	observer      Observer
 }
 
 // New returns a Tokens signing with the project's App ID and App Certificate.
@@ -64,6 +74,7 @@ func New(appID, certificate string, opts Options) *Tokens {
 		maxExpiry:     opts.MaxExpiry,
 		now:           opts.Now,
 		salt:          opts.Salt,
+		observer:      opts.Observer,
 	}
 	if t.defaultExpiry == 0 {
 		t.defaultExpiry = 3600
@@ -76,6 +87,9 @@ func New(appID, certificate string, opts Options) *Tokens {
 	}
 	if t.salt == nil {
 		t.salt = randomSalt
+	}
+	if t.observer == nil {
+		t.observer = unobserved{}
 	}
 	return t
 }
@@ -102,6 +116,19 @@ type RTC struct {
 	// Account is the user account, or the decimal uid; empty means any uid.
 	Account string
 	Role    Role
+	// Privileges, when set, gives RTC privileges lifetimes of their own;
+	// AccessToken2 only.
+	Privileges *RTCPrivileges
+}
+
+// RTCPrivileges are per-privilege lifetimes in seconds from now, each at
+// most the token's lifetime. A nil field takes the privilege lifetime of
+// the Bundle. The publish privileges belong to publishers only.
+type RTCPrivileges struct {
+	JoinChannel  *uint64
+	PublishAudio *uint64
+	PublishVideo *uint64
+	PublishData  *uint64
 }
 
 // RTCToken mints a token to join an RTC channel for expire seconds.
@@ -138,12 +165,22 @@ type Bundle struct {
 	Expire uint32
 	// PrivilegeExpire is each privilege's lifetime in seconds; zero means Expire.
 	PrivilegeExpire uint32
+	// Version is the token format: Version007 (also when empty) or
+	// Version006, which carries a single RTC or RTM grant.
+	Version string
 }
 
-// Bundle mints one AccessToken2 carrying every service b enables.
+// Bundle mints one token carrying every service b enables.
 func (t *Tokens) Bundle(b Bundle) (Token, error) {
 	if err := t.checkLifetime("expire", b.Expire); err != nil {
 		return Token{}, err
+	}
+	switch b.Version {
+	case "", Version007:
+	case Version006:
+		return t.legacy(b)
+	default:
+		return Token{}, Invalidf("version", "must be %s or %s", Version007, Version006)
 	}
 	privExpire := b.PrivilegeExpire
 	if privExpire == 0 {
@@ -155,7 +192,7 @@ func (t *Tokens) Bundle(b Bundle) (Token, error) {
 
 	var grants []grant
 	if b.RTC != nil {
-		g, err := rtcGrant(*b.RTC, privExpire)
+		g, err := rtcGrant(*b.RTC, privExpire, b.Expire)
 		if err != nil {
 			return Token{}, err
 		}
@@ -191,25 +228,57 @@ func (t *Tokens) checkLifetime(field string, seconds uint32) error {
 	return nil
 }
 
-func rtcGrant(r RTC, expire uint32) (grant, error) {
-	if !ValidChannel(r.Channel) {
-		return grant{}, Invalidf("channel", "must be 1 to %d bytes of Agora's channel characters", MaxChannelBytes)
+func rtcGrant(r RTC, expire, tokenExpire uint32) (grant, error) {
+	if err := checkRTC(r); err != nil {
+		return grant{}, err
 	}
-	if r.Account != "" && !ValidAccount(r.Account) {
-		return grant{}, Invalidf("uid", "must be 1 to %d bytes of Agora's account characters", MaxAccountBytes)
+	var own RTCPrivileges
+	if r.Privileges != nil {
+		own = *r.Privileges
 	}
-	privs := []privilege{{privJoinChannel, expire}}
-	switch r.Role {
-	case Publisher:
-		privs = append(privs,
-			privilege{privPublishAudio, expire},
-			privilege{privPublishVideo, expire},
-			privilege{privPublishData, expire})
-	case Subscriber:
-	default:
-		return grant{}, Invalidf("role", "must be publisher or subscriber")
+	lifetimes := []struct {
+		id     uint16
+		field  string
+		own    *uint64
+		public bool // granted to subscribers too
+	}{
+		{privJoinChannel, "privileges.joinChannel", own.JoinChannel, true},
+		{privPublishAudio, "privileges.publishAudio", own.PublishAudio, false},
+		{privPublishVideo, "privileges.publishVideo", own.PublishVideo, false},
+		{privPublishData, "privileges.publishData", own.PublishData, false},
+	}
+	var privs []privilege
+	for _, l := range lifetimes {
+		if !l.public && r.Role != Publisher {
+			if l.own != nil {
+				return grant{}, Invalidf(l.field, "belongs to publishers only; set role to publisher")
+			}
+			continue
+		}
+		seconds := expire
+		if l.own != nil {
+			if *l.own < 1 || *l.own > uint64(tokenExpire) {
+				return grant{}, Invalidf(l.field, "must be a whole number of seconds from 1 to the token's lifetime, %d", tokenExpire)
+			}
+			seconds = uint32(*l.own)
+		}
+		privs = append(privs, privilege{l.id, seconds})
 	}
 	return grant{service: serviceRTC, privileges: privs, fields: []string{r.Channel, r.Account}}, nil
+}
+
+// checkRTC applies the rules every RTC grant shares, whatever its version.
+func checkRTC(r RTC) error {
+	if !ValidChannel(r.Channel) {
+		return Invalidf("channel", "must be 1 to %d bytes of Agora's channel characters", MaxChannelBytes)
+	}
+	if r.Account != "" && !ValidAccount(r.Account) {
+		return Invalidf("uid", "must be 1 to %d bytes of Agora's account characters", MaxAccountBytes)
+	}
+	if r.Role != Publisher && r.Role != Subscriber {
+		return Invalidf("role", "must be publisher or subscriber")
+	}
+	return nil
 }
 
 func chatGrant(c Chat, expire uint32) (grant, error) {
@@ -236,12 +305,21 @@ func (t *Tokens) issue(expire uint32, grants []grant) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
+	t.observer.TokenIssued(kindOf(grants), Version007)
+	return newToken(value, Version007, issued, after(issued, expire), accessOf(grants, issued)), nil
+}
+
+// newToken fills in a Token, its times in UTC.
+func newToken(value, version string, issued, expires time.Time, services []Access) Token {
+	issued, expires = issued.UTC(), expires.UTC()
 	return Token{
 		Value:     value,
-		Version:   Version007,
+		Version:   version,
 		IssuedAt:  issued,
-		ExpiresAt: issued.Add(time.Duration(expire) * time.Second),
-	}, nil
+		ExpiresAt: expires,
+		RenewAt:   renewAt(issued, expires, services),
+		Services:  services,
+	}
 }
 
 // randomSalt draws a salt that nobody can predict, never zero.

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/middleware"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// Every route that takes a body has the same limit, and says the same
+// when a body passes it, whether its length is declared or not.
+func TestOneBodyLimitForEveryRoute(t *testing.T) {
+	r := New(Config{Tokens: service.New(opsAppID, opsCert, service.Options{}), CORSOrigins: []string{"*"}})
+	// padded is a valid body for the route, made size bytes long with
+	// spaces that JSON ignores.
+	padded := func(body string, size int) string {
+		return body[:len(body)-1] + strings.Repeat(" ", size-len(body)) + "}"
+	}
+	routes := []struct{ path, body string }{
+		{"/getToken", `{"tokenType":"rtm","uid":"ann"}`},
+		{"/token/generate", `{"uid":"ann","serviceRtm":{"enable":true}}`},
+		{"/v1/tokens/rtc", `{"channel":"lobby","uid":7,"role":"publisher"}`},
+		{"/v1/tokens/rtm", `{"userId":"ann"}`},
+		{"/v1/tokens/chat", `{"userId":"ann"}`},
+		{"/v1/tokens/inspect", `{"token":"007abc"}`},
+	}
+	wantDetail := "the body is larger than 65536 bytes"
+	for _, rt := range routes {
+		for _, declared := range []bool{true, false} {
+			name := rt.path + " streamed"
+			if declared {
+				name = rt.path + " with Content-Length"
+			}
+			t.Run(name, func(t *testing.T) {
+				send := func(body string) *httptest.ResponseRecorder {
+					req := httptest.NewRequest(http.MethodPost, rt.path, strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					if !declared {
+						req.ContentLength = -1
+					}
+					w := httptest.NewRecorder()
+					r.ServeHTTP(w, req)
+					return w
+				}
+				// 20 KiB is well within the limit.
+				if w := send(padded(rt.body, 20<<10)); w.Code == http.StatusRequestEntityTooLarge {
+					t.Errorf("a 20 KiB body got 413: %s", w.Body)
+				}
+				w := send(padded(rt.body, middleware.MaxBodyBytes+1))
+				var p middleware.Problem
+				if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
+					t.Fatalf("body %s: %v", w.Body, err)
+				}
+				if w.Code != http.StatusRequestEntityTooLarge || p.Detail != wantDetail {
+					t.Errorf("a body one byte over the limit = %d %q, want 413 %q", w.Code, p.Detail, wantDetail)
+				}
+			})
+		}
+	}
+}

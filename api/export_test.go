@@ -1,0 +1,5 @@
+package api
+
+// CheckContract lets the api_test package hold its requests to the
+// OpenAPI contract too.
+var CheckContract = checkContract

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+func TestPing(t *testing.T) {
+	r := newTestRouter()
+	for _, path := range []string{"/ping", "/ping/"} {
+		w := request(t, r, "GET", path, "")
+		if w.Code != http.StatusOK || w.Body.String() != `{"message":"pong"}` {
+			t.Errorf("GET %s = %d %s", path, w.Code, w.Body)
+		}
+		if w.Header().Get("Location") != "" {
+			t.Errorf("GET %s redirects", path)
+		}
+	}
+}
+
+func TestUnknownRoutesAndMethods(t *testing.T) {
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		status int
+		allow  string
+	}{
+		{"unknown path", "GET", "/nope", http.StatusNotFound, ""},
+		{"rtc without uid type", "GET", "/rtc/room", http.StatusNotFound, ""},
+		{"double slash is not redirected", "GET", "/rtm//x", http.StatusNotFound, ""},
+		{"delete ping", "DELETE", "/ping", http.StatusMethodNotAllowed, "GET"},
+		{"get getToken", "GET", "/getToken", http.StatusMethodNotAllowed, "POST"},
+		{"put token generate", "PUT", "/token/generate/", http.StatusMethodNotAllowed, "POST"},
+	}
+	r := newTestRouter()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := request(t, r, tt.method, tt.path, "")
+			if w.Code != tt.status {
+				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
+			}
+			assertProblem(t, w, tt.status)
+			if got := w.Header().Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
+		})
+	}
+}
+
+func TestCORS(t *testing.T) {
+	const allowed = "https://app.example.com"
+	r := newTestRouter(allowed, "https://*.preview.example.com")
+	preflight := []string{"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "Content-Type"}
+
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		header     []string
+		status     int
+		allowOrign string
+	}{
+		{"preflight from allowed origin", "OPTIONS", "/getToken", append([]string{"Origin", allowed}, preflight...), http.StatusNoContent, allowed},
+		{"preflight from wildcard origin", "OPTIONS", "/rtc/a/publisher/uid/1", append([]string{"Origin", "https://pr-9.preview.example.com"}, preflight...), http.StatusNoContent, "https://pr-9.preview.example.com"},
+		{"preflight from other origin", "OPTIONS", "/getToken", append([]string{"Origin", "https://evil.example"}, preflight...), http.StatusForbidden, ""},
+		{"get from allowed origin", "GET", "/rtm/u", []string{"Origin", allowed}, http.StatusOK, allowed},
+		{"get from other origin", "GET", "/rtm/u", []string{"Origin", "https://evil.example"}, http.StatusForbidden, ""},
+		{"no origin: native app, curl", "GET", "/rtm/u", nil, http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := request(t, r, tt.method, tt.path, "", tt.header...)
+			if w.Code != tt.status {
+				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
+			}
+			if got := w.Header().Get("Access-Control-Allow-Origin"); got != tt.allowOrign {
+				t.Errorf("Access-Control-Allow-Origin = %q, want %q", got, tt.allowOrign)
+			}
+			switch {
+			case tt.status == http.StatusForbidden:
+				assertProblem(t, w, tt.status)
+			case tt.method == "OPTIONS":
+				methods := w.Header().Get("Access-Control-Allow-Methods")
+				headers := w.Header().Get("Access-Control-Allow-Headers")
+				for _, m := range []string{"GET", "POST", "OPTIONS"} {
+					if !strings.Contains(methods, m) {
+						t.Errorf("Access-Control-Allow-Methods = %q lacks %s", methods, m)
+					}
+				}
+				for _, h := range []string{"Content-Type", "Authorization"} {
+					if !strings.Contains(headers, h) {
+						t.Errorf("Access-Control-Allow-Headers = %q lacks %s", headers, h)
+					}
+				}
+			}
+		})
+	}
+
+	w := request(t, newTestRouter(), "GET", "/rtm/u", "", "Origin", "https://anyone.example")
+	if w.Code != http.StatusOK || w.Header().Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("with origins *: %d, ACAO %q", w.Code, w.Header().Get("Access-Control-Allow-Origin"))
+	}
+}
+
+// panickingIssuer stands in for a service with a bug, to prove a panic
+// becomes a problem document and the router keeps serving.
+type panickingIssuer struct{ *service.Tokens }
+
+func (panickingIssuer) RTMToken(string, uint32) (service.Token, error) {
+	panic("boom: secret detail")
+}
+
+func TestPanicIsRecovered(t *testing.T) {
+	tokens := service.New(testAppID, testCert, service.Options{})
+	r := New(Config{Tokens: panickingIssuer{tokens}, CORSOrigins: []string{"*"}, Logger: slog.New(slog.DiscardHandler)})
+
+	w := request(t, r, "GET", "/rtm/u", "")
+	if w.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d", w.Code)
+	}
+	body := assertProblem(t, w, http.StatusInternalServerError)
+	if strings.Contains(w.Body.String(), "boom") || strings.Contains(w.Body.String(), "goroutine") {
+		t.Errorf("panic details leaked: %v", body)
+	}
+	if w := request(t, r, "GET", "/rtc/a/publisher/uid/1", ""); w.Code != http.StatusOK {
+		t.Errorf("after a panic: status %d", w.Code)
+	}
+}

@@ -1,0 +1,608 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/ratelimit"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+const (
+	appID   = "0123456789abcdef0123456789abcdef"
+	appCert = "fedcba9876543210fedcba9876543210"
+	apiKey  = "backend-key-0123456789"
+	apiKey2 = "second-backend-key-0123"
+	secret  = "identity-token-secret-of-32-bytes!!"
+)
+
+type call struct {
+	method, path, body string
+	header             map[string]string
+	remote             string
+}
+
+// do sends c through the whole router and checks the exchange against
+// the OpenAPI contract.
+func do(t *testing.T, h http.Handler, c call) *httptest.ResponseRecorder {
+	t.Helper()
+	var req *http.Request
+	if c.body != "" {
+		req = httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req = httptest.NewRequest(c.method, c.path, nil)
+	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
+	}
+	if c.remote != "" {
+		req.RemoteAddr = c.remote
+	}
+	sent := req.Header.Clone()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	checkContract(t, c.method, c.path, c.body, sent, w)
+	return w
+}
+
+func router(t *testing.T, cfg Config) http.Handler {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	cfg.Tokens = service.New(appID, appCert, service.Options{})
+	if cfg.CORSOrigins == nil {
+		cfg.CORSOrigins = []string{"*"}
+	}
+	return New(cfg)
+}
+
+func keysAuth(t *testing.T) *auth.Keys {
+	t.Helper()
+	k, err := auth.NewKeys([]string{apiKey, apiKey2}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func hsAuth(t *testing.T, opts auth.JWTOptions) *auth.JWT {
+	t.Helper()
+	opts.Secret = []byte(secret)
+	j, err := auth.NewJWT(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// idToken signs an identity token for sub with extra claims in kv.
+func idToken(t *testing.T, key string, sub any, kv ...any) string {
+	t.Helper()
+	c := jwt.MapClaims{"sub": sub, "iss": "https://id.example.com/", "aud": "agora", "exp": time.Now().Add(time.Hour).Unix()}
+	for i := 0; i < len(kv); i += 2 {
+		c[kv[i].(string)] = kv[i+1]
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func bearer(cred string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + cred}
+}
+
+// problem decodes a problem document and checks its media type.
+func problem(t *testing.T, w *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type = %q, want application/problem+json", ct)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
+		t.Fatalf("body %q: %v", w.Body.String(), err)
+	}
+	if got := p["status"]; got != float64(w.Code) {
+		t.Errorf("problem status %v, response status %d", got, w.Code)
+	}
+	return p
+}
+
+// grants decodes every token in a 200 body and returns, per service, the
+// strings it carries: channel and uid for RTC, the user for RTM and Chat.
+func grants(t *testing.T, w *httptest.ResponseRecorder) map[uint16][]string {
+	t.Helper()
+	var body map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body %q: %v", w.Body.String(), err)
+	}
+	var values []string
+	for _, k := range []string{"rtcToken", "rtmToken", "chatToken", "token"} {
+		if s, ok := body[k].(string); ok {
+			values = append(values, s)
+		}
+	}
+	if d, ok := body["data"].(map[string]any); ok {
+		values = append(values, d["token"].(string))
+	}
+	out := map[uint16][]string{}
+	for _, v := range values {
+		at := accesstoken2.CreateAccessToken()
+		if ok, err := at.Parse(v); !ok || err != nil {
+			t.Fatalf("token %q does not parse: %v", v, err)
+		}
+		if at.AppId != appID {
+			t.Errorf("token for app %q, want %q", at.AppId, appID)
+		}
+		for typ, s := range at.Services {
+			switch s := s.(type) {
+			case *accesstoken2.ServiceRtc:
+				out[typ] = []string{s.ChannelName, s.Uid}
+			case *accesstoken2.ServiceRtm:
+				out[typ] = []string{s.UserId}
+			case *accesstoken2.ServiceChat:
+				out[typ] = []string{s.UserId}
+			}
+		}
+	}
+	return out
+}
+
+// tokenRoutes is one request to every route that mints, for user "42" in
+// channel "lobby", so that each route's binding can be checked.
+var tokenRoutes = []call{
+	{method: "GET", path: "/rtc/lobby/publisher/uid/42"},
+	{method: "GET", path: "/rtc/lobby/subscriber/userAccount/42/"},
+	{method: "GET", path: "/rtm/42"},
+	{method: "GET", path: "/rte/lobby/publisher/uid/42"},
+	{method: "GET", path: "/rte/lobby/publisher/uid/42/42"},
+	{method: "GET", path: "/chat/account/42"},
+	{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"lobby","role":"publisher","uid":42}`},
+	{method: "POST", path: "/getToken", body: `{"tokenType":"rtm","uid":"42"}`},
+	{method: "POST", path: "/getToken", body: `{"tokenType":"chat","uid":"42"}`},
+	{method: "POST", path: "/token/generate", body: `{"channelName":"lobby","uid":"42","serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true},"serviceChat":{"enableUser":true,"userUuid":"42"}}`},
+	{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"42"}}`},
+	{method: "POST", path: "/v1/tokens/rtm", body: `{"userId":"42"}`},
+	{method: "POST", path: "/v1/tokens/chat", body: `{"userId":"42"}`},
+}
+
+func with(c call, header map[string]string) call {
+	c.header = header
+	return c
+}
+
+func TestAPIKeyMode(t *testing.T) {
+	h := router(t, Config{Auth: keysAuth(t)})
+	tests := []struct {
+		name       string
+		header     map[string]string
+		wantStatus int
+		wantChall  string // the WWW-Authenticate header on a 401
+	}{
+		{"bearer key", bearer(apiKey), 200, ""},
+		{"X-API-Key", map[string]string{"X-API-Key": apiKey2}, 200, ""},
+		{"lower-case scheme", map[string]string{"Authorization": "bearer " + apiKey}, 200, ""},
+		{"missing", nil, 401, `Bearer realm="agora-token-server"`},
+		{"wrong key", bearer("not-a-key-0123456789"), 401, `Bearer realm="agora-token-server", error="invalid_token", error_description="the API key is not valid"`},
+		{"another scheme", map[string]string{"Authorization": "Basic " + apiKey}, 401, `Bearer realm="agora-token-server"`},
+		{"empty bearer", map[string]string{"Authorization": "Bearer "}, 401, `Bearer realm="agora-token-server", error="invalid_request", error_description="the Authorization header holds no bearer credential"`},
+	}
+	for _, tt := range tests {
+		for _, c := range tokenRoutes {
+			t.Run(tt.name+" "+c.method+" "+c.path, func(t *testing.T) {
+				w := do(t, h, with(c, tt.header))
+				if w.Code != tt.wantStatus {
+					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
+				}
+				if tt.wantStatus == 200 {
+					if g := grants(t, w); len(g) == 0 {
+						t.Error("no token in the answer")
+					}
+					return
+				}
+				if got := w.Header().Get("WWW-Authenticate"); got != tt.wantChall {
+					t.Errorf("WWW-Authenticate = %q, want %q", got, tt.wantChall)
+				}
+				p := problem(t, w)
+				if strings.Contains(w.Body.String(), apiKey) {
+					t.Error("the body repeats an API key")
+				}
+				// Clients of the older servers read their own error members.
+				if c.path == "/token/generate" && p["code"] != float64(-1) {
+					t.Errorf("reference route problem without code -1: %v", p)
+				}
+				community := c.path != "/token/generate" && !strings.HasPrefix(c.path, "/v1/")
+				if community && p["error"] != p["detail"] {
+					t.Errorf("community route problem without error: %v", p)
+				}
+			})
+		}
+	}
+}
+
+func TestOpenRoutesStayOpen(t *testing.T) {
+	h := router(t, Config{Auth: keysAuth(t)})
+	w := do(t, h, call{method: "GET", path: "/ping"})
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "pong") {
+		t.Errorf("/ping without a key: %d %s", w.Code, w.Body)
+	}
+	// A CORS preflight carries no credential and must still be answered.
+	w = do(t, h, call{method: "OPTIONS", path: "/rtm/42", header: map[string]string{
+		"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key"}})
+	if w.Code != http.StatusNoContent || !strings.Contains(strings.ToLower(w.Header().Get("Access-Control-Allow-Headers")), "x-api-key") {
+		t.Errorf("preflight: %d, Allow-Headers %q; want 204 allowing X-API-Key", w.Code, w.Header().Get("Access-Control-Allow-Headers"))
+	}
+}
+
+func TestJWTModeCredentials(t *testing.T) {
+	h := router(t, Config{Auth: hsAuth(t, auth.JWTOptions{Issuer: "https://id.example.com/", Audience: "agora"})})
+	now := time.Now()
+	tests := []struct {
+		name       string
+		header     map[string]string
+		wantStatus int
+		wantDetail string
+	}{
+		{"valid", bearer(idToken(t, secret, "42")), 200, ""},
+		{"missing", nil, 401, "a credential is required"},
+		{"malformed", bearer("eyJhbGciOiJIUzI1NiJ9.not-json.sig"), 401, "not a well-formed JWT"},
+		{"expired", bearer(idToken(t, secret, "42", "exp", now.Add(-time.Hour).Unix())), 401, "has expired"},
+		{"wrong issuer", bearer(idToken(t, secret, "42", "iss", "https://other.example.com/")), 401, "another issuer"},
+		{"wrong audience", bearer(idToken(t, secret, "42", "aud", "someone-else")), 401, "another audience"},
+		{"wrong signature", bearer(idToken(t, "a-different-secret-of-32-bytes!!!!", "42")), 401, "signature cannot be verified"},
+		{"an API key instead", bearer(apiKey), 401, "not a well-formed JWT"},
+	}
+	for _, tt := range tests {
+		for _, c := range tokenRoutes {
+			t.Run(tt.name+" "+c.method+" "+c.path, func(t *testing.T) {
+				w := do(t, h, with(c, tt.header))
+				if w.Code != tt.wantStatus {
+					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
+				}
+				if tt.wantStatus == 200 {
+					for typ, g := range grants(t, w) {
+						if user := g[len(g)-1]; user != "42" {
+							t.Errorf("service %d issued for %q, want the bearer 42", typ, user)
+						}
+					}
+					return
+				}
+				if p := problem(t, w); !strings.Contains(p["detail"].(string), tt.wantDetail) {
+					t.Errorf("detail %q, want it to say %q", p["detail"], tt.wantDetail)
+				}
+				if !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), `Bearer realm="agora-token-server"`) {
+					t.Errorf("WWW-Authenticate = %q", w.Header().Get("WWW-Authenticate"))
+				}
+			})
+		}
+	}
+}
+
+func TestJWTIdentityBinding(t *testing.T) {
+	h := router(t, Config{Auth: hsAuth(t, auth.JWTOptions{UIDClaim: "uid", ChannelsClaim: "channels", RoleClaim: "role"})})
+	speaker := idToken(t, secret, "user-a", "uid", 42, "channels", []string{"lobby", "team-*"}, "role", "publisher")
+	listener := idToken(t, secret, "user-b", "uid", "42", "channels", []string{"team-*"})
+
+	tests := []struct {
+		name       string
+		token      string
+		call       call
+		wantStatus int
+		wantField  string // the field a 403 names
+		wantGrant  []string
+	}{
+		{"own numeric uid", speaker, call{method: "GET", path: "/rtc/lobby/publisher/uid/42"}, 200, "", []string{"lobby", "42"}},
+		{"own uid as account", speaker, call{method: "GET", path: "/rtc/lobby/publisher/userAccount/42"}, 200, "", []string{"lobby", "42"}},
+		{"someone else's uid", speaker, call{method: "GET", path: "/rtc/lobby/publisher/uid/43"}, 403, "uid", nil},
+		{"uid 0", speaker, call{method: "GET", path: "/rtc/lobby/publisher/uid/0"}, 403, "uid", nil},
+		{"channel under a wildcard", listener, call{method: "GET", path: "/rtc/team-red/subscriber/uid/42"}, 200, "", []string{"team-red", "42"}},
+		{"unlisted channel", listener, call{method: "GET", path: "/rtc/lobby/subscriber/uid/42"}, 403, "channel", nil},
+		{"publisher without the role", listener, call{method: "GET", path: "/rtc/team-red/publisher/uid/42"}, 403, "role", nil},
+		{"publisher without the role, by number", listener, call{method: "GET", path: "/rtc/team-red/1/uid/42"}, 403, "role", nil},
+		{"own RTM user", listener, call{method: "GET", path: "/rtm/42"}, 200, "", []string{"42"}},
+		{"foreign RTM user", listener, call{method: "GET", path: "/rtm/7"}, 403, "uid", nil},
+		{"RTE with a foreign RTM user", speaker, call{method: "GET", path: "/rte/lobby/publisher/uid/42/7"}, 403, "uid", nil},
+		{"chat app token", speaker, call{method: "GET", path: "/chat/app"}, 403, "", nil},
+		{"foreign chat user", speaker, call{method: "GET", path: "/chat/account/7"}, 403, "uid", nil},
+		{"getToken for someone else", speaker, call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"lobby","uid":7}`}, 403, "uid", nil},
+		{"getToken without uid", speaker, call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"lobby","uid":"0"}`}, 403, "uid", nil},
+		{"generate for an unlisted channel", listener, call{method: "POST", path: "/token/generate", body: `{"channelName":"lobby","uid":42,"serviceRtc":{"enable":true,"role":2}}`}, 403, "channel", nil},
+		{"generate chat app", speaker, call{method: "POST", path: "/token/generate", body: `{"serviceChat":{"enableApp":true}}`}, 403, "", nil},
+		{"v1 own uid", speaker, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher"}`}, 200, "", []string{"lobby", "42"}},
+		{"v1 someone else's uid", speaker, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":43,"role":"publisher"}`}, 403, "uid", nil},
+		{"v1 unlisted channel", listener, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","account":"42","role":"subscriber"}`}, 403, "channel", nil},
+		{"v1 publisher without the role", listener, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"team-red","uid":42,"role":"publisher"}`}, 403, "role", nil},
+		{"v1 RTC with a foreign RTM user", speaker, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"7"}}`}, 403, "uid", nil},
+		{"v1 foreign RTM user", speaker, call{method: "POST", path: "/v1/tokens/rtm", body: `{"userId":"7"}`}, 403, "uid", nil},
+		{"v1 chat app token", speaker, call{method: "POST", path: "/v1/tokens/chat", body: `{}`}, 403, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(t, h, with(tt.call, bearer(tt.token)))
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
+			}
+			if tt.wantStatus == 200 {
+				g := grants(t, w)
+				var got []string
+				for _, v := range g {
+					got = v
+				}
+				if strings.Join(got, "/") != strings.Join(tt.wantGrant, "/") {
+					t.Errorf("token carries %q, want %q", got, tt.wantGrant)
+				}
+				return
+			}
+			p := problem(t, w)
+			detail, _ := p["detail"].(string)
+			if tt.wantField != "" && !strings.HasPrefix(detail, tt.wantField+": ") {
+				t.Errorf("detail %q does not name the field %s", detail, tt.wantField)
+			}
+			if w.Header().Get("WWW-Authenticate") != "" {
+				t.Error("a 403 carries a WWW-Authenticate challenge")
+			}
+		})
+	}
+}
+
+func TestServerPolicyInEveryMode(t *testing.T) {
+	policy := &service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`), RequireUID: true}
+	modes := []struct {
+		name   string
+		cfg    Config
+		header map[string]string
+	}{
+		{"none", Config{Policy: policy}, nil},
+		{"apikey", Config{Policy: policy, Auth: keysAuth(t)}, bearer(apiKey)},
+	}
+	tests := []struct {
+		name       string
+		call       call
+		wantStatus int
+		wantField  string
+	}{
+		{"channel in the pattern", call{method: "GET", path: "/rtc/room-7/publisher/uid/5"}, 200, ""},
+		{"channel outside the pattern", call{method: "GET", path: "/rtc/lobby/publisher/uid/5"}, 403, "channel"},
+		{"rte outside the pattern", call{method: "GET", path: "/rte/lobby/publisher/uid/5"}, 403, "channel"},
+		{"getToken outside the pattern", call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"room-7x","uid":5}`}, 403, "channel"},
+		{"generate outside the pattern", call{method: "POST", path: "/token/generate", body: `{"channelName":"lobby","uid":5,"serviceRtc":{"enable":true,"role":1}}`}, 403, "channel"},
+		{"wildcard uid", call{method: "GET", path: "/rtc/room-7/publisher/uid/0"}, 403, "uid"},
+		{"getToken with uid 0", call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"room-7","uid":0}`}, 403, "uid"},
+		{"generate without uid", call{method: "POST", path: "/token/generate", body: `{"channelName":"room-7","serviceRtc":{"enable":true,"role":1}}`}, 403, "uid"},
+		{"v1 outside the pattern", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":5,"role":"publisher"}`}, 403, "channel"},
+		{"v1 wildcard uid", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"room-7","uid":0,"role":"publisher"}`}, 403, "uid"},
+		{"rtm is not bound by the pattern", call{method: "GET", path: "/rtm/anyone"}, 200, ""},
+		{"invalid channel is still a 400", call{method: "GET", path: "/rtc/bad*channel/publisher/uid/5"}, 400, ""},
+	}
+	for _, m := range modes {
+		h := router(t, m.cfg)
+		for _, tt := range tests {
+			t.Run(m.name+" "+tt.name, func(t *testing.T) {
+				w := do(t, h, with(tt.call, m.header))
+				if w.Code != tt.wantStatus {
+					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
+				}
+				if tt.wantStatus == 403 {
+					if detail, _ := problem(t, w)["detail"].(string); !strings.HasPrefix(detail, tt.wantField+": ") {
+						t.Errorf("detail %q does not name %s", detail, tt.wantField)
+					}
+				}
+			})
+		}
+	}
+}
+
+func limited(t *testing.T, burst int) *ratelimit.Memory {
+	t.Helper()
+	return ratelimit.NewMemory(ratelimit.Rate{Count: burst, Period: time.Hour}, ratelimit.MemoryOptions{})
+}
+
+func TestRateLimit(t *testing.T) {
+	h := router(t, Config{Limiter: limited(t, 2)})
+	rtm := call{method: "GET", path: "/rtm/alice", remote: "198.51.100.1:4000"}
+
+	for i, wantRemaining := range []string{"1", "0"} {
+		w := do(t, h, rtm)
+		if w.Code != 200 {
+			t.Fatalf("request %d: status %d", i+1, w.Code)
+		}
+		if got := w.Header().Get("RateLimit-Remaining"); got != wantRemaining {
+			t.Errorf("request %d: RateLimit-Remaining %q, want %q", i+1, got, wantRemaining)
+		}
+	}
+	w := do(t, h, rtm)
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("third request: status %d, want 429", w.Code)
+	}
+	problem(t, w)
+	headers := map[string]string{"RateLimit-Limit": "2", "RateLimit-Remaining": "0", "RateLimit-Reset": "3600", "Retry-After": "1800"}
+	for k, want := range headers {
+		if got := w.Header().Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	// /ping is not limited, and another address has its own allowance.
+	if w := do(t, h, call{method: "GET", path: "/ping", remote: "198.51.100.1:4000"}); w.Code != 200 {
+		t.Errorf("/ping: status %d", w.Code)
+	}
+	if w := do(t, h, call{method: "GET", path: "/rtm/alice", remote: "198.51.100.2:4000"}); w.Code != 200 {
+		t.Errorf("another address: status %d", w.Code)
+	}
+}
+
+func TestRateLimitPerIdentity(t *testing.T) {
+	h := router(t, Config{Auth: keysAuth(t), Limiter: limited(t, 1)})
+	from := func(header map[string]string) int {
+		return do(t, h, call{method: "GET", path: "/rtm/alice", remote: "203.0.113.9:1", header: header}).Code
+	}
+	// Two keys behind one address are two clients.
+	if a, b := from(bearer(apiKey)), from(map[string]string{"X-API-Key": apiKey2}); a != 200 || b != 200 {
+		t.Errorf("first request of each key: %d and %d, want 200", a, b)
+	}
+	if got := from(bearer(apiKey)); got != 429 {
+		t.Errorf("second request of a key: %d, want 429", got)
+	}
+	// Guessing keys spends the guesser's address's allowance.
+	if got := from(bearer("guess-0000000000000001")); got != 401 {
+		t.Errorf("first guess: %d, want 401", got)
+	}
+	if got := from(bearer("guess-0000000000000002")); got != 429 {
+		t.Errorf("second guess: %d, want 429", got)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	tests := []struct {
+		name    string
+		proxies []string
+		remote  string
+		// wantSame: do two requests with different X-Forwarded-For share
+		// one allowance?
+		wantSame bool
+	}{
+		{"no proxy trusted: the header is ignored", nil, "10.1.2.3:5000", true},
+		{"request from a trusted proxy", []string{"10.0.0.0/8"}, "10.1.2.3:5000", false},
+		{"request from elsewhere", []string{"10.0.0.0/8"}, "192.0.2.50:5000", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := router(t, Config{Limiter: limited(t, 1), TrustedProxies: tt.proxies})
+			first := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.10"}})
+			second := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.11"}})
+			if first.Code != 200 {
+				t.Fatalf("first request: %d", first.Code)
+			}
+			if got := second.Code == 429; got != tt.wantSame {
+				t.Errorf("second request %d: shared allowance = %t, want %t", second.Code, got, tt.wantSame)
+			}
+		})
+	}
+}
+
+// An IPv6 client can pick any address in the /64 it is given, so the
+// /64 is the client; IPv4 clients are told apart by their address.
+func TestRateLimitByAddress(t *testing.T) {
+	tests := []struct {
+		name          string
+		first, second string
+		wantShared    bool
+	}{
+		{"same IPv6 /64", "[2001:db8:1:2::1]:4000", "[2001:db8:1:2:ffff:ffff:ffff:fffe]:4000", true},
+		{"neighbouring IPv6 /64", "[2001:db8:1:2::1]:4000", "[2001:db8:1:3::1]:4000", false},
+		{"IPv4 address and its mapped IPv6 form", "198.51.100.7:4000", "[::ffff:198.51.100.7]:4000", true},
+		{"neighbouring IPv4 addresses", "198.51.100.7:4000", "198.51.100.8:4000", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := router(t, Config{Limiter: limited(t, 1)})
+			if w := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.first}); w.Code != 200 {
+				t.Fatalf("first request: status %d", w.Code)
+			}
+			second := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.second})
+			if got := second.Code == 429; got != tt.wantShared {
+				t.Errorf("second request %d: shared allowance = %t, want %t", second.Code, got, tt.wantShared)
+			}
+		})
+	}
+}
+
+// Only X-Forwarded-For names the client behind a trusted proxy: the
+// Heroku and Render routers append to it, while X-Real-IP passes through
+// from the client untouched, so a client could pick its own address.
+func TestTrustedProxyIgnoresXRealIP(t *testing.T) {
+	h := router(t, Config{Limiter: limited(t, 1), TrustedProxies: []string{"10.0.0.0/8"}})
+	for i, header := range []map[string]string{
+		{"X-Real-IP": "198.51.100.10"},
+		{"X-Real-IP": "198.51.100.11"},
+		{"X-Real-IP": "198.51.100.12", "X-Forwarded-For": "not-an-address"},
+	} {
+		w := do(t, h, call{method: "GET", path: "/rtm/a", remote: "10.1.2.3:5000", header: header})
+		if want := map[bool]int{true: 200, false: 429}[i == 0]; w.Code != want {
+			t.Errorf("request %d with %v: status %d, want %d: every one comes from the proxy's address", i+1, header, w.Code, want)
+		}
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	h := router(t, Config{})
+	big := `{"tokenType":"rtm","uid":"alice","pad":"` + strings.Repeat("x", 70<<10) + `"}`
+	tests := []struct {
+		name    string
+		chunked bool
+	}{{"declared length", false}, {"chunked", true}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/getToken", strings.NewReader(big))
+			req.Header.Set("Content-Type", "application/json")
+			if tt.chunked {
+				req.ContentLength = -1
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status %d, want 413: %s", w.Code, w.Body)
+			}
+			if p := problem(t, w); p["detail"] != "the body is larger than 65536 bytes" {
+				t.Errorf("detail %q", p["detail"])
+			}
+		})
+	}
+	small := do(t, h, call{method: "POST", path: "/getToken", body: `{"tokenType":"rtm","uid":"alice"}`})
+	if small.Code != 200 {
+		t.Errorf("a small body: %d %s", small.Code, small.Body)
+	}
+}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	h := router(t, Config{Auth: keysAuth(t), Limiter: limited(t, 1)})
+	calls := []call{
+		{method: "GET", path: "/ping"},
+		{method: "GET", path: "/nowhere"},
+		{method: "DELETE", path: "/ping"},
+		{method: "GET", path: "/rtm/alice", header: bearer(apiKey)},
+		{method: "GET", path: "/rtm/alice", header: bearer(apiKey)},
+		{method: "GET", path: "/rtm/alice"},
+		{method: "GET", path: "/rtc/lobby/boss/uid/1", header: bearer(apiKey2)},
+		{method: "POST", path: "/getToken", body: strings.Repeat("x", 70<<10)},
+	}
+	seen := map[int]bool{}
+	for _, c := range calls {
+		w := do(t, h, c)
+		seen[w.Code] = true
+		if w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Header().Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s %s (%d): headers %v", c.method, c.path, w.Code, w.Header())
+		}
+	}
+	for _, code := range []int{200, 400, 401, 404, 405, 413, 429} {
+		if !seen[code] {
+			t.Errorf("no response with status %d was checked", code)
+		}
+	}
+}
+
+func TestRetryAfterRoundsUp(t *testing.T) {
+	// 10/s with a burst of 1: the next request is 100 ms away, which a
+	// client must read as 1 s, not 0.
+	h := router(t, Config{Limiter: ratelimit.NewMemory(ratelimit.Rate{Count: 10, Period: time.Second, Burst: 1}, ratelimit.MemoryOptions{})})
+	do(t, h, call{method: "GET", path: "/rtm/a"})
+	w := do(t, h, call{method: "GET", path: "/rtm/a"})
+	if w.Code != 429 {
+		t.Fatalf("status %d, want 429", w.Code)
+	}
+	if got, _ := strconv.Atoi(w.Header().Get("Retry-After")); got != 1 {
+		t.Errorf("Retry-After = %q, want 1", w.Header().Get("Retry-After"))
+	}
+}

@@ -1,0 +1,229 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+	"github.com/go-playground/validator/v10"
+
+	"github.com/seed6ab08d10/agora-token-server/middleware"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// The /v1 routes are the API recommended for new clients. Their bodies
+// are read strictly: a field the API does not know is an error, so that a
+// typo ("expiry" for "expire") cannot fall back to a default unnoticed.
+// Answers carry every privilege's expiry and the time to renew.
+
+type v1RTCRequest struct {
+	Channel    string           `json:"channel" binding:"required,agora_channel"`
+	UID        *uint32          `json:"uid"`
+	Account    *string          `json:"account"`
+	Role       string           `json:"role" binding:"required,oneof=publisher subscriber"`
+	Expire     *uint64          `json:"expire"`
+	Privileges *v1RTCPrivileges `json:"privileges"`
+	RTM        *v1RTMLogin      `json:"rtm"`
+	Version    string           `json:"version" binding:"omitempty,oneof=007 006"`
+}
+
+type v1RTCPrivileges struct {
+	JoinChannel  *uint64 `json:"joinChannel"`
+	PublishAudio *uint64 `json:"publishAudio"`
+	PublishVideo *uint64 `json:"publishVideo"`
+	PublishData  *uint64 `json:"publishData"`
+}
+
+type v1RTMLogin struct {
+	UserID string `json:"userId"`
+}
+
+// validateV1RTC applies the rules that span fields: one of uid and
+// account, and the RTM user when the token also carries RTM.
+func validateV1RTC(sl validator.StructLevel) {
+	req := sl.Current().Interface().(v1RTCRequest)
+	if (req.UID == nil) == (req.Account == nil) {
+		sl.ReportError(req.UID, "uid", "uid", "agora_uid_xor_account", "")
+	}
+	if req.Account != nil && !service.ValidAccount(*req.Account) {
+		sl.ReportError(*req.Account, "account", "account", "agora_account", "")
+	}
+	if req.RTM != nil {
+		requireRule(sl, req.RTM.UserID, "rtm.userId", "agora_user_id", service.ValidUserID)
+	}
+}
+
+// account is the user as the service takes it: a uid as its decimal
+// digits, uid 0 as nothing.
+func (r v1RTCRequest) account() string {
+	if r.Account != nil {
+		return *r.Account
+	}
+	return service.UIDAccount(*r.UID)
+}
+
+func (h *handlers) handleV1RTC(c *gin.Context) {
+	var req v1RTCRequest
+	if err := bindStrictJSON(c, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	expire, err := h.tokens.Lifetime("expire", req.Expire)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	rtc := service.RTC{Channel: req.Channel, Account: req.account(), Role: roleOf(req.Role)}
+	if p := req.Privileges; p != nil {
+		rtc.Privileges = &service.RTCPrivileges{
+			JoinChannel:  p.JoinChannel,
+			PublishAudio: p.PublishAudio,
+			PublishVideo: p.PublishVideo,
+			PublishData:  p.PublishData,
+		}
+	}
+	b := service.Bundle{RTC: &rtc, Expire: expire, Version: req.Version}
+	if req.RTM != nil {
+		b.RTMUserID = req.RTM.UserID
+	}
+	h.renderToken(c, b)
+}
+
+type v1RTMRequest struct {
+	UserID  string  `json:"userId" binding:"required,agora_user_id"`
+	Expire  *uint64 `json:"expire"`
+	Version string  `json:"version" binding:"omitempty,oneof=007 006"`
+}
+
+func (h *handlers) handleV1RTM(c *gin.Context) {
+	var req v1RTMRequest
+	if err := bindStrictJSON(c, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	expire, err := h.tokens.Lifetime("expire", req.Expire)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.renderToken(c, service.Bundle{RTMUserID: req.UserID, Expire: expire, Version: req.Version})
+}
+
+// v1ChatRequest asks for a user token when it names a user, else for an
+// app token. Chat tokens exist as 007 only; version is accepted so that a
+// client sending it everywhere hears why 006 will not do.
+type v1ChatRequest struct {
+	UserID  *string `json:"userId" binding:"omitnil,agora_user_id"`
+	Expire  *uint64 `json:"expire"`
+	Version string  `json:"version" binding:"omitempty,oneof=007"`
+}
+
+func (h *handlers) handleV1Chat(c *gin.Context) {
+	var req v1ChatRequest
+	if err := bindStrictJSON(c, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	expire, err := h.tokens.Lifetime("expire", req.Expire)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	chat := service.Chat{App: true}
+	if req.UserID != nil {
+		chat = service.Chat{UserID: *req.UserID, User: true}
+	}
+	h.renderToken(c, service.Bundle{Chat: &chat, Expire: expire, Version: req.Version})
+}
+
+func (h *handlers) renderToken(c *gin.Context, b service.Bundle) {
+	if err := h.policy.Check(c.Request.Context(), b); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	tok, err := h.tokens.Bundle(b)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, tok)
+}
+
+// v1InspectRequest names a token and, for a 006 token only, what it was
+// issued for: a 006 token keeps just checksums of its channel and user,
+// and its signature cannot be checked without them.
+type v1InspectRequest struct {
+	Token   string  `json:"token" binding:"required"`
+	Channel string  `json:"channel"`
+	UID     *uint32 `json:"uid"`
+	Account *string `json:"account"`
+	UserID  string  `json:"userId"`
+}
+
+func validateV1Inspect(sl validator.StructLevel) {
+	req := sl.Current().Interface().(v1InspectRequest)
+	if req.UID != nil && req.Account != nil {
+		sl.ReportError(req.UID, "uid", "uid", "agora_uid_not_account", "")
+	}
+}
+
+func (h *handlers) handleV1Inspect(c *gin.Context) {
+	var req v1InspectRequest
+	if err := bindStrictJSON(c, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	who := service.Subject{Channel: req.Channel, UserID: req.UserID}
+	switch {
+	case req.Account != nil:
+		who.Account = *req.Account
+	case req.UID != nil:
+		who.Account = service.UIDAccount(*req.UID)
+	}
+	ins, err := h.tokens.Inspect(req.Token, who)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, ins)
+}
+
+// bindStrictJSON reads one JSON object into req, refusing other media
+// types, unknown fields and anything after the object, then applies req's
+// validation rules. Gin's own JSON binding is left lenient, because the
+// compatible routes must keep accepting the extra fields their clients
+// send. The body is bounded by the BodyLimit every route has: past it,
+// the read fails with *http.MaxBytesError, which becomes the server's one
+// 413 answer.
+func bindStrictJSON(c *gin.Context, req any) error {
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != binding.MIMEJSON {
+		return &middleware.HTTPError{Status: http.StatusUnsupportedMediaType, Detail: "send the body as " + binding.MIMEJSON}
+	}
+	body := c.Request.Body
+	if body == nil {
+		body = http.NoBody
+	}
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(req); err != nil {
+		return err
+	}
+	var tooLarge *http.MaxBytesError
+	if _, err := dec.Token(); errors.As(err, &tooLarge) {
+		return err
+	} else if !errors.Is(err, io.EOF) {
+		return &middleware.HTTPError{Status: http.StatusBadRequest, Detail: "the body must hold one JSON object and nothing after it"}
+	}
+	return binding.Validator.ValidateStruct(req)
+}
+
+// registerV1Validators teaches Gin's validator the /v1 rules that span
+// fields; registerValidators calls it once.
+func registerV1Validators(v *validator.Validate) {
+	v.RegisterStructValidation(validateV1RTC, v1RTCRequest{})
+	v.RegisterStructValidation(validateV1Inspect, v1InspectRequest{})
+}

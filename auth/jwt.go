@@ -1,0 +1,241 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// Defaults for a JWT verifier.
+const (
+	DefaultLeeway          = 30 * time.Second
+	DefaultRefreshEvery    = time.Hour
+	DefaultUnknownKIDEvery = time.Minute
+	DefaultUnknownKIDFor   = 10 * time.Minute
+	DefaultUIDClaim        = "sub"
+)
+
+// asymmetric are the signing methods accepted from a JWKS: never HS*,
+// whose "key" would be the public key itself.
+var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// JWTOptions configures a JWT verifier. Exactly one of Secret and JWKSURL
+// must be set.
+type JWTOptions struct {
+	// Secret verifies HS256 tokens.
+	Secret []byte
+	// JWKSURL is where the identity provider publishes its public keys.
+	JWKSURL string
+	// Issuer and Audience, when set, must match the token's iss and aud.
+	Issuer   string
+	Audience string
+	// UIDClaim names the claim holding the bearer's user id (sub).
+	UIDClaim string
+	// ChannelsClaim, when set, names the claim listing the channels the
+	// bearer may join.
+	ChannelsClaim string
+	// RoleClaim, when set, names the claim that must say "publisher" for a
+	// publisher token.
+	RoleClaim string
+	// Leeway forgives clock skew on exp and nbf (DefaultLeeway).
+	Leeway time.Duration
+	// RefreshEvery is how often the JWKS is fetched in the background
+	// (DefaultRefreshEvery).
+	RefreshEvery time.Duration
+	// UnknownKIDEvery is the least time between two fetches caused by a
+	// token whose key id is not in the cached set (DefaultUnknownKIDEvery),
+	// so that a flood of made-up key ids cannot hammer the provider.
+	UnknownKIDEvery time.Duration
+	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
+	// refused without another (DefaultUnknownKIDFor).
+	UnknownKIDFor time.Duration
+	// Client fetches the JWKS (an http.Client with a 10 s timeout).
+	Client *http.Client
+	// Log receives failures to fetch the JWKS.
+	Log *slog.Logger
+}
+
+// JWT verifies identity tokens and binds their bearer to the user,
+// channels and role their claims name.
+type JWT struct {
+	parser  *jwt.Parser
+	keys    jwt.Keyfunc
+	jwks    *keySet
+	opts    JWTOptions
+	methods []string
+}
+
+// NewJWT returns a verifier. With a JWKSURL it fetches the key set once
+// now (a provider that is down does not stop the server: its tokens are
+// refused until a fetch succeeds) and then every RefreshEvery until ctx
+// is done.
+func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
+	if (len(opts.Secret) == 0) == (opts.JWKSURL == "") {
+		return nil, errors.New("JWT_SECRET or JWT_JWKS_URL: AUTH_MODE=jwt needs exactly one of them")
+	}
+	if opts.UIDClaim == "" {
+		opts.UIDClaim = DefaultUIDClaim
+	}
+	if opts.Leeway == 0 {
+		opts.Leeway = DefaultLeeway
+	}
+	if opts.RefreshEvery <= 0 {
+		opts.RefreshEvery = DefaultRefreshEvery
+	}
+	if opts.UnknownKIDEvery <= 0 {
+		opts.UnknownKIDEvery = DefaultUnknownKIDEvery
+	}
+	if opts.UnknownKIDFor <= 0 {
+		opts.UnknownKIDFor = DefaultUnknownKIDFor
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	j := &JWT{opts: opts}
+
+	if len(opts.Secret) > 0 {
+		j.methods = []string{"HS256"}
+		secret := opts.Secret
+		j.keys = func(*jwt.Token) (any, error) { return secret, nil }
+	} else {
+		j.methods = asymmetric
+		if _, err := url.ParseRequestURI(opts.JWKSURL); err != nil {
+			return nil, errors.New("JWT_JWKS_URL: must be a URL")
+		}
+		ks, err := newKeySet(ctx, opts)
+		if err != nil {
+			return nil, errors.New("JWT_JWKS_URL: " + err.Error())
+		}
+		j.jwks = ks
+	}
+
+	popts := []jwt.ParserOption{
+		jwt.WithValidMethods(j.methods),
+		jwt.WithLeeway(opts.Leeway),
+		jwt.WithExpirationRequired(),
+		jwt.WithJSONNumber(),
+	}
+	if opts.Issuer != "" {
+		popts = append(popts, jwt.WithIssuer(opts.Issuer))
+	}
+	if opts.Audience != "" {
+		popts = append(popts, jwt.WithAudience(opts.Audience))
+	}
+	j.parser = jwt.NewParser(popts...)
+	return j, nil
+}
+
+// Authenticate verifies raw and returns its bearer, bound to its claims.
+func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, error) {
+	if raw == "" {
+		return service.Principal{}, errMissing
+	}
+	keys := j.keys
+	if j.jwks != nil {
+		keys = j.jwks.keyfunc(ctx)
+	}
+	claims := jwt.MapClaims{}
+	if _, err := j.parser.ParseWithClaims(raw, claims, keys); err != nil {
+		return service.Principal{}, unauthorized(jwtProblem(err))
+	}
+
+	b := &service.Binding{
+		UserClaim:     j.opts.UIDClaim,
+		UserID:        claimString(claims[j.opts.UIDClaim]),
+		ChannelsClaim: j.opts.ChannelsClaim,
+		RoleClaim:     j.opts.RoleClaim,
+	}
+	if b.ChannelsClaim != "" {
+		b.Channels = claimStrings(claims[b.ChannelsClaim])
+	}
+	if b.RoleClaim != "" {
+		for _, role := range claimStrings(claims[b.RoleClaim]) {
+			b.Publisher = b.Publisher || role == "publisher"
+		}
+	}
+	p := service.Principal{Binding: b}
+	iss, _ := claims.GetIssuer()
+	if sub, _ := claims.GetSubject(); sub != "" {
+		// Subjects are personal data: the rate limit keys on a digest.
+		d := sha256.Sum256([]byte(iss + "\x00" + sub))
+		p.ID = "jwt:" + hex.EncodeToString(d[:8])
+	}
+	return p, nil
+}
+
+// jwtProblem says in a few words why a token was refused, without
+// repeating anything from it.
+func jwtProblem(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "the bearer token is not a well-formed JWT"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "the token has expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return "the token is not valid yet"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "the token comes from another issuer than JWT_ISSUER"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "the token is meant for another audience than JWT_AUDIENCE"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "the token has no expiry (exp)"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "the token's signature cannot be verified"
+	}
+	return "the token is not valid"
+}
+
+// claimString reads a claim that names a user: a string as it is, a
+// whole number in decimal, so that a numeric claim matches a numeric uid.
+func claimString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return strconv.FormatInt(n, 10)
+		}
+		if f, err := v.Float64(); err == nil && f == float64(int64(f)) {
+			return strconv.FormatInt(int64(f), 10)
+		}
+	}
+	return ""
+}
+
+// claimStrings reads a claim that is a string or a list of strings;
+// entries of other types are ignored.
+func claimStrings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+var errMissing = unauthorized("a credential is required")
+
+func unauthorized(message string) error {
+	return &service.Error{Kind: service.Unauthorized, Message: message}
+}

@@ -1,0 +1,187 @@
+// Package cli is the command line beside the server: it mints and
+// inspects tokens with the server's own configuration, so that a token
+// made in a terminal is the token the server would have made.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// Program is the name the command line goes by.
+const Program = "agora-token-server"
+
+// Version is the release, set at build time with
+// -ldflags "-X github.com/seed6ab08d10/agora-token-server/cli.Version=v1.2.3";
+// left empty, the module's build information stands in.
+var Version = ""
+
+// env is what every command gets from the process.
+type env struct {
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name, usage, summary string
+	run                  func(ctx context.Context, args []string, e env) error
+}
+
+func commands() []command {
+	return []command{
+		{"token", "token rtc|rtm|chat [flags]", "print a token", runToken},
+		{"inspect", "inspect [flags] TOKEN|-", "decode a token and check its signature", runInspect},
+		{"version", "version", "print the version", runVersion},
+		{"help", "help", "print this help", runHelp},
+	}
+}
+
+// IsCommand reports whether args name a command. Without one (no
+// arguments, or flags only) the program serves HTTP.
+func IsCommand(args []string) bool {
+	return len(args) > 0 && !strings.HasPrefix(args[0], "-")
+}
+
+// Run runs the command args name. Usage errors are *config.Error, so that
+// the program exits with the status it uses for bad flags.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], e)
+		}
+	}
+	return usageError(args[0], "is not a command; %s help lists them", Program)
+}
+
+func runHelp(_ context.Context, _ []string, e env) error {
+	const line = "  %s %-27s %s\n"
+	fmt.Fprintf(e.stdout, "Usage:\n"+line, Program, "[flags]", "serve HTTP; --help lists the flags")
+	for _, c := range commands() {
+		fmt.Fprintf(e.stdout, line, Program, c.usage, c.summary)
+	}
+	fmt.Fprintf(e.stdout, "\nEvery command reads the server's configuration: flags, environment, .env and --config file.\n")
+	return nil
+}
+
+func runVersion(_ context.Context, args []string, e env) error {
+	if len(args) > 0 {
+		return usageError("arguments", "version takes none")
+	}
+	fmt.Fprintln(e.stdout, versionLine())
+	return nil
+}
+
+// versionLine names the release, the commit it was built from when known,
+// and the Go release that built it.
+func versionLine() string {
+	v, commit, modified := Version, "", false
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	line := Program + " " + v
+	if commit != "" {
+		line += " commit " + commit[:min(12, len(commit))]
+		if modified {
+			line += " (modified)"
+		}
+	}
+	return line + " " + runtime.Version()
+}
+
+// flags is a command's own flag set, with the server's configuration
+// flags beside it: both parse together, and the help lists them apart.
+type flags struct {
+	*pflag.FlagSet
+	config *pflag.FlagSet
+	usage  func()
+}
+
+func newFlags(usage string, e env) flags {
+	f := flags{
+		FlagSet: pflag.NewFlagSet(Program, pflag.ContinueOnError),
+		config:  pflag.NewFlagSet("config", pflag.ContinueOnError),
+	}
+	f.SortFlags = false
+	config.Register(f.config)
+	f.usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: %s %s\n\nFlags:\n%s\nConfiguration, as for the server:\n%s",
+			Program, usage, f.FlagUsages(), f.config.FlagUsages())
+	}
+	return f
+}
+
+// parse parses args, configuration flags included, and returns the
+// arguments left after the flags.
+func (f flags) parse(args []string, e env) ([]string, error) {
+	all := pflag.NewFlagSet(Program, pflag.ContinueOnError)
+	all.SetOutput(e.stderr)
+	all.Usage = f.usage
+	all.AddFlagSet(f.FlagSet)
+	all.AddFlagSet(f.config)
+	if err := all.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, config.ErrHelp
+		}
+		return nil, usageError("flags", "%v", err)
+	}
+	return all.Args(), nil
+}
+
+// tokens builds the service from the server's configuration.
+func (f flags) tokens(e env) (*service.Tokens, error) {
+	cfg, err := config.FromFlags(f.config, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DevCredentials {
+		fmt.Fprintln(e.stderr, "DEV MODE: made-up credentials for this process only; Agora's servers and the server will reject tokens signed with them.")
+	}
+	return service.New(cfg.AppID, cfg.AppCertificate, service.Options{
+		DefaultExpiry: cfg.DefaultExpiry,
+		MaxExpiry:     cfg.MaxExpiry,
+	}), nil
+}
+
+// optional returns a pointer to a flag's value when the flag was given.
+func optional[T any](f flags, name string, v *T) *T {
+	if f.Changed(name) {
+		return v
+	}
+	return nil
+}
+
+func usageError(key, format string, args ...any) error {
+	return &config.Error{Key: key, Rule: fmt.Sprintf(format, args...)}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// runToken mints a token as POST /v1/tokens/{kind} would, and prints it.
+func runToken(_ context.Context, args []string, e env) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return usageError("arguments", "token needs a kind: %s token rtc|rtm|chat [flags]", Program)
+	}
+	switch kind, rest := args[0], args[1:]; kind {
+	case "rtc":
+		return tokenRTC(rest, e)
+	case "rtm":
+		return tokenRTM(rest, e)
+	case "chat":
+		return tokenChat(rest, e)
+	default:
+		return usageError("arguments", "unknown token kind %q: want rtc, rtm or chat", kind)
+	}
+}
+
+func tokenRTC(args []string, e env) error {
+	f := newFlags("token rtc --channel NAME (--uid N | --account NAME) --role publisher|subscriber [flags]", e)
+	channel := f.String("channel", "", "RTC channel name")
+	uid := f.Uint32("uid", 0, "numeric user id; 0 lets any uid join")
+	account := f.String("account", "", "user account, instead of --uid")
+	role := f.String("role", "", "publisher or subscriber")
+	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
+	join := f.Uint64("join-channel", 0, "join privilege lifetime in seconds, at most --expire (007 only)")
+	audio := f.Uint64("publish-audio", 0, "publish audio privilege lifetime in seconds (007 only)")
+	video := f.Uint64("publish-video", 0, "publish video privilege lifetime in seconds (007 only)")
+	data := f.Uint64("publish-data", 0, "publish data privilege lifetime in seconds (007 only)")
+	rtmUser := f.String("rtm-user-id", "", "also log this RTM user in, with the same token (007 only)")
+	version := f.String("version", service.Version007, "token version: 007 or 006")
+	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
+	tokens, err := f.parseAll(args, e)
+	if err != nil {
+		return err
+	}
+
+	r := service.RTC{Channel: *channel, Account: *account}
+	switch {
+	case f.Changed("uid") == f.Changed("account"):
+		return usageError("--uid", "give exactly one of --uid and --account")
+	case f.Changed("uid"):
+		r.Account = service.UIDAccount(*uid)
+	case *account == "":
+		return usageError("--account", "must not be empty; for any uid give --uid 0")
+	}
+	switch *role {
+	case "publisher":
+		r.Role = service.Publisher
+	case "subscriber":
+		r.Role = service.Subscriber
+	default:
+		return usageError("--role", "must be publisher or subscriber")
+	}
+	if f.Changed("join-channel") || f.Changed("publish-audio") || f.Changed("publish-video") || f.Changed("publish-data") {
+		r.Privileges = &service.RTCPrivileges{
+			JoinChannel:  optional(f, "join-channel", join),
+			PublishAudio: optional(f, "publish-audio", audio),
+			PublishVideo: optional(f, "publish-video", video),
+			PublishData:  optional(f, "publish-data", data),
+		}
+	}
+	if f.Changed("rtm-user-id") && *rtmUser == "" {
+		return usageError("--rtm-user-id", "must not be empty")
+	}
+	b := service.Bundle{RTC: &r, RTMUserID: *rtmUser, Version: *version}
+	return mint(tokens, f, b, expire, *asJSON, e, map[string]string{
+		"channel":                 "--channel",
+		"uid":                     "--account",
+		"role":                    "--role",
+		"privileges":              "--join-channel, --publish-audio, --publish-video, --publish-data",
+		"privileges.joinChannel":  "--join-channel",
+		"privileges.publishAudio": "--publish-audio",
+		"privileges.publishVideo": "--publish-video",
+		"privileges.publishData":  "--publish-data",
+		"rtm":                     "--rtm-user-id",
+		"userId":                  "--rtm-user-id",
+	})
+}
+
+func tokenRTM(args []string, e env) error {
+	f := newFlags("token rtm --user-id ID [flags]", e)
+	user := f.String("user-id", "", "RTM user id")
+	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
+	version := f.String("version", service.Version007, "token version: 007 or 006")
+	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
+	tokens, err := f.parseAll(args, e)
+	if err != nil {
+		return err
+	}
+	if *user == "" {
+		return usageError("--user-id", "is required")
+	}
+	b := service.Bundle{RTMUserID: *user, Version: *version}
+	return mint(tokens, f, b, expire, *asJSON, e, map[string]string{"userId": "--user-id"})
+}
+
+func tokenChat(args []string, e env) error {
+	f := newFlags("token chat [--user-id ID] [flags]", e)
+	user := f.String("user-id", "", "Chat user id for a user token; without it, an app token")
+	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
+	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
+	tokens, err := f.parseAll(args, e)
+	if err != nil {
+		return err
+	}
+	chat := service.Chat{App: true}
+	if f.Changed("user-id") {
+		chat = service.Chat{UserID: *user, User: true}
+	}
+	b := service.Bundle{Chat: &chat}
+	return mint(tokens, f, b, expire, *asJSON, e, map[string]string{"userId": "--user-id"})
+}
+
+// parseAll parses a token command's flags, which take no arguments, and
+// builds the service from the configuration.
+func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
+	rest, err := f.parse(args, e)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, usageError("arguments", "unexpected %q: every value is given by a flag", rest[0])
+	}
+	return f.tokens(e)
+}
+
+// mint signs b with the lifetime from --expire and prints the token. The
+// service names fields as the API does; flagOf renames them as flags.
+func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, asJSON bool, e env, flagOf map[string]string) error {
+	flagOf["expire"], flagOf["version"] = "--expire", "--version"
+	var err error
+	if b.Expire, err = tokens.Lifetime("expire", optional(f, "expire", expire)); err != nil {
+		return inFlagTerms(err, flagOf)
+	}
+	tok, err := tokens.Bundle(b)
+	if err != nil {
+		return inFlagTerms(err, flagOf)
+	}
+	if asJSON {
+		return printJSON(e.stdout, tok)
+	}
+	_, err = fmt.Fprintln(e.stdout, tok.Value)
+	return err
+}
+
+// inFlagTerms turns the service's complaint about a field into a usage
+// error about the flag that set it.
+func inFlagTerms(err error, flagOf map[string]string) error {
+	var se *service.Error
+	if !errors.As(err, &se) || se.Kind != service.Invalid {
+		return err
+	}
+	key, ok := flagOf[se.Field]
+	if !ok {
+		key = "arguments"
+	}
+	return &config.Error{Key: key, Rule: se.Message}
+}

@@ -1,0 +1,382 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os/exec"
+	"reflect"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+const (
+	cliAppID      = "5f2c0a9be1d34c7f8a6b9e0d1c2f3a4b"
+	cliCert       = "c81d3e7f2a5b4c6d9e0f1a2b3c4d5e6f"
+	cliOtherAppID = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
+)
+
+// cliEnv is the whole environment the binary runs with: the project's
+// credentials and nothing from the machine running the tests.
+var cliEnv = []string{"APP_ID=" + cliAppID, "APP_CERTIFICATE=" + cliCert}
+
+type outcome struct {
+	stdout, stderr string
+	code           int
+}
+
+// runBinary runs the program in an empty directory, so that no .env file
+// of the developer's leaks in, and waits at most 30 s for it.
+func runBinary(t *testing.T, bin string, env []string, stdin string, args ...string) outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("running %v: %v", args, err)
+	}
+	return outcome{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+}
+
+func TestCLI(t *testing.T) {
+	bin := buildBinary(t)
+	// The binary runs on the real clock; the in-process inspector checks
+	// what it printed on the same clock, with the same credentials.
+	inspector := service.New(cliAppID, cliCert, service.Options{})
+
+	t.Run("token", func(t *testing.T) { testCLIToken(t, bin, inspector) })
+	t.Run("token --json", func(t *testing.T) { testCLITokenJSON(t, bin) })
+	t.Run("usage errors", func(t *testing.T) { testCLIUsage(t, bin) })
+	t.Run("inspect", func(t *testing.T) { testCLIInspect(t, bin) })
+	t.Run("version", func(t *testing.T) {
+		got := runBinary(t, bin, nil, "", "version")
+		if got.code != 0 || !regexp.MustCompile(`^agora-token-server \S+ .*go1\.\d+`).MatchString(got.stdout) {
+			t.Errorf("got %+v", got)
+		}
+	})
+	t.Run("help", func(t *testing.T) {
+		got := runBinary(t, bin, nil, "", "help")
+		for _, cmd := range []string{"token", "inspect", "version"} {
+			if got.code != 0 || !strings.Contains(got.stdout, "agora-token-server "+cmd) {
+				t.Errorf("help does not list %s: %+v", cmd, got)
+			}
+		}
+	})
+	t.Run("serves without a command", func(t *testing.T) {
+		testCLIServes(t, bin, append([]string{"PORT=0", "HOST=127.0.0.1"}, cliEnv...))
+	})
+	t.Run("serves with flags only", func(t *testing.T) {
+		testCLIServes(t, bin, nil, "--dev", "--port", "0", "--host", "127.0.0.1")
+	})
+}
+
+func testCLIToken(t *testing.T, bin string, inspector *service.Tokens) {
+	one := func(s uint32) *uint32 { return &s }
+	tests := []struct {
+		name     string
+		args     []string
+		who      service.Subject
+		version  string
+		lifetime time.Duration
+		want     []service.Access // times are checked apart
+	}{
+		{"rtc 007", []string{"token", "rtc", "--channel", "lobby", "--uid", "42", "--role", "publisher", "--expire", "600"}, service.Subject{}, "007", 600 * time.Second,
+			[]service.Access{{Service: "rtc", Channel: "lobby", UID: one(42), Privileges: names("joinChannel", "publishAudio", "publishVideo", "publishData")}}},
+		{"rtc 007 account and rtm", []string{"token", "rtc", "--channel", "lobby", "--account", "alice", "--role", "subscriber", "--rtm-user-id", "bob"}, service.Subject{}, "007", time.Hour,
+			[]service.Access{
+				{Service: "rtc", Channel: "lobby", Account: "alice", Privileges: names("joinChannel")},
+				{Service: "rtm", UserID: "bob", Privileges: names("login")},
+			}},
+		{"rtc 006", []string{"token", "rtc", "--channel", "lobby", "--uid", "0", "--role", "subscriber", "--expire", "60", "--version", "006"}, service.Subject{Channel: "lobby"}, "006", time.Minute,
+			[]service.Access{{Service: "rtc", Channel: "lobby", UID: one(0), Privileges: names("joinChannel")}}},
+		{"rtm 007", []string{"token", "rtm", "--user-id", "bob", "--expire", "120"}, service.Subject{}, "007", 2 * time.Minute,
+			[]service.Access{{Service: "rtm", UserID: "bob", Privileges: names("login")}}},
+		{"rtm 006", []string{"token", "rtm", "--user-id", "bob", "--version", "006"}, service.Subject{UserID: "bob"}, "006", time.Hour,
+			[]service.Access{{Service: "rtm", UserID: "bob", Privileges: names("login")}}},
+		{"chat user", []string{"token", "chat", "--user-id", "carol", "--expire", "100"}, service.Subject{}, "007", 100 * time.Second,
+			[]service.Access{{Service: "chat", UserID: "carol", Privileges: names("user")}}},
+		{"chat app", []string{"token", "chat"}, service.Subject{}, "007", time.Hour,
+			[]service.Access{{Service: "chat", Privileges: names("app")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := time.Now().Truncate(time.Second)
+			got := runBinary(t, bin, cliEnv, "", tt.args...)
+			if got.code != 0 || got.stderr != "" {
+				t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
+			}
+			token := strings.TrimSuffix(got.stdout, "\n")
+			if strings.ContainsAny(token, " \n") {
+				t.Fatalf("stdout is not one token: %q", got.stdout)
+			}
+			ins, err := inspector.Inspect(token, tt.who)
+			if err != nil {
+				t.Fatalf("Inspect: %v", err)
+			}
+			if ins.Version != tt.version || ins.Signature != service.SignatureValid || ins.AppID != cliAppID || ins.Expired {
+				t.Errorf("inspection %+v", ins)
+			}
+			if ins.IssuedAt.Before(before) || ins.IssuedAt.After(time.Now()) || ins.ExpiresAt.Sub(ins.IssuedAt) != tt.lifetime {
+				t.Errorf("issued %v expires %v, want issued since %v for %v", ins.IssuedAt, ins.ExpiresAt, before, tt.lifetime)
+			}
+			for i := range ins.Services {
+				for j, p := range ins.Services[i].Privileges {
+					if !p.ExpiresAt.Equal(ins.ExpiresAt) {
+						t.Errorf("%s %s expires %v, not with the token", ins.Services[i].Service, p.Name, p.ExpiresAt)
+					}
+					ins.Services[i].Privileges[j].ExpiresAt = time.Time{}
+				}
+			}
+			if !reflect.DeepEqual(ins.Services, tt.want) {
+				t.Errorf("services:\n got %+v\nwant %+v", ins.Services, tt.want)
+			}
+		})
+	}
+}
+
+func names(ns ...string) []service.PrivilegeExpiry {
+	out := make([]service.PrivilegeExpiry, len(ns))
+	for i, n := range ns {
+		out[i].Name = n
+	}
+	return out
+}
+
+// testCLITokenJSON checks --json against the token it describes, read by
+// Agora's own parser.
+func testCLITokenJSON(t *testing.T, bin string) {
+	got := runBinary(t, bin, cliEnv, "", "token", "rtc", "--channel", "stage", "--uid", "7", "--role", "publisher",
+		"--expire", "900", "--publish-video", "300", "--json")
+	if got.code != 0 {
+		t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
+	}
+	var tok service.Token
+	dec := json.NewDecoder(strings.NewReader(got.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tok); err != nil {
+		t.Fatalf("decoding %q: %v", got.stdout, err)
+	}
+	at := accesstoken2.CreateAccessToken()
+	if ok, err := at.Parse(tok.Value); !ok || err != nil {
+		t.Fatalf("Agora's parser: %t %v", ok, err)
+	}
+	rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
+	wantPrivs := map[uint16]uint32{1: 900, 2: 900, 3: 300, 4: 900}
+	if !reflect.DeepEqual(rtc.Privileges, wantPrivs) || rtc.ChannelName != "stage" || rtc.Uid != "7" {
+		t.Errorf("Agora's parser: rtc %+v privileges %v, want %v", rtc, rtc.Privileges, wantPrivs)
+	}
+	issued := time.Unix(int64(at.IssueTs), 0)
+	if !tok.IssuedAt.Equal(issued) || !tok.ExpiresAt.Equal(issued.Add(900*time.Second)) || !tok.RenewAt.Equal(issued.Add(270*time.Second)) {
+		t.Errorf("times: issued %v expires %v renew %v for a token issued %v", tok.IssuedAt, tok.ExpiresAt, tok.RenewAt, issued)
+	}
+	if len(tok.Services) != 1 || tok.Services[0].Privileges[2].Name != "publishVideo" || !tok.Services[0].Privileges[2].ExpiresAt.Equal(issued.Add(300*time.Second)) {
+		t.Errorf("services %+v", tok.Services)
+	}
+}
+
+func testCLIUsage(t *testing.T, bin string) {
+	tests := []struct {
+		name     string
+		env      []string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"unknown command", cliEnv, []string{"frob"}, 2, "frob: is not a command"},
+		{"token without kind", cliEnv, []string{"token"}, 2, "token needs a kind"},
+		{"unknown kind", cliEnv, []string{"token", "video"}, 2, `unknown token kind "video"`},
+		{"unknown flag", cliEnv, []string{"token", "rtm", "--user", "bob"}, 2, "unknown flag: --user"},
+		{"uid out of range", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "4294967296", "--role", "publisher"}, 2, "--uid"},
+		{"neither uid nor account", cliEnv, []string{"token", "rtc", "--channel", "c", "--role", "publisher"}, 2, "--uid: give exactly one of --uid and --account"},
+		{"no role", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "1"}, 2, "--role: must be publisher or subscriber"},
+		{"bad channel", cliEnv, []string{"token", "rtc", "--channel", "c/d", "--uid", "1", "--role", "publisher"}, 2, "--channel: must be 1 to 63 bytes"},
+		{"privilege past the token", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "1", "--role", "publisher", "--expire", "60", "--publish-audio", "61"}, 2, "--publish-audio: must be a whole number of seconds from 1 to the token's lifetime, 60"},
+		{"006 with privileges", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "1", "--role", "publisher", "--join-channel", "60", "--version", "006"}, 2, "needs version 007"},
+		{"006 with rtm", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "1", "--role", "publisher", "--rtm-user-id", "bob", "--version", "006"}, 2, "--rtm-user-id: needs version 007"},
+		{"expire too long", cliEnv, []string{"token", "rtm", "--user-id", "bob", "--expire", "86401"}, 2, "--expire: must be a whole number of seconds from 1 to 86400"},
+		{"rtm without user", cliEnv, []string{"token", "rtm"}, 2, "--user-id: is required"},
+		{"stray argument", cliEnv, []string{"token", "chat", "carol"}, 2, `unexpected "carol"`},
+		{"no credentials", nil, []string{"token", "chat"}, 2, "APP_ID"},
+		{"inspect without token", cliEnv, []string{"inspect"}, 2, "inspect takes one token"},
+		{"help flag", cliEnv, []string{"token", "rtc", "--help"}, 0, "Usage: agora-token-server token rtc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runBinary(t, bin, tt.env, "", tt.args...)
+			if got.code != tt.wantCode || !strings.Contains(got.stderr, tt.wantErr) || got.stdout != "" {
+				t.Errorf("got exit %d stdout %q stderr %q, want exit %d and %q", got.code, got.stdout, got.stderr, tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}
+
+func testCLIInspect(t *testing.T, bin string) {
+	now := service.New(cliAppID, cliCert, service.Options{})
+	twoDaysAgo := service.New(cliAppID, cliCert, service.Options{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
+	foreign := service.New(cliOtherAppID, cliCert, service.Options{})
+	mint := func(tokens *service.Tokens, b service.Bundle) string {
+		tok, err := tokens.Bundle(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Value
+	}
+	rtc := &service.RTC{Channel: "lobby", Account: "42", Role: service.Publisher}
+	good := mint(now, service.Bundle{RTC: rtc, Expire: 600})
+	good006 := mint(now, service.Bundle{RTC: rtc, Expire: 600, Version: service.Version006})
+
+	tests := []struct {
+		name          string
+		stdin         string
+		args          []string
+		wantCode      int
+		wantSignature string // "" when nothing is printed
+		wantExpired   bool
+		wantErr       string
+	}{
+		{"valid", "", []string{"inspect", good}, 0, "valid", false, ""},
+		{"from standard input", good + "\n", []string{"inspect", "-"}, 0, "valid", false, ""},
+		{"valid 006", "", []string{"inspect", "--channel", "lobby", "--uid", "42", good006}, 0, "valid", false, ""},
+		{"006 without its channel", "", []string{"inspect", good006}, 1, "unverifiable", false, "signature is unverifiable"},
+		{"006 other channel", "", []string{"inspect", "--channel", "hall", "--uid", "42", good006}, 1, "", false, "--channel does not match"},
+		{"tampered", "", []string{"inspect", tamper(t, good)}, 1, "invalid", false, "signature is invalid"},
+		{"expired", "", []string{"inspect", mint(twoDaysAgo, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "valid", true, "the token expired at"},
+		{"foreign", "", []string{"inspect", mint(foreign, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "foreign", false, "signature is foreign"},
+		{"malformed", "", []string{"inspect", "hello"}, 1, "", false, "the token has a bad version prefix"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runBinary(t, bin, cliEnv, tt.stdin, tt.args...)
+			if got.code != tt.wantCode || !strings.Contains(got.stderr, tt.wantErr) {
+				t.Errorf("got exit %d stderr %q, want exit %d and %q", got.code, got.stderr, tt.wantCode, tt.wantErr)
+			}
+			if tt.wantSignature == "" {
+				if got.stdout != "" {
+					t.Errorf("stdout %q, want nothing", got.stdout)
+				}
+				return
+			}
+			if !strings.HasPrefix(got.stdout, "{\n  \"version\": ") {
+				t.Errorf("stdout is not indented JSON: %q", got.stdout)
+			}
+			var ins service.Inspection
+			dec := json.NewDecoder(strings.NewReader(got.stdout))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&ins); err != nil {
+				t.Fatalf("decoding %q: %v", got.stdout, err)
+			}
+			if ins.Signature != tt.wantSignature || ins.Expired != tt.wantExpired {
+				t.Errorf("signature %s expired %t, want %s %t", ins.Signature, ins.Expired, tt.wantSignature, tt.wantExpired)
+			}
+		})
+	}
+}
+
+// tamper inverts the last byte of a 007 token's payload and packs it again.
+func tamper(t *testing.T, token string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(token[3:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload[len(payload)-1] ^= 1
+	var buf bytes.Buffer
+	zw := zlib.NewWriter(&buf)
+	zw.Write(payload)
+	zw.Close()
+	return "007" + base64.StdEncoding.EncodeToString(buf.Bytes())
+}
+
+// testCLIServes starts the binary without a command, waits for it to log
+// its address, asks it for a token and stops it with SIGTERM.
+func testCLIServes(t *testing.T, bin string, env []string, args ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	// The log names the address it listens on as addr=HOST:PORT, or
+	// "addr":"HOST:PORT" in JSON; the configured port 0 is not it.
+	addrRe := regexp.MustCompile(`addr"?[=:]"?(127\.0\.0\.1:[1-9]\d*)`)
+	found := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(stderr)
+		for s.Scan() {
+			if m := addrRe.FindStringSubmatch(s.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	var addr string
+	select {
+	case addr = <-found:
+	case <-ctx.Done():
+		t.Fatal("the server never logged its address")
+	}
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + addr + "/ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /ping: %d", resp.StatusCode)
+	}
+	resp, err = client.Post("http://"+addr+"/v1/tokens/rtm", "application/json", strings.NewReader(`{"userId": "bob", "expire": 60}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok service.Token
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err != nil || !strings.HasPrefix(tok.Value, "007") {
+		t.Errorf("POST /v1/tokens/rtm: %d %+v %v", resp.StatusCode, tok, err)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after SIGTERM: %v", err)
+	}
+}

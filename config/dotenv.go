@@ -1,0 +1,61 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/spf13/viper"
+)
+
+func parseDotEnv(text string) (*viper.Viper, error) {
+	env := viper.New()
+	env.SetConfigType("env")
+	return env, env.ReadConfig(strings.NewReader(text))
+}
+
+// badDotEnvLine says which line of a .env file that does not parse is at
+// fault, without quoting it: the line after the longest start of the
+// file that parses. It names the setting too when the line begins with
+// one the server reads, a name that is no secret.
+func badDotEnvLine(text string) string {
+	lines := strings.SplitAfter(text, "\n")
+	n := len(lines) - 1
+	for n > 0 {
+		if _, err := parseDotEnv(strings.Join(lines[:n], "")); err == nil {
+			break
+		}
+		n--
+	}
+	where := "line " + strconv.Itoa(n+1)
+	if name := leadingName(lines[n]); isSettingName(name) {
+		where += " (" + name + ")"
+	}
+	return where
+}
+
+// leadingName returns the name a .env line begins with, after any
+// "export ".
+func leadingName(line string) string {
+	line = strings.TrimSpace(line)
+	if rest, ok := strings.CutPrefix(line, "export "); ok {
+		line = strings.TrimSpace(rest)
+	}
+	end := strings.IndexFunc(line, func(r rune) bool {
+		return !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	if end < 0 {
+		end = len(line)
+	}
+	return line[:end]
+}
+
+func isSettingName(name string) bool {
+	for _, k := range keys {
+		for _, env := range k.env {
+			if name == env {
+				return true
+			}
+		}
+	}
+	return false
+}

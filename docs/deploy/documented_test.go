@@ -1,0 +1,112 @@
+package deploy
+
+import (
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/config"
+)
+
+// The settings the instructions tell an operator to add must start the
+// server, together with what the files already set: a documented step
+// that the server refuses crash-loops every replica that follows it.
+
+// sampleSecrets are values for every key a Secret of the manifests holds.
+var sampleSecrets = map[string]string{
+	"APP_ID":          sampleCredentials["APP_ID"],
+	"APP_CERTIFICATE": sampleCredentials["APP_CERTIFICATE"],
+	"REDIS_URL":       "redis://redis.example:6379/0",
+}
+
+// assignment is NAME=value as the instructions write it, in a comment, a
+// code block or inline code.
+var assignment = regexp.MustCompile("\\b([A-Z][A-Z0-9_]*)=([^\\s`'\"]+)")
+
+// documented returns the server's settings that text assigns.
+func documented(t *testing.T, text string) map[string]string {
+	t.Helper()
+	known := map[string]bool{}
+	for _, k := range config.Keys() {
+		known[k.Env] = true
+	}
+	out := map[string]string{}
+	for _, m := range assignment.FindAllStringSubmatch(text, -1) {
+		if known[m[1]] {
+			out[m[1]] = m[2]
+		}
+	}
+	return out
+}
+
+// mustStart loads env, on top of the sample credentials, as the server
+// would at start.
+func mustStart(t *testing.T, env map[string]string) {
+	t.Helper()
+	full := maps.Clone(sampleCredentials)
+	for k, v := range env {
+		if v != "" {
+			full[k] = v
+		}
+	}
+	if _, err := config.Load(nil, func(name string) string { return full[name] }, io.Discard); err != nil {
+		t.Errorf("the server refuses the documented settings: %v", err)
+	}
+}
+
+// readmeSection returns the text of README.md under heading, up to the
+// next heading of the same or a higher level.
+func readmeSection(t *testing.T, heading string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README.md has no %q", heading)
+	}
+	level := strings.IndexByte(heading, ' ')
+	if end := regexp.MustCompile(`\n#{1,` + strconv.Itoa(level) + `} `).FindStringIndex(section); end != nil {
+		section = section[:end[0]]
+	}
+	return section
+}
+
+// .env.example plus what the Compose file and the README say to add
+// for the redis profile.
+func TestComposeRedisStepsStartTheServer(t *testing.T) {
+	compose, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	envExample, err := os.ReadFile(filepath.Join(root, ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{}
+	for line := range strings.Lines(string(envExample)) {
+		if name, value, ok := strings.Cut(strings.TrimSpace(line), "="); ok && !strings.HasPrefix(name, "#") {
+			base[name] = value
+		}
+	}
+	for name, text := range map[string]string{
+		"docker-compose.yml":         string(compose),
+		"README.md's Docker Compose": readmeSection(t, "### Docker Compose"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			steps := documented(t, text)
+			if steps["REDIS_URL"] == "" {
+				t.Fatalf("no REDIS_URL=... step found in %s", name)
+			}
+			env := maps.Clone(base)
+			maps.Copy(env, steps)
+			mustStart(t, env)
+		})
+	}
+}

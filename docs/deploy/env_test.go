@@ -1,0 +1,429 @@
+// Package deploy tests the deployment files: the Dockerfile, .env.example,
+// docker-compose.yml, app.json and Procfile (Heroku), render.yaml and the
+// Kubernetes manifests beside this file. They are checked against the
+// server's own key table (config.Keys) and routes, and the binary is built
+// and run the way the image builds and runs it.
+package deploy
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/seed6ab08d10/agora-token-server/config"
+)
+
+// root is the repository, where the deployment files live.
+const root = "../.."
+
+// Other work in progress adds these to the server. Until it lands, the
+// deployment files may name them: locally the checks that meet one skip
+// with a message; in CI they fail, so that main never ships a file that
+// names a setting or a route the server lacks.
+var (
+	awaitedKeys   = map[string]bool{}
+	awaitedRoutes = map[string]bool{}
+)
+
+// awaiting ends the current (sub)test on something the server does not have
+// yet: a skip locally, a failure in CI.
+func awaiting(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format+" (the server lacks it: merge the work that adds it, or change the file)", args...)
+	}
+	t.Skipf(format+" (waiting for the work that adds it to the server)", args...)
+}
+
+// sampleCredentials are values the server accepts for its required keys.
+var sampleCredentials = map[string]string{
+	"APP_ID":          "0123456789abcdef0123456789abcdef",
+	"APP_CERTIFICATE": "fedcba9876543210fedcba9876543210",
+}
+
+// envDecl is what one deployment file puts in the server's environment:
+// each variable with the literal value the file gives it, or "" when the
+// file only names it (a prompt, a reference, a secret filled in elsewhere).
+type envDecl struct {
+	vars map[string]string
+	// portSet is true where the platform sets PORT itself.
+	portSet bool
+}
+
+// checkEnv runs the checks every deployment file must pass.
+func checkEnv(t *testing.T, d envDecl) {
+	t.Helper()
+	keys := config.Keys()
+
+	t.Run("required keys are declared", func(t *testing.T) {
+		for _, k := range keys {
+			if _, ok := d.vars[k.Env]; k.Required && !ok {
+				t.Errorf("%s is required by the server but not declared", k.Env)
+			}
+		}
+		if _, ok := d.vars["PORT"]; !d.portSet && !ok {
+			t.Error("PORT is not declared, and this platform does not set it")
+		}
+	})
+
+	t.Run("every variable is a key the server reads", func(t *testing.T) {
+		known := map[string]bool{}
+		for _, k := range keys {
+			known[k.Env] = true
+			for _, a := range k.Aliases {
+				known[a] = true
+			}
+		}
+		var waiting []string
+		for _, name := range sortedKeys(d.vars) {
+			switch {
+			case known[name]:
+			case awaitedKeys[name]:
+				waiting = append(waiting, name)
+			default:
+				t.Errorf("%s is not a setting of the server", name)
+			}
+		}
+		if len(waiting) > 0 && !t.Failed() {
+			awaiting(t, "declares %s", strings.Join(waiting, ", "))
+		}
+	})
+
+	t.Run("secrets have no value", func(t *testing.T) {
+		for _, k := range keys {
+			if v := d.vars[k.Env]; (k.Secret || k.Required) && v != "" {
+				t.Errorf("%s is given a value in the file; credentials belong to whoever deploys", k.Env)
+			}
+		}
+	})
+
+	t.Run("the server accepts the values", func(t *testing.T) {
+		env := maps.Clone(sampleCredentials)
+		for name, v := range d.vars {
+			if v != "" {
+				env[name] = v
+			}
+		}
+		if _, err := config.Load(nil, func(name string) string { return env[name] }, io.Discard); err != nil {
+			t.Errorf("the server refuses this file's values: %v", err)
+		}
+	})
+}
+
+func TestEnvExample(t *testing.T) {
+	f, err := os.Open(filepath.Join(root, ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+
+	assignment := regexp.MustCompile(`^([A-Z][A-Z0-9_]*)=(.*)$`)
+	d := envDecl{vars: map[string]string{}}
+	var undocumented []string
+	commented := false
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		switch m := assignment.FindStringSubmatch(text); {
+		case strings.HasPrefix(text, "#"):
+			commented = true
+		case text == "":
+			commented = false
+		case m != nil:
+			if _, dup := d.vars[m[1]]; dup {
+				t.Errorf("line %d: %s is set twice", line, m[1])
+			}
+			d.vars[m[1]] = m[2]
+			if !commented {
+				undocumented = append(undocumented, m[1])
+			}
+		default:
+			t.Errorf("line %d is neither a comment nor NAME=value: %q", line, text)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("every key is listed and explained", func(t *testing.T) {
+		for _, k := range config.Keys() {
+			if _, ok := d.vars[k.Env]; !ok {
+				t.Errorf("%s is missing", k.Env)
+			}
+		}
+		for _, name := range undocumented {
+			t.Errorf("%s has no comment above it", name)
+		}
+	})
+	checkEnv(t, d)
+}
+
+func TestHeroku(t *testing.T) {
+	var app struct {
+		Repository string `json:"repository"`
+		Buildpacks []struct {
+			URL string `json:"url"`
+		} `json:"buildpacks"`
+		Env map[string]struct {
+			Description string  `json:"description"`
+			Value       *string `json:"value"`
+			Required    *bool   `json:"required"`
+		} `json:"env"`
+	}
+	readJSON(t, filepath.Join(root, "app.json"), &app)
+
+	if got, want := app.Repository, "https://github.com/seed6ab08d10/agora-token-server"; got != want {
+		t.Errorf("repository = %q, want %q", got, want)
+	}
+	if len(app.Buildpacks) != 1 || app.Buildpacks[0].URL != "heroku/go" {
+		t.Errorf("buildpacks = %+v, want only heroku/go", app.Buildpacks)
+	}
+
+	// The Go buildpack installs the main package as bin/<last element of
+	// the module path>; the Procfile must run that.
+	procfile, err := os.ReadFile(filepath.Join(root, "Procfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.TrimSpace(string(procfile)), "web: bin/"+lastElem(modulePath(t)); got != want {
+		t.Errorf("Procfile = %q, want %q", got, want)
+	}
+
+	t.Run("deploy form", func(t *testing.T) {
+		for _, k := range config.Keys() {
+			e, ok := app.Env[k.Env]
+			if !ok {
+				continue
+			}
+			// app.json treats a variable as required unless it says otherwise.
+			required := e.Required == nil || *e.Required
+			if required != k.Required {
+				t.Errorf("%s: required = %t in app.json, %t in the server", k.Env, required, k.Required)
+			}
+		}
+		for name, e := range app.Env {
+			if e.Description == "" {
+				t.Errorf("%s has no description", name)
+			}
+		}
+	})
+
+	d := envDecl{vars: map[string]string{}, portSet: true}
+	for name, e := range app.Env {
+		d.vars[name] = ""
+		if e.Value != nil {
+			d.vars[name] = *e.Value
+		}
+	}
+	checkEnv(t, d)
+}
+
+// renderBlueprint is the part of render.yaml the tests read.
+type renderBlueprint struct {
+	Services []struct {
+		Type            string `yaml:"type"`
+		Runtime         string `yaml:"runtime"`
+		DockerfilePath  string `yaml:"dockerfilePath"`
+		HealthCheckPath string `yaml:"healthCheckPath"`
+		EnvVars         []struct {
+			Key   string  `yaml:"key"`
+			Value *string `yaml:"value"`
+			Sync  *bool   `yaml:"sync"`
+		} `yaml:"envVars"`
+	} `yaml:"services"`
+}
+
+func readRender(t *testing.T) renderBlueprint {
+	t.Helper()
+	var bp renderBlueprint
+	readYAML(t, filepath.Join(root, "render.yaml"), &bp)
+	if len(bp.Services) != 1 || bp.Services[0].Type != "web" {
+		t.Fatalf("render.yaml: want exactly one web service, got %+v", bp.Services)
+	}
+	return bp
+}
+
+func TestRender(t *testing.T) {
+	svc := readRender(t).Services[0]
+	if svc.Runtime != "docker" {
+		t.Errorf("runtime = %q, want docker: the image is built the same way everywhere", svc.Runtime)
+	}
+	if _, err := os.Stat(filepath.Join(root, svc.DockerfilePath)); err != nil {
+		t.Errorf("dockerfilePath: %v", err)
+	}
+	if svc.HealthCheckPath == "" {
+		t.Error("no healthCheckPath: Render would send traffic before the server listens")
+	}
+
+	d := envDecl{vars: map[string]string{}, portSet: true}
+	for _, e := range svc.EnvVars {
+		if e.Value != nil {
+			d.vars[e.Key] = *e.Value
+			continue
+		}
+		// A variable with neither value nor sync: false would be created
+		// empty, without asking whoever deploys.
+		if e.Sync == nil || *e.Sync {
+			t.Errorf("%s has no value and is not sync: false", e.Key)
+		}
+		d.vars[e.Key] = ""
+	}
+	checkEnv(t, d)
+}
+
+func TestCompose(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			EnvFile     any               `yaml:"env_file"`
+			Environment map[string]string `yaml:"environment"`
+			Ports       []string          `yaml:"ports"`
+			Profiles    []string          `yaml:"profiles"`
+		} `yaml:"services"`
+	}
+	readYAML(t, filepath.Join(root, "docker-compose.yml"), &compose)
+
+	server, ok := compose.Services["server"]
+	if !ok {
+		t.Fatal("no service named server")
+	}
+	if !slices.Contains(envFiles(server.EnvFile), ".env") {
+		t.Errorf("env_file = %v, want .env", server.EnvFile)
+	}
+	redis, ok := compose.Services["redis"]
+	if !ok || !slices.Contains(redis.Profiles, "redis") {
+		t.Errorf("want a redis service under the redis profile, got %+v", redis)
+	}
+
+	d := envDecl{vars: map[string]string{}}
+	for name, v := range server.Environment {
+		d.vars[name] = interpolate(v)
+	}
+	t.Run("published port is the one the server listens on", func(t *testing.T) {
+		want := d.vars["PORT"]
+		for _, p := range server.Ports {
+			p = interpolate(p)
+			if got := p[strings.LastIndex(p, ":")+1:]; got != want {
+				t.Errorf("ports entry %q reaches container port %s, the server listens on %s", p, got, want)
+			}
+		}
+		if len(server.Ports) == 0 {
+			t.Error("no ports published")
+		}
+	})
+	checkEnv(t, d)
+}
+
+// interpolate resolves compose's ${NAME:-default} to its default and
+// ${NAME:?message} to "", as they read with nothing set: what is left is the
+// value the file itself gives.
+func interpolate(s string) string {
+	return composeVar.ReplaceAllString(s, "$1")
+}
+
+var composeVar = regexp.MustCompile(`\$\{[A-Z0-9_]+(?::-([^}]*)|:\?[^}]*)?\}`)
+
+// envFiles lists the files of compose's env_file, in any of its forms.
+func envFiles(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			switch e := e.(type) {
+			case string:
+				out = append(out, e)
+			case map[string]any:
+				if p, ok := e["path"].(string); ok {
+					out = append(out, p)
+				}
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func readJSON(t *testing.T, file string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+}
+
+func readYAML(t *testing.T, file string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+}
+
+// modulePath reads the module path from go.mod.
+func modulePath(t *testing.T) string {
+	t.Helper()
+	return goModLine(t, "module")
+}
+
+// goModLine returns the argument of go.mod's first line starting with verb.
+func goModLine(t *testing.T, verb string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, verb+" "); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	t.Fatalf("go.mod has no %s line", verb)
+	return ""
+}
+
+// lastElem is the last element of a slash-separated path.
+func lastElem(p string) string { return p[strings.LastIndex(p, "/")+1:] }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestReadmeButtons(t *testing.T) {
+	var app struct {
+		Repository string `json:"repository"`
+	}
+	readJSON(t, filepath.Join(root, "app.json"), &app)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []string{
+		"https://heroku.com/deploy?template=" + app.Repository,
+		"https://render.com/deploy?repo=" + app.Repository,
+	} {
+		if !strings.Contains(string(readme), "("+link+")") {
+			t.Errorf("README.md has no button linking to %s", link)
+		}
+	}
+}

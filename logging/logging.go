@@ -1,0 +1,64 @@
+// Package logging builds the server's structured logger and carries a
+// request's ID through its context, so that every line logged while
+// serving a request names it.
+package logging
+
+import (
+	"context"
+	"io"
+	"log/slog"
+)
+
+// The formats New writes.
+const (
+	JSON = "json" // one JSON object a line, for log collectors
+	Text = "text" // key=value lines, for a developer's terminal
+)
+
+// New returns a logger writing lines of format (JSON or Text) at level and
+// above to w. Every line logged with a context that holds a request ID
+// carries it as "request_id".
+func New(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	if format == Text {
+		h = slog.NewTextHandler(w, opts)
+	} else {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(requestIDHandler{h})
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request ID id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request ID ctx carries, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestIDHandler adds the request ID of the record's context, so that
+// code deep in a request needs only to log with its context.
+type requestIDHandler struct {
+	slog.Handler
+}
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}

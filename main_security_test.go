@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/redistest"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+const (
+	secAppID   = "00112233445566778899aabbccddeeff"
+	secAppCert = "ffeeddccbbaa99887766554433221100"
+)
+
+// safeBuffer collects what a server writes from many goroutines.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// guardedServer is run() serving on a free loopback port.
+type guardedServer struct {
+	url    string
+	out    *safeBuffer
+	stop   context.CancelFunc
+	done   chan error
+	once   sync.Once
+	logged func() string
+}
+
+// listening finds the port in the "listening" log line, JSON or text.
+var listening = regexp.MustCompile(`(?:msg=listening addr=\S*|"msg":"listening","addr":"[^"]*):(\d+)`)
+
+// startGuardedServer calls run with env on top of a fixed App ID and
+// certificate, and waits until it listens.
+func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
+	t.Helper()
+	full := map[string]string{"APP_ID": secAppID, "APP_CERTIFICATE": secAppCert, "HOST": "127.0.0.1", "PORT": "0"}
+	for k, v := range env {
+		full[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &guardedServer{out: &safeBuffer{}, stop: cancel, done: make(chan error, 1)}
+	s.logged = s.out.String
+	go func() {
+		s.done <- run(ctx, nil, func(k string) string { return full[k] }, strings.NewReader(""), s.out, s.out)
+	}()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := listening.FindStringSubmatch(s.out.String()); m != nil {
+			s.url = "http://127.0.0.1:" + m[1]
+			break
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("run ended before listening: %v\n%s", err, s.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no listening line within 10 s:\n%s", s.out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Cleanup(s.shutdown)
+	return s
+}
+
+// shutdown stops the server and waits for run to return; it may be
+// called more than once.
+func (s *guardedServer) shutdown() {
+	s.once.Do(func() {
+		s.stop()
+		select {
+		case <-s.done:
+		case <-time.After(15 * time.Second):
+		}
+	})
+}
+
+type reply struct {
+	status int
+	body   string
+}
+
+var client = &http.Client{Timeout: 5 * time.Second}
+
+func (s *guardedServer) send(t *testing.T, method, path, body string, header map[string]string) reply {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, string(b)}
+}
+
+// everyRoute is one request to each route the server answers, and some
+// that fail validation, so that every code path that might log runs.
+var everyRoute = []struct{ method, path, body string }{
+	{"GET", "/ping", ""},
+	{"GET", "/rtc/lobby/publisher/uid/42", ""},
+	{"GET", "/rtc/lobby/subscriber/userAccount/42/", ""},
+	{"GET", "/rtc/lobby/publisher/uid/0", ""},
+	{"GET", "/rtc/lobby/boss/uid/42", ""},
+	{"GET", "/rtm/42", ""},
+	{"GET", "/rte/lobby/publisher/uid/42", ""},
+	{"GET", "/rte/lobby/publisher/uid/42/42", ""},
+	{"GET", "/chat/app", ""},
+	{"GET", "/chat/account/42", ""},
+	{"POST", "/getToken", `{"tokenType":"rtc","channel":"lobby","role":"publisher","uid":42}`},
+	{"POST", "/getToken", `{"tokenType":"rtm","uid":"42"}`},
+	{"POST", "/getToken", `{"tokenType":"chat","uid":"42"}`},
+	{"POST", "/getToken", `{"tokenType":`},
+	{"POST", "/token/generate", `{"channelName":"lobby","uid":"42","serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true},"serviceChat":{"enableUser":true,"userUuid":"42"}}`},
+	{"POST", "/token/generate", `{"channelName":"lobby"}`},
+	{"POST", "/v1/tokens/rtc", `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"42"}}`},
+	{"POST", "/v1/tokens/rtc", `{"channel":"lobby","account":"42","role":"subscriber","version":"006"}`},
+	{"POST", "/v1/tokens/rtc", `{"channel":"lobby","role":"publisher"}`},
+	{"POST", "/v1/tokens/rtm", `{"userId":"42"}`},
+	{"POST", "/v1/tokens/rtm/", `{"userId":"42","expiry":60}`},
+	{"POST", "/v1/tokens/chat", `{"userId":"42"}`},
+	{"POST", "/v1/tokens/chat", `{}`},
+	{"POST", "/v1/tokens/inspect", `{"token":"` + inspectedToken + `"}`},
+	{"POST", "/v1/tokens/inspect", `{"token":"007` + inspectedToken[3:40] + `"}`},
+	{"GET", "/healthz", ""},
+	{"GET", "/readyz", ""},
+	{"GET", "/metrics", ""},
+	{"GET", "/openapi.json", ""},
+	{"GET", "/docs", ""},
+	{"GET", "/nowhere", ""},
+}
+
+// inspectedToken is a token this test's servers signed, sent to
+// /v1/tokens/inspect: the logs must not hold it either.
+var inspectedToken = func() string {
+	tok, err := service.New(secAppID, secAppCert, service.Options{}).Bundle(service.Bundle{RTMUserID: "42", Expire: 600})
+	if err != nil {
+		panic(err)
+	}
+	return tok.Value
+}()
+
+// issued collects every Agora token in a response body.
+func issued(body string) []string {
+	var m map[string]any
+	if json.Unmarshal([]byte(body), &m) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		case string:
+			if strings.HasPrefix(v, "007") && len(v) > 40 {
+				out = append(out, v)
+			}
+		}
+	}
+	walk(m)
+	return out
+}
+
+func idTokenFor(t *testing.T, key, sub string, exp time.Time) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": sub, "exp": exp.Unix()}).SignedString([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// captureProcessOutput sends whatever the process writes to its own
+// stdout and stderr, bypassing run's writers, to a file for the rest of
+// the test, and returns a function that reads it.
+func captureProcessOutput(t *testing.T) func() string {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "process-output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = f, f
+	t.Cleanup(func() { os.Stdout, os.Stderr = oldOut, oldErr; f.Close() })
+	return func() string {
+		b, _ := os.ReadFile(f.Name())
+		return string(b)
+	}
+}
+
+func TestNoSecretReachesTheLogs(t *testing.T) {
+	stray := captureProcessOutput(t)
+	apiKeys := []string{"fixed-api-key-3f9a1c0d7e", "filed-api-key-b27e44a9c1"}
+	keyFile := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(keyFile, []byte(apiKeys[1]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jwtSecret := "jwt-signing-secret-5d1c9e0b7a3f4e21"
+	now := time.Now()
+	goodJWT := idTokenFor(t, jwtSecret, "42", now.Add(time.Hour))
+	expiredJWT := idTokenFor(t, jwtSecret, "42", now.Add(-time.Hour))
+	forgedJWT := idTokenFor(t, "a-secret-the-server-does-not-know!!", "42", now.Add(time.Hour))
+
+	metricsToken := "metrics-scrape-token-8e2b61f0c4"
+	redisPassword := "redis-password-4c7d02e9b1a6"
+	redis := redistest.Start(t) // asks for no password: each login fails
+	_, redisPort, _ := strings.Cut(strings.TrimPrefix(redis.URL(), "redis://"), ":")
+	redisPort, _, _ = strings.Cut(redisPort, "/")
+
+	secrets := map[string]string{"App Certificate": secAppCert, "JWT secret": jwtSecret,
+		"API key 1": apiKeys[0], "API key 2": apiKeys[1], "JWT": goodJWT, "expired JWT": expiredJWT, "forged JWT": forgedJWT,
+		"metrics token": metricsToken, "Redis password": redisPassword, "inspected token": inspectedToken}
+	credentials := []map[string]string{
+		nil,
+		{"Authorization": "Bearer " + metricsToken},
+		{"Authorization": "Bearer " + metricsToken[:10]},
+		{"Authorization": "Bearer " + apiKeys[0]},
+		{"X-API-Key": apiKeys[1]},
+		{"Authorization": "Bearer not-a-key-at-all-0000"},
+		{"Authorization": "Basic " + apiKeys[0]},
+		{"Authorization": "Bearer " + goodJWT},
+		{"Authorization": "Bearer " + expiredJWT},
+		{"Authorization": "Bearer " + forgedJWT},
+	}
+	servers := []map[string]string{
+		{},
+		{"AUTH_MODE": "apikey", "API_KEYS": apiKeys[0], "API_KEYS_FILE": keyFile, "RATE_LIMIT": "1000/m"},
+		{"AUTH_MODE": "jwt", "JWT_SECRET": jwtSecret, "RATE_LIMIT": "1000/m", "ALLOW_WILDCARD_UID": "false"},
+		// A Redis that refuses the password, and one that is not there.
+		{"RATE_LIMIT": "1000/m", "REDIS_URL": "redis://token-server:" + redisPassword + "@127.0.0.1:" + redisPort + "/0"},
+		{"RATE_LIMIT": "1000/m", "REDIS_URL": "redis://:" + redisPassword + "@127.0.0.1:1/0"},
+	}
+	var logs []string
+	tokens := 0
+	for _, env := range servers {
+		env["METRICS_TOKEN"] = metricsToken
+		s := startGuardedServer(t, env)
+		for _, cred := range credentials {
+			for _, r := range everyRoute {
+				rep := s.send(t, r.method, r.path, r.body, cred)
+				if rep.status >= 500 {
+					t.Errorf("%v %s %s: status %d", env["AUTH_MODE"], r.method, r.path, rep.status)
+				}
+				for _, tok := range issued(rep.body) {
+					secrets["issued token "+tok[:12]] = tok
+					tokens++
+				}
+			}
+		}
+		s.shutdown()
+		logs = append(logs, s.logged())
+	}
+	all := strings.Join(logs, "\n") + stray()
+	started := strings.Contains(all, `"msg":"starting"`) || strings.Contains(all, "msg=starting")
+	if !started || !strings.Contains(all, "auth_mode=jwt") {
+		t.Fatalf("the captured logs miss the start-up lines; the capture is broken:\n%s", all)
+	}
+	// Both Redis servers were found unusable, with the reason in the log:
+	// where a careless error message would repeat the password.
+	if n := strings.Count(all, "rate limit store unreachable"); n != 2 {
+		t.Fatalf("logged %d Redis outages, want one per server with REDIS_URL:\n%s", n, all)
+	}
+	if tokens < 20 {
+		t.Fatalf("only %d tokens were issued; the test must see tokens to look for them", tokens)
+	}
+	for what, secret := range secrets {
+		if strings.Contains(all, secret) {
+			t.Errorf("the logs hold the %s", what)
+		}
+	}
+}
+
+func TestTwoReplicasShareOneRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	env := map[string]string{"RATE_LIMIT": "4/h", "REDIS_URL": redis.URL()}
+	a := startGuardedServer(t, env)
+	b := startGuardedServer(t, env)
+
+	counts := map[int]int{}
+	for i := range 12 {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		counts[s.send(t, "GET", "/rtm/alice", "", nil).status]++
+	}
+	if counts[200] != 4 || counts[429] != 8 {
+		t.Errorf("statuses %v across two replicas, want 4 × 200 and 8 × 429", counts)
+	}
+
+	// Redis goes away: both replicas keep answering, each with its own
+	// limit, promptly, and say so in the log once.
+	redis.Stop()
+	start := time.Now()
+	for _, s := range []*guardedServer{a, b} {
+		for range 10 {
+			if got := s.send(t, "GET", "/rtm/bob", "", nil).status; got != 200 && got != 429 {
+				t.Errorf("with Redis down: status %d, want 200 or 429", got)
+			}
+		}
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("20 requests took %v with Redis down", took)
+	}
+	for name, s := range map[string]*guardedServer{"a": a, "b": b} {
+		if n := strings.Count(s.logged(), "rate limit store unreachable"); n != 1 {
+			t.Errorf("replica %s logged the outage %d times, want once", name, n)
+		}
+	}
+}

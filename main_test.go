@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+const (
+	e2eAppID = "970ca35de60c44645bbae8a215061b33"
+	e2eCert  = "5cfd2fd1755d40ecb72977518be15d3b"
+)
+
+// buildBinary compiles the server from this tree once per test binary.
+var buildBinary = func() func(t *testing.T) string {
+	var path string
+	var err error
+	return func(t *testing.T) string {
+		t.Helper()
+		if path == "" && err == nil {
+			dir, _ := os.MkdirTemp("", "agora-token-server-e2e")
+			path = filepath.Join(dir, "agora-token-server")
+			out, buildErr := exec.Command("go", "build", "-o", path, ".").CombinedOutput()
+			if buildErr != nil {
+				err = fmt.Errorf("go build: %v\n%s", buildErr, out)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+}()
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startServer runs the real binary on a free loopback port and waits
+// until it answers.
+func startServer(t *testing.T, env ...string) string {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(buildBinary(t))
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "PATH=" + os.Getenv("PATH")}, env...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("server output:\n%s", logs.String())
+		}
+	})
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/ping"); err == nil {
+			res.Body.Close()
+			return base
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("server did not answer on %s", base)
+	return ""
+}
+
+func TestEndToEnd(t *testing.T) {
+	base := startServer(t, "APP_ID="+e2eAppID, "APP_CERTIFICATE="+e2eCert, "DEFAULT_EXPIRY=900")
+
+	res, err := http.Get(base + "/rtc/e2e%20room/publisher/uid/2882341273/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct{ RTCToken string }
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, decode %v", res.StatusCode, err)
+	}
+	at := accesstoken2.CreateAccessToken()
+	if ok, err := at.Parse(body.RTCToken); !ok || err != nil {
+		t.Fatalf("token does not parse: %v", err)
+	}
+	rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
+	if at.AppId != e2eAppID || at.Expire != 900 || rtc.ChannelName != "e2e room" || rtc.Uid != "2882341273" {
+		t.Errorf("token: app %s expire %d channel %q uid %q", at.AppId, at.Expire, rtc.ChannelName, rtc.Uid)
+	}
+	if age := time.Now().Unix() - int64(at.IssueTs); age < 0 || age > 60 {
+		t.Errorf("token issued %d s ago", age)
+	}
+
+	res, err = http.Post(base+"/getToken", "application/json", strings.NewReader(`{"tokenType":"rtm"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("bad request: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+func TestBadConfigExitsWithStatus2(t *testing.T) {
+	const badCert = "ZZZZd2fd1755d40ecb72977518be15d3"
+	cmd := exec.Command(buildBinary(t))
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"APP_ID=" + e2eAppID, "APP_CERTIFICATE=" + badCert}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit = %v, want status 2; output %s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "APP_CERTIFICATE") || !strings.Contains(lines[0], "32 hexadecimal") {
+		t.Errorf("output = %q, want one line naming APP_CERTIFICATE and the rule", out)
+	}
+	if strings.Contains(string(out), badCert) {
+		t.Error("the certificate's value was printed")
+	}
+}
+
+func TestRunStopsWhenContextEnds(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	port := freePort(t)
+	getenv := func(k string) string {
+		return map[string]string{"PORT": strconv.Itoa(port), "HOST": "127.0.0.1"}[k]
+	}
+	var stdout, stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--dev"}, getenv, strings.NewReader(""), &stdout, &stderr) }()
+
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/ping"
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run never served: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run = %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after the context ended")
+	}
+	if !strings.Contains(stdout.String(), "DEV MODE") || !strings.Contains(stdout.String(), "APP_CERTIFICATE=") {
+		t.Errorf("dev mode did not print its made-up credentials: %q", stdout.String())
+	}
+}
+
+// run reads standard input through the reader it is given, so that a
+// command such as inspect - can be driven without the process's own.
+func TestRunReadsTheStdinItIsGiven(t *testing.T) {
+	tokens := service.New(cliAppID, cliCert, service.Options{})
+	tok, err := tokens.Bundle(service.Bundle{RTMUserID: "stdin-user", Expire: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string {
+		return map[string]string{"APP_ID": cliAppID, "APP_CERTIFICATE": cliCert}[k]
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"inspect", "-"}, getenv, strings.NewReader(tok.Value+"\n"), &stdout, &stderr); err != nil {
+		t.Fatalf("run = %v; stderr %s", err, stderr.String())
+	}
+	var ins service.Inspection
+	if err := json.Unmarshal(stdout.Bytes(), &ins); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	if ins.Signature != "valid" || len(ins.Services) != 1 || ins.Services[0].Service != "rtm" || ins.Services[0].UserID != "stdin-user" {
+		t.Errorf("inspection = %+v, want a valid RTM token for stdin-user", ins)
+	}
+}

@@ -1,0 +1,145 @@
+// Package metrics counts what an operator watches on a dashboard and
+// exposes it in Prometheus's text format. Everything lives on a registry
+// of its own, so that two servers in one process (as in tests) never
+// share counts.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+const namespace = "token_server"
+
+// Metrics is the server's set of metrics. Its methods are safe for
+// concurrent use. Every label takes values from a small fixed set (a
+// route pattern, a method, a status, a token kind): never a raw path, a
+// user or a channel, which would grow without bound.
+type Metrics struct {
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec
+	inFlight     prometheus.Gauge
+	latency      *prometheus.HistogramVec
+	tokens       *prometheus.CounterVec
+	authFailures *prometheus.CounterVec
+	rateLimited  *prometheus.CounterVec
+}
+
+// New returns Metrics on a fresh registry, with the Go runtime, process
+// and build information collectors.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "http_requests_total",
+			Help:      "HTTP requests answered, by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace,
+			Name:      "http_requests_in_flight",
+			Help:      "Requests being served now.",
+		}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace,
+			Name:      "http_request_duration_seconds",
+			Help:      "Time from a request's arrival to its response, by method and route pattern.",
+			// Minting takes tens of microseconds; the upper buckets catch
+			// slow clients and a saturated machine.
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "tokens_issued_total",
+			Help:      "Tokens issued, by kind (the services a token carries, such as rtc or rtc+rtm) and format version.",
+		}, []string{"kind", "version"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "auth_failures_total",
+			Help:      "Token requests refused because the caller was not identified (unauthenticated) or not allowed what it asked for (forbidden, policy), by route pattern and reason.",
+		}, []string{"route", "reason"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "rate_limited_requests_total",
+			Help:      "Requests refused because the caller spent its rate limit, by route pattern.",
+		}, []string{"route"}),
+	}
+	m.reg.MustRegister(
+		m.requests, m.inFlight, m.latency, m.tokens, m.authFailures, m.rateLimited,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector(),
+	)
+	return m
+}
+
+// Handler serves every metric in Prometheus's exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// RequestStarted counts a request in flight until RequestFinished.
+func (m *Metrics) RequestStarted() { m.inFlight.Inc() }
+
+// RequestFinished ends what RequestStarted began.
+func (m *Metrics) RequestFinished() { m.inFlight.Dec() }
+
+// ObserveRequest counts one answered request and its latency. route is
+// the pattern the request matched, such as "/rtm/:uid".
+func (m *Metrics) ObserveRequest(method, route string, status int, elapsed time.Duration) {
+	method = methodLabel(method)
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
+}
+
+// TokenIssued counts one token. kind names the services it carries
+// ("rtc", "rtm", "chat", or several joined by "+"); version is its format
+// ("007" or "006").
+func (m *Metrics) TokenIssued(kind, version string) {
+	m.tokens.WithLabelValues(kind, version).Inc()
+}
+
+// AuthFailure counts one request to route refused for reason: a
+// credential missing, wrong or expired ("unauthenticated"), or a caller
+// not allowed what it asked for ("forbidden", "policy").
+func (m *Metrics) AuthFailure(route, reason string) {
+	m.authFailures.WithLabelValues(route, reason).Inc()
+}
+
+// RateLimited counts one request to route refused by a rate limit.
+func (m *Metrics) RateLimited(route string) {
+	m.rateLimited.WithLabelValues(route).Inc()
+}
+
+// WatchRateLimitStore adds a gauge that reads up at every scrape: 1 while
+// the store that shares rate limits between replicas (Redis) answers, 0
+// while each replica limits on its own. Call it once, and only when there
+// is such a store.
+func (m *Metrics) WatchRateLimitStore(up func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace,
+		Name:      "rate_limit_store_up",
+		Help:      "1 while the Redis that shares rate limits answers; 0 while this replica falls back to limiting on its own.",
+	}, func() float64 {
+		if up() {
+			return 1
+		}
+		return 0
+	}))
+}
+
+// methodLabel keeps the label to the methods HTTP defines: a client can
+// send any token as a method.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
+}

@@ -1,0 +1,174 @@
+package middleware
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/ratelimit"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// Authenticator turns the credential a request presents into the caller
+// it stands for, or an Unauthorized error.
+type Authenticator interface {
+	Authenticate(ctx context.Context, credential string) (service.Principal, error)
+}
+
+// RateLimiter counts a request from the client named by key and says
+// whether it may go ahead.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string) ratelimit.Result
+}
+
+// The authenticators and limiters the server is built with.
+var (
+	_ Authenticator = (*auth.Keys)(nil)
+	_ Authenticator = (*auth.JWT)(nil)
+	_ RateLimiter   = (*ratelimit.Memory)(nil)
+	_ RateLimiter   = (*ratelimit.Shared)(nil)
+)
+
+// realm names this server in WWW-Authenticate challenges.
+const realm = "agora-token-server"
+
+// Guard stands in front of the routes that mint tokens. It authenticates
+// the caller with authn (nil: everyone is anonymous), counts the request
+// against the caller's rate limit (nil: no limit), and puts the caller in
+// the request's context for the handlers' policy checks.
+//
+// The credential comes as "Authorization: Bearer"; API keys may come in
+// X-API-Key too. A refusal carries a WWW-Authenticate challenge with the
+// error code of RFC 6750.
+//
+// The limit applies before a bad credential is refused, so that guessing
+// keys costs the guesser its own allowance: callers are told apart by
+// their verified identity, else by their address.
+func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
+	keys, ok := authn.(apiKeyHeader)
+	xAPIKey := ok && keys.AcceptsXAPIKey()
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		var who service.Principal
+		var authErr error
+		var p presented
+		if authn != nil {
+			if p = credential(c.Request, xAPIKey); p.cred == "" {
+				authErr = &service.Error{Kind: service.Unauthorized, Message: p.problem}
+			} else if who, authErr = authn.Authenticate(ctx, p.cred); authErr != nil {
+				p.errCode = "invalid_token"
+			}
+		}
+
+		if limit != nil {
+			key := who.ID
+			if authErr != nil || key == "" {
+				key = addressKey(c.ClientIP())
+			}
+			res := limit.Allow(ctx, key)
+			h := c.Writer.Header()
+			h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
+			h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
+			h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(res.ResetAfter)))
+			if !res.Allowed {
+				// Never 0: a client told to retry after 0 s retries at once.
+				wait := strconv.Itoa(max(1, ceilSeconds(res.RetryAfter)))
+				h.Set("Retry-After", wait)
+				_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "too many requests; try again in " + wait + " s"})
+				c.Abort()
+				return
+			}
+		}
+
+		if authErr != nil {
+			challenge := `Bearer realm="` + realm + `"`
+			if p.errCode != "" {
+				challenge += `, error="` + p.errCode + `", error_description="` + quotable(authErr.Error()) + `"`
+			}
+			c.Header("WWW-Authenticate", challenge)
+			_ = c.Error(authErr)
+			c.Abort()
+			return
+		}
+		c.Request = c.Request.WithContext(service.WithPrincipal(ctx, who))
+		c.Next()
+	}
+}
+
+// apiKeyHeader is an Authenticator of API keys, which backends may send
+// in the X-API-Key header as well as in Authorization. Identity tokens
+// come in Authorization only.
+type apiKeyHeader interface {
+	AcceptsXAPIKey() bool
+}
+
+// presented is the credential a request carries, or why it has none.
+type presented struct {
+	cred string
+	// errCode is the RFC 6750 error code for a request without a usable
+	// credential: "" when it sends none at all (or only one of another
+	// scheme), "invalid_request" when what it sends is malformed.
+	errCode string
+	problem string
+}
+
+// credential finds the credential a request presents: a bearer token in
+// Authorization, else, when xAPIKey, the X-API-Key header. A proxy in
+// front may add an Authorization header of its own (Basic, say), which
+// does not hide a key in X-API-Key.
+func credential(r *http.Request, xAPIKey bool) presented {
+	header := r.Header.Get("Authorization")
+	token, isBearer := auth.Bearer(header)
+	key, where := "", "send it in the Authorization header as Bearer"
+	if xAPIKey {
+		key, where = strings.TrimSpace(r.Header.Get("X-API-Key")), where+", or in the X-API-Key header"
+	}
+	switch {
+	case isBearer && token == "":
+		return presented{errCode: "invalid_request", problem: "the Authorization header holds no bearer credential"}
+	case isBearer && strings.ContainsAny(token, " \t"):
+		return presented{errCode: "invalid_request", problem: "the bearer credential must not hold spaces"}
+	case isBearer:
+		return presented{cred: token}
+	case key != "":
+		return presented{cred: key}
+	case strings.TrimSpace(header) != "":
+		return presented{problem: "the Authorization header must use the Bearer scheme: " + where}
+	}
+	return presented{problem: "a credential is required: " + where}
+}
+
+// addressKey names the client the rate limit counts by its address. An
+// IPv6 client is given a whole /64 (a home, a phone) and may use any
+// address in it, so the /64 is the client.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "ip:" + ip
+	}
+	if a = a.Unmap(); a.Is6() {
+		if p, err := a.WithZone("").Prefix(64); err == nil {
+			return "ip:" + p.String()
+		}
+	}
+	return "ip:" + a.String()
+}
+
+// quotable makes s safe inside a quoted header parameter.
+func quotable(s string) string {
+	return strings.NewReplacer(`"`, "'", `\`, "/").Replace(s)
+}
+
+func ceilSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(math.Ceil(d.Seconds()))
+}

@@ -1,0 +1,74 @@
+package middleware
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// RequestObserver is what Metrics reports each request to.
+type RequestObserver interface {
+	RequestStarted()
+	RequestFinished()
+	ObserveRequest(method, route string, status int, elapsed time.Duration)
+	AuthFailure(route, reason string)
+	RateLimited(route string)
+}
+
+// The reasons an AuthFailure gives.
+const (
+	// ReasonUnauthenticated: no valid credential (401).
+	ReasonUnauthenticated = "unauthenticated"
+	// ReasonForbidden: a caller with an identity token asked for what it
+	// may not have (403): its claims, or the server's own rules, say no.
+	ReasonForbidden = "forbidden"
+	// ReasonPolicy: a caller without an identity token asked for what the
+	// server's own rules (CHANNEL_PATTERN, ALLOW_WILDCARD_UID) refuse (403).
+	ReasonPolicy = "policy"
+)
+
+// Metrics reports every request to obs by route pattern, never by raw
+// path. Layers that refuse requests report through c.Error as usual and
+// are counted from it: a service error of kind Unauthorized or Forbidden
+// as an auth failure, with the reason why, and one of kind
+// TooManyRequests (or an HTTPError 429) as rate limited. Other HTTP
+// errors, such as a scrape of /metrics without its token, are counted
+// only as requests.
+func Metrics(obs RequestObserver) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		obs.RequestStarted()
+		defer obs.RequestFinished()
+		start := time.Now()
+		c.Next()
+		route := routeOf(c)
+		obs.ObserveRequest(c.Request.Method, route, c.Writer.Status(), time.Since(start))
+		if len(c.Errors) == 0 {
+			return
+		}
+		var (
+			svcErr  *service.Error
+			httpErr *HTTPError
+		)
+		switch err := c.Errors.Last().Err; {
+		case errors.As(err, &svcErr):
+			switch svcErr.Kind {
+			case service.Unauthorized:
+				obs.AuthFailure(route, ReasonUnauthenticated)
+			case service.Forbidden:
+				reason := ReasonPolicy
+				if service.PrincipalFrom(c.Request.Context()).Binding != nil {
+					reason = ReasonForbidden
+				}
+				obs.AuthFailure(route, reason)
+			case service.TooManyRequests:
+				obs.RateLimited(route)
+			}
+		case errors.As(err, &httpErr) && httpErr.Status == http.StatusTooManyRequests:
+			obs.RateLimited(route)
+		}
+	}
+}

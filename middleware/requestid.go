@@ -1,0 +1,48 @@
+package middleware
+
+import (
+	"crypto/rand"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/logging"
+)
+
+// RequestIDHeader carries a request's ID in both directions.
+const RequestIDHeader = "X-Request-ID"
+
+// MaxRequestIDLen is the longest request ID taken from a client.
+const MaxRequestIDLen = 128
+
+// RequestID gives every request an ID: the client's X-Request-ID when it
+// is safe to log (1 to MaxRequestIDLen letters, digits and -_.:+/=),
+// else a new random one. The ID is echoed in the response and put in the
+// request's context, where the logger finds it.
+func RequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(RequestIDHeader)
+		if !validRequestID(id) {
+			id = rand.Text()
+		}
+		c.Header(RequestIDHeader, id)
+		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
+		c.Next()
+	}
+}
+
+// validRequestID keeps IDs that a log line, a header and a search box can
+// carry as they are; anything else could forge or break log lines.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > MaxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		case b == '-', b == '_', b == '.', b == ':', b == '+', b == '/', b == '=':
+		default:
+			return false
+		}
+	}
+	return true
+}

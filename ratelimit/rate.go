@@ -1,0 +1,56 @@
+// Package ratelimit limits how often each client may ask for tokens. It
+// uses the generic cell rate algorithm (GCRA): a client may make Burst
+// requests at once, then one every Period/Count, and a client that has
+// been idle long enough carries no state at all. The limit lives in this
+// process (Memory) or, shared by every replica, in Redis (Shared).
+package ratelimit
+
+import (
+	"context"
+	"time"
+)
+
+// Rate is how many requests a client may make. Count and Period must be
+// positive, and Count small enough that Period/Count is not zero.
+type Rate struct {
+	// Count requests per Period, spread evenly.
+	Count  int
+	Period time.Duration
+	// Burst is how many requests a client may make at once; it refills
+	// by one every Period/Count. Zero means Count.
+	Burst int
+}
+
+func (r Rate) burst() int {
+	if r.Burst > 0 {
+		return r.Burst
+	}
+	return r.Count
+}
+
+// interval is the time one request costs.
+func (r Rate) interval() time.Duration {
+	return r.Period / time.Duration(r.Count)
+}
+
+// Result is the answer to one request, with what the RateLimit headers
+// tell the client.
+type Result struct {
+	Allowed bool
+	// Limit is how many requests the client may make at once: the burst.
+	Limit int
+	// Remaining is how many more requests it may make right now.
+	Remaining int
+	// RetryAfter is, for a refused request, how long until one would be
+	// allowed.
+	RetryAfter time.Duration
+	// ResetAfter is how long until the client's allowance is whole again.
+	ResetAfter time.Duration
+}
+
+// Limiter answers whether the client named by key may make a request now,
+// and counts it if so. It never fails: a store that cannot answer falls
+// back to one that can.
+type Limiter interface {
+	Allow(ctx context.Context, key string) Result
+}

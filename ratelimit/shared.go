@@ -1,0 +1,185 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+)
+
+// DefaultCheckEvery is how often a Shared limiter's Watch asks Redis
+// whether it answers.
+const DefaultCheckEvery = time.Second
+
+// pingTimeout bounds Watch's ping. The client's own timeouts are shorter;
+// this one holds if they are changed through the URL.
+const pingTimeout = 2 * time.Second
+
+// SharedOptions tunes a Shared limiter. Zero fields take the defaults.
+type SharedOptions struct {
+	// CheckEvery is how often Watch pings Redis (DefaultCheckEvery).
+	CheckEvery time.Duration
+	// Log receives one line when Redis goes away and one when it returns.
+	Log *slog.Logger
+}
+
+// Shared limits clients across every replica that points at the same
+// Redis. When Redis cannot answer, each replica limits on its own with
+// its fallback Memory limiter, so the service keeps serving; Watch
+// notices when Redis answers again, and limits are shared again.
+type Shared struct {
+	client     *redis.Client
+	limiter    *redis_rate.Limiter
+	limit      redis_rate.Limit
+	fallback   *Memory
+	checkEvery time.Duration
+	log        *slog.Logger
+
+	down atomic.Bool
+}
+
+var _ Limiter = (*Shared)(nil)
+
+// NewShared connects lazily to the Redis at redisURL (redis://, rediss://
+// or unix://) and returns a limiter applying r through it.
+func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*Shared, error) {
+	o, err := redis.ParseURL(redisURL)
+	if err != nil {
+		// The URL may hold a password: name the setting, never the value.
+		return nil, errors.New("REDIS_URL: must be a redis://, rediss:// or unix:// URL")
+	}
+	// A limiter must answer fast or step aside: short timeouts unless the
+	// URL names its own, one retry for a connection Redis dropped, and
+	// none of the cluster-maintenance handshakes a single Redis lacks.
+	if o.DialTimeout == 0 {
+		o.DialTimeout = 500 * time.Millisecond
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 250 * time.Millisecond
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 250 * time.Millisecond
+	}
+	if o.PoolTimeout == 0 {
+		o.PoolTimeout = 500 * time.Millisecond
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 1
+	}
+	if o.DialerRetries == 0 {
+		o.DialerRetries = 1
+	}
+	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	quietRedis.Do(func() { redis.SetLogger(discard{}) })
+	client := redis.NewClient(o)
+
+	s := &Shared{
+		client:     client,
+		limiter:    redis_rate.NewLimiter(client),
+		limit:      redis_rate.Limit{Rate: r.Count, Period: r.Period, Burst: r.burst()},
+		fallback:   fallback,
+		checkEvery: opts.CheckEvery,
+		log:        opts.Log,
+	}
+	if s.checkEvery <= 0 {
+		s.checkEvery = DefaultCheckEvery
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// Allow counts a request from the client key, in Redis while it answers
+// and in this process while it does not. A request never waits for a
+// Redis known to be down: Watch finds out when it is back.
+func (s *Shared) Allow(ctx context.Context, key string) Result {
+	if s.down.Load() {
+		return s.fallback.Allow(ctx, key)
+	}
+	res, err := s.limiter.Allow(ctx, key, s.limit)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.wentDown(ctx, err)
+		}
+		return s.fallback.Allow(ctx, key)
+	}
+	return Result{
+		Allowed:    res.Allowed > 0,
+		Limit:      s.limit.Burst,
+		Remaining:  res.Remaining,
+		RetryAfter: max(res.RetryAfter, 0),
+		ResetAfter: max(res.ResetAfter, 0),
+	}
+}
+
+// Watch pings Redis every CheckEvery until ctx is done, and keeps
+// Degraded true exactly while Redis does not answer, whether or not
+// requests come. Run it in its own goroutine for as long as the limiter
+// is used: without it, a limiter that lost Redis never uses it again.
+func (s *Shared) Watch(ctx context.Context) {
+	tick := time.NewTicker(s.checkEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			s.Check(ctx)
+		}
+	}
+}
+
+// Check pings Redis once, for at most a few seconds, and updates
+// Degraded. A server calls it before it starts serving, so that its
+// readiness is right from the first probe.
+func (s *Shared) Check(ctx context.Context) {
+	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	err := s.client.Ping(pingCtx).Err()
+	switch {
+	case ctx.Err() != nil:
+		// Stopping: the ping failed because of it, not because of Redis.
+	case err != nil:
+		s.wentDown(ctx, err)
+	default:
+		s.cameBack(ctx)
+	}
+}
+
+// Degraded reports whether Redis is down and limits are per replica.
+func (s *Shared) Degraded() bool { return s.down.Load() }
+
+// Close releases the connections to Redis.
+func (s *Shared) Close() error { return s.client.Close() }
+
+// quietRedis silences go-redis, which can only log to stderr for the
+// whole process, once per failed dial: Shared reports an outage itself,
+// once when it starts and once when it ends, through the server's log.
+var quietRedis sync.Once
+
+type discard struct{}
+
+func (discard) Printf(context.Context, string, ...any) {}
+
+// wentDown and cameBack log each change of state once, with ctx: the
+// line carries the request ID when a request found Redis gone, and none
+// when Watch's ping did.
+func (s *Shared) wentDown(ctx context.Context, err error) {
+	if s.down.CompareAndSwap(false, true) {
+		s.log.WarnContext(ctx, "rate limit store unreachable; each replica now limits on its own until it answers again",
+			"error", err.Error(), "check_every", s.checkEvery.String())
+	}
+}
+
+func (s *Shared) cameBack(ctx context.Context) {
+	if s.down.CompareAndSwap(true, false) {
+		s.log.InfoContext(ctx, "rate limit store answers again; limits are shared by every replica again")
+	}
+}

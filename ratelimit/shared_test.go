@@ -1,0 +1,248 @@
+package ratelimit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/redistest"
+	"github.com/seed6ab08d10/agora-token-server/logging"
+)
+
+// syncBuffer is a log sink the limiter may write to from any goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newShared returns a Shared limiter whose Watch runs until the test ends.
+func newShared(t *testing.T, url string, r Rate, log *slog.Logger) *Shared {
+	t.Helper()
+	s := newUnwatched(t, url, r, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		s.Watch(ctx)
+		close(done)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return s
+}
+
+// newUnwatched returns a Shared limiter without its Watch: only requests
+// find out about Redis.
+func newUnwatched(t *testing.T, url string, r Rate, log *slog.Logger) *Shared {
+	t.Helper()
+	s, err := NewShared(url, r, NewMemory(r, MemoryOptions{}), SharedOptions{CheckEvery: 50 * time.Millisecond, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// waitFor polls cond for up to 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not %s within 5 s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func countAllowed(l Limiter, key string, n int) int {
+	allowed := 0
+	for range n {
+		if l.Allow(context.Background(), key).Allowed {
+			allowed++
+		}
+	}
+	return allowed
+}
+
+func TestSharedLimitHoldsAcrossReplicas(t *testing.T) {
+	redis := redistest.Start(t)
+	r := Rate{Count: 5, Period: time.Hour}
+	a := newShared(t, redis.URL(), r, nil)
+	b := newShared(t, redis.URL(), r, nil)
+
+	got := countAllowed(a, "ip:198.51.100.7", 3) + countAllowed(b, "ip:198.51.100.7", 10) + countAllowed(a, "ip:198.51.100.7", 10)
+	if got != 5 {
+		t.Errorf("two replicas allowed %d requests together, want the limit of 5", got)
+	}
+	if res := b.Allow(context.Background(), "ip:198.51.100.7"); res.Allowed || res.RetryAfter <= 0 || res.Limit != 5 {
+		t.Errorf("over the limit: got %+v, want refused with a RetryAfter and Limit 5", res)
+	}
+	if got := countAllowed(b, "ip:198.51.100.8", 10); got != 5 {
+		t.Errorf("another client was allowed %d, want its own 5", got)
+	}
+	if a.Degraded() || b.Degraded() {
+		t.Error("a replica says Redis is down while it answers")
+	}
+}
+
+func TestSharedFallsBackWhileRedisIsDownAndRecovers(t *testing.T) {
+	redis := redistest.Start(t)
+	var logsA, logsB syncBuffer
+	r := Rate{Count: 3, Period: time.Hour}
+	a := newShared(t, redis.URL(), r, slog.New(slog.NewTextHandler(&logsA, nil)))
+	b := newShared(t, redis.URL(), r, slog.New(slog.NewTextHandler(&logsB, nil)))
+
+	if got := countAllowed(a, "alice", 1); got != 1 {
+		t.Fatalf("with Redis up: allowed %d, want 1", got)
+	}
+	redis.Stop()
+
+	// Every request is answered, promptly, by the local limiter: it has
+	// its own allowance of 3 for alice, and it still refuses the rest.
+	start := time.Now()
+	if got := countAllowed(a, "alice", 50); got != 3 {
+		t.Errorf("with Redis down: allowed %d of 50, want the local limit of 3", got)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("50 requests took %v with Redis down; the fallback must not wait on Redis", took)
+	}
+	if !a.Degraded() {
+		t.Error("Degraded() = false while Redis is down")
+	}
+	// b had no request: its Watch finds the outage.
+	waitFor(t, "degraded without a request", b.Degraded)
+	for name, logs := range map[string]*syncBuffer{"a": &logsA, "b": &logsB} {
+		if n := strings.Count(logs.String(), "rate limit store unreachable"); n != 1 {
+			t.Errorf("%s logged the outage %d times, want once:\n%s", name, n, logs.String())
+		}
+	}
+
+	// Watch finds Redis back with no request to help it.
+	redis.Start()
+	waitFor(t, "back to shared limits after Redis returned", func() bool { return !a.Degraded() && !b.Degraded() })
+	for name, logs := range map[string]*syncBuffer{"a": &logsA, "b": &logsB} {
+		if n := strings.Count(logs.String(), "rate limit store answers again"); n != 1 {
+			t.Errorf("%s logged the recovery %d times, want once:\n%s", name, n, logs.String())
+		}
+	}
+	// Shared again: what one replica spends, the other cannot.
+	if got := countAllowed(a, "bob", 3) + countAllowed(b, "bob", 3); got != 3 {
+		t.Errorf("after recovery two replicas allowed bob %d, want 3", got)
+	}
+}
+
+func TestNewSharedKeepsTheURLOutOfErrors(t *testing.T) {
+	_, err := NewShared("http://user:hunter2-secret@example.invalid", Rate{Count: 1, Period: time.Second}, nil, SharedOptions{})
+	if err == nil {
+		t.Fatal("NewShared accepted an http:// URL")
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error %q repeats the password", err)
+	}
+}
+
+func TestSharedDoesNotWaitOnAHungRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	var logs syncBuffer
+	r := Rate{Count: 5, Period: time.Hour}
+	a := newShared(t, redis.URL(), r, slog.New(slog.NewTextHandler(&logs, nil)))
+	if got := countAllowed(a, "carol", 1); got != 1 {
+		t.Fatalf("with Redis up: allowed %d, want 1", got)
+	}
+
+	redis.Pause()
+	start := time.Now()
+	got := countAllowed(a, "carol", 40)
+	took := time.Since(start)
+	redis.Resume()
+	if got != 5 {
+		t.Errorf("with Redis hung: allowed %d of 40, want the local limit of 5", got)
+	}
+	// One request pays the read timeout (250 ms), perhaps one retry per
+	// second; the rest go straight to the local limiter.
+	if took > 3*time.Second {
+		t.Errorf("40 requests took %v with Redis hung", took)
+	}
+	if n := strings.Count(logs.String(), "rate limit store unreachable"); n != 1 {
+		t.Errorf("logged the outage %d times, want once", n)
+	}
+
+	waitFor(t, "back to shared limits after Redis resumed", func() bool { return !a.Degraded() })
+}
+
+func TestSharedWatchFindsRedisDownAtStart(t *testing.T) {
+	redis := redistest.Start(t)
+	redis.Stop()
+	var logs syncBuffer
+	s := newShared(t, redis.URL(), Rate{Count: 5, Period: time.Hour}, logging.New(&logs, logging.JSON, slog.LevelInfo))
+
+	// No request has come: Watch alone finds Redis missing, and says so
+	// in a line that belongs to no request.
+	waitFor(t, "degraded with Redis down from the start", s.Degraded)
+	line := logLine(t, &logs, "rate limit store unreachable")
+	if id, ok := line["request_id"]; ok {
+		t.Errorf("the outage line names request %v; no request found it", id)
+	}
+	if line["level"] != "WARN" || line["error"] == nil {
+		t.Errorf("outage line = %v, want a warning with the error", line)
+	}
+
+	redis.Start()
+	waitFor(t, "back once Redis started", func() bool { return !s.Degraded() })
+	logLine(t, &logs, "rate limit store answers again")
+}
+
+// A request that finds Redis gone logs the outage with its request ID,
+// so that the line leads to the request that paid for the discovery.
+func TestSharedOutageFoundByARequestNamesIt(t *testing.T) {
+	redis := redistest.Start(t)
+	var logs syncBuffer
+	s := newUnwatched(t, redis.URL(), Rate{Count: 5, Period: time.Hour}, logging.New(&logs, logging.JSON, slog.LevelInfo))
+	redis.Stop()
+
+	ctx := logging.WithRequestID(context.Background(), "req-found-it")
+	if res := s.Allow(ctx, "dave"); !res.Allowed {
+		t.Fatalf("with Redis down: %+v, want allowed by the local limiter", res)
+	}
+	if !s.Degraded() {
+		t.Fatal("Degraded() = false after a request found Redis down")
+	}
+	if line := logLine(t, &logs, "rate limit store unreachable"); line["request_id"] != "req-found-it" {
+		t.Errorf("outage line = %v, want request_id req-found-it", line)
+	}
+}
+
+// logLine returns the only JSON line of logs whose msg starts with msg.
+func logLine(t *testing.T, logs *syncBuffer, msg string) map[string]any {
+	t.Helper()
+	var found []map[string]any
+	for _, text := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var line map[string]any
+		if err := json.Unmarshal([]byte(text), &line); err != nil {
+			t.Fatalf("log line %q: %v", text, err)
+		}
+		if m, _ := line["msg"].(string); strings.HasPrefix(m, msg) {
+			found = append(found, line)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d lines %q, want one:\n%s", len(found), msg, logs.String())
+	}
+	return found[0]
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/api"
+	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/middleware"
+	"github.com/seed6ab08d10/agora-token-server/ratelimit"
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// keyFilePoll is how often API_KEYS_FILE is checked for changes.
+const keyFilePoll = 2 * time.Second
+
+// security is what decides who may ask for tokens, and how often.
+type security struct {
+	policy  *service.Policy
+	authn   middleware.Authenticator // nil: AUTH_MODE=none
+	limiter middleware.RateLimiter   // nil: no RATE_LIMIT
+	proxies []string
+	close   func()
+	// jwks notes whether the identity provider's keys ever loaded; nil
+	// without JWT_JWKS_URL.
+	jwks *jwksProbe
+}
+
+// newSecurity builds the policy, the authenticator and the rate limiter
+// cfg asks for. Background work (reloading API keys, refreshing the
+// identity provider's keys) stops when ctx is done; close releases the
+// rest.
+func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*security, error) {
+	s := &security{
+		policy:  &service.Policy{ChannelPattern: cfg.ChannelPattern, RequireUID: !cfg.AllowWildcardUID},
+		proxies: cfg.TrustedProxies,
+		close:   func() {},
+	}
+
+	switch cfg.AuthMode {
+	case config.AuthAPIKey:
+		keys, err := auth.NewKeys(cfg.APIKeys, cfg.APIKeysFile, log)
+		if err != nil {
+			return nil, err
+		}
+		go keys.Watch(ctx, keyFilePoll)
+		s.authn = keys
+	case config.AuthJWT:
+		var client *http.Client
+		if cfg.JWTJWKSURL != "" {
+			client, s.jwks = newJWKSClient(log)
+		}
+		verifier, err := auth.NewJWT(ctx, auth.JWTOptions{
+			Secret:        []byte(cfg.JWTSecret),
+			JWKSURL:       cfg.JWTJWKSURL,
+			Issuer:        cfg.JWTIssuer,
+			Audience:      cfg.JWTAudience,
+			UIDClaim:      cfg.JWTUIDClaim,
+			ChannelsClaim: cfg.JWTChannelsClaim,
+			RoleClaim:     cfg.JWTRoleClaim,
+			Client:        client,
+			Log:           log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.authn = verifier
+	}
+
+	if cfg.RateCount > 0 {
+		rate := ratelimit.Rate{Count: cfg.RateCount, Period: cfg.RatePeriod, Burst: cfg.RateBurst}
+		local := ratelimit.NewMemory(rate, ratelimit.MemoryOptions{})
+		s.limiter = local
+		if cfg.RedisURL != "" {
+			shared, err := ratelimit.NewShared(cfg.RedisURL, rate, local, ratelimit.SharedOptions{Log: log})
+			if err != nil {
+				return nil, err
+			}
+			s.limiter = shared
+			s.close = func() { _ = shared.Close() }
+		}
+	}
+	return s, nil
+}
+
+// apply adds the policy, authenticator and limiter to c.
+func (s *security) apply(c api.Config) api.Config {
+	c.Policy = s.policy
+	c.Auth = s.authn
+	c.Limiter = s.limiter
+	c.TrustedProxies = s.proxies
+	return c
+}

@@ -1,0 +1,76 @@
+package service
+
+import (
+	"testing"
+
+	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+)
+
+// TestBundlePrivilegeLifetimes reads the lifetimes back with Agora's own
+// parser: AccessToken2 counts them in seconds from the issue time.
+func TestBundlePrivilegeLifetimes(t *testing.T) {
+	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tests := []struct {
+		name string
+		rtc  RTC
+		want map[uint16]uint32
+	}{
+		{"publisher, some set", RTC{Channel: "c", Role: Publisher, Privileges: &RTCPrivileges{PublishVideo: u64(30), PublishData: u64(600)}},
+			map[uint16]uint32{1: 600, 2: 600, 3: 30, 4: 600}},
+		{"publisher, all set", RTC{Channel: "c", Role: Publisher, Privileges: &RTCPrivileges{JoinChannel: u64(1), PublishAudio: u64(2), PublishVideo: u64(3), PublishData: u64(4)}},
+			map[uint16]uint32{1: 1, 2: 2, 3: 3, 4: 4}},
+		{"subscriber, join set", RTC{Channel: "c", Role: Subscriber, Privileges: &RTCPrivileges{JoinChannel: u64(100)}},
+			map[uint16]uint32{1: 100}},
+		{"publisher, none set", RTC{Channel: "c", Role: Publisher, Privileges: &RTCPrivileges{}},
+			map[uint16]uint32{1: 600, 2: 600, 3: 600, 4: 600}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			value := mint(t, tokens, Bundle{RTC: &tt.rtc, Expire: 600})
+			at := accesstoken2.CreateAccessToken()
+			if ok, err := at.Parse(value); !ok || err != nil {
+				t.Fatalf("Parse: %t %v", ok, err)
+			}
+			rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
+			if len(rtc.Privileges) != len(tt.want) {
+				t.Errorf("got privileges %v, want %v", rtc.Privileges, tt.want)
+			}
+			for id, want := range tt.want {
+				if got := rtc.Privileges[id]; got != want {
+					t.Errorf("privilege %d: got %d, want %d", id, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestBundleInvalid(t *testing.T) {
+	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	pub := func(p *RTCPrivileges) *RTC { return &RTC{Channel: "c", Role: Publisher, Privileges: p} }
+	tests := []struct {
+		name      string
+		bundle    Bundle
+		wantField string
+		wantMsg   string
+	}{
+		{"privilege past the token", Bundle{RTC: pub(&RTCPrivileges{PublishAudio: u64(601)}), Expire: 600}, "privileges.publishAudio", "from 1 to the token's lifetime, 600"},
+		{"privilege of zero", Bundle{RTC: pub(&RTCPrivileges{JoinChannel: u64(0)}), Expire: 600}, "privileges.joinChannel", "from 1"},
+		{"subscriber publishing", Bundle{RTC: &RTC{Channel: "c", Role: Subscriber, Privileges: &RTCPrivileges{PublishData: u64(5)}}, Expire: 600}, "privileges.publishData", "publishers only"},
+		{"unknown version", Bundle{RTMUserID: "bob", Expire: 60, Version: "005"}, "version", "must be 007 or 006"},
+		{"006 privileges", Bundle{RTC: pub(&RTCPrivileges{}), Expire: 60, Version: Version006}, "privileges", "needs version 007"},
+		{"006 rtc and rtm", Bundle{RTC: pub(nil), RTMUserID: "bob", Expire: 60, Version: Version006}, "rtm", "needs version 007"},
+		{"006 chat", Bundle{Chat: &Chat{App: true}, Expire: 60, Version: Version006}, "version", "must be 007 for a Chat token"},
+		{"006 privilege expiry", Bundle{RTMUserID: "bob", Expire: 60, PrivilegeExpire: 30, Version: Version006}, "privilegeExpire", "needs version 007"},
+		{"006 bad channel", Bundle{RTC: &RTC{Channel: "c/d", Role: Publisher}, Expire: 60, Version: Version006}, "channel", "channel characters"},
+		{"006 bad role", Bundle{RTC: &RTC{Channel: "c", Role: 7}, Expire: 60, Version: Version006}, "role", "publisher or subscriber"},
+		{"006 long rtm user", Bundle{RTMUserID: string(make([]byte, 65)), Expire: 60, Version: Version006}, "userId", "1 to 64 bytes"},
+		{"006 nothing", Bundle{Expire: 60, Version: Version006}, "", "at least one service"},
+		{"006 too long", Bundle{RTMUserID: "bob", Expire: 86401, Version: Version006}, "expire", "from 1 to 86400"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tokens.Bundle(tt.bundle)
+			assertInvalid(t, err, tt.wantField, tt.wantMsg)
+		})
+	}
+}

@@ -1,0 +1,170 @@
+package service
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz/FuzzInspect from the seeds below")
+
+// FuzzInspect hands the decoder arbitrary tokens and subjects. Whatever it
+// gets, it must answer with an Invalid error naming a field, or with an
+// inspection that is consistent with itself; a panic fails the run. The
+// committed corpus in testdata/fuzz/FuzzInspect runs with every go test.
+func FuzzInspect(f *testing.F) {
+	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	f.Fuzz(func(t *testing.T, token, channel, account, userID string) {
+		ins, err := tokens.Inspect(token, Subject{Channel: channel, Account: account, UserID: userID})
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != Invalid || e.Field == "" || e.Message == "" {
+				t.Fatalf("error %#v is not an Invalid *Error naming a field", err)
+			}
+			return
+		}
+		if ins.Version != token[:3] {
+			t.Errorf("version %q for a token starting %q", ins.Version, token[:3])
+		}
+		switch ins.Signature {
+		case SignatureValid:
+			if ins.AppID != testAppID {
+				t.Errorf("valid signature for App ID %q", ins.AppID)
+			}
+		case SignatureInvalid, SignatureUnverifiable:
+			if ins.AppID != testAppID {
+				t.Errorf("%s signature for App ID %q, which is not ours", ins.Signature, ins.AppID)
+			}
+		case SignatureForeign:
+			if ins.AppID == testAppID {
+				t.Error("foreign signature for our own App ID")
+			}
+		default:
+			t.Errorf("unknown verdict %q", ins.Signature)
+		}
+		if ins.Services == nil || ins.RenewAt.After(ins.ExpiresAt) && ins.RenewAt != ins.IssuedAt {
+			t.Errorf("inconsistent inspection %+v", ins)
+		}
+		if _, err := json.Marshal(ins); err != nil {
+			t.Errorf("inspection does not encode as JSON: %v", err)
+		}
+	})
+}
+
+// fuzzSeed is one corpus entry: the arguments of FuzzInspect.
+type fuzzSeed struct {
+	name                          string
+	token, channel, account, user string
+}
+
+// fuzzSeeds are valid tokens of every kind, the same with a wrong subject
+// or signer, truncations at every field, and garbage.
+func fuzzSeeds(t testing.TB) []fuzzSeed {
+	ours := newTestTokens(testAppID, testCertificate, testNow)
+	other := newTestTokens(otherAppID, otherCert, testNow)
+	pub := &RTC{Channel: "lobby", Account: "42", Role: Publisher}
+	sub := &RTC{Channel: "a b", Account: "alice@example", Role: Subscriber}
+	perPrivilege := &RTC{Channel: "c", Role: Publisher, Privileges: &RTCPrivileges{JoinChannel: u64(900), PublishAudio: u64(300)}}
+
+	rtc007 := mint(t, ours, Bundle{RTC: pub, Expire: 600})
+	rtc006 := mint(t, ours, Bundle{RTC: pub, Expire: 600, Version: Version006})
+	seeds := []fuzzSeed{
+		{name: "007-rtc-publisher", token: rtc007},
+		{name: "007-rtc-subscriber-account", token: mint(t, ours, Bundle{RTC: sub, Expire: 60})},
+		{name: "007-rtc-per-privilege", token: mint(t, ours, Bundle{RTC: perPrivilege, Expire: 900})},
+		{name: "007-rtc-rtm", token: mint(t, ours, Bundle{RTC: pub, RTMUserID: "bob", Expire: 120})},
+		{name: "007-rtm", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: 3600})},
+		{name: "007-chat-user", token: mint(t, ours, Bundle{Chat: &Chat{UserID: "carol", User: true}, Expire: 100})},
+		{name: "007-chat-app", token: mint(t, ours, Bundle{Chat: &Chat{App: true}, Expire: 100})},
+		{name: "007-foreign", token: mint(t, other, Bundle{RTC: pub, Expire: 600})},
+		{name: "007-with-subject", token: rtc007, channel: "lobby"},
+		{name: "006-rtc-publisher", token: rtc006, channel: "lobby", account: "42"},
+		{name: "006-rtc-unverifiable", token: rtc006},
+		{name: "006-rtc-wrong-channel", token: rtc006, channel: "hall", account: "42"},
+		{name: "006-rtc-any-uid", token: mint(t, ours, Bundle{RTC: &RTC{Channel: "lobby", Role: Subscriber}, Expire: 60, Version: Version006}), channel: "lobby"},
+		{name: "006-rtm", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: 60, Version: Version006}), user: "bob"},
+		{name: "006-foreign", token: mint(t, other, Bundle{RTC: pub, Expire: 600, Version: Version006}), channel: "lobby", account: "42"},
+		{name: "garbage-empty"},
+		{name: "garbage-prefix-007", token: "007"},
+		{name: "garbage-prefix-006", token: "006"},
+		{name: "garbage-text", token: "not a token at all"},
+		{name: "garbage-bytes", token: "007\x00\xff\xfe=\n"},
+		{name: "garbage-padding", token: "007===="},
+		{name: "garbage-zlib-bomb", token: "007" + base64.StdEncoding.EncodeToString(deflateTest(make([]byte, 1<<20)))},
+	}
+
+	payload := inflateTest(t, rtc007)
+	for _, n := range []int{1, 2, 20, 34, 36, 50, 70, 78, firstService, firstService + 3, len(payload) - 3} {
+		seeds = append(seeds, fuzzSeed{name: "007-truncated-payload-" + strconv.Itoa(n), token: encode007Payload(payload[:n])})
+	}
+	seeds = append(seeds,
+		fuzzSeed{name: "007-unknown-service", token: encode007Payload(withService(payload, 9))},
+		fuzzSeed{name: "007-huge-privilege-count", token: encode007Payload(withPrivilegeCount(payload, 0xffff))},
+		fuzzSeed{name: "007-trailing-bytes", token: encode007Payload(append(bytes.Clone(payload), 0))},
+		fuzzSeed{name: "007-flipped-signature", token: flip007(t, rtc007, 2)},
+	)
+	for _, n := range []int{len(rtc007) / 2, len(rtc007) - 1} {
+		seeds = append(seeds, fuzzSeed{name: "007-truncated-text-" + strconv.Itoa(n), token: rtc007[:n]})
+	}
+	for _, n := range []int{20, 35, 39, 50, 80, len(rtc006) - 4} {
+		seeds = append(seeds, fuzzSeed{name: "006-truncated-text-" + strconv.Itoa(n), token: rtc006[:n], channel: "lobby", account: "42"})
+	}
+	seeds = append(seeds, fuzzSeed{name: "006-flipped-signature", token: flip006(t, rtc006, 2), channel: "lobby", account: "42"})
+	return seeds
+}
+
+func (s fuzzSeed) file() []byte {
+	var b strings.Builder
+	b.WriteString("go test fuzz v1\n")
+	for _, arg := range []string{s.token, s.channel, s.account, s.user} {
+		b.WriteString("string(" + strconv.Quote(arg) + ")\n")
+	}
+	return []byte(b.String())
+}
+
+// TestFuzzSeeds keeps the committed corpus equal to fuzzSeeds, so that its
+// valid tokens stay valid as the encoder changes. Run with -update-seeds
+// to rewrite it.
+func TestFuzzSeeds(t *testing.T) {
+	dir := filepath.Join("testdata", "fuzz", "FuzzInspect")
+	seeds := fuzzSeeds(t)
+	if *updateSeeds {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range seeds {
+			if err := os.WriteFile(filepath.Join(dir, s.name), s.file(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want []string
+	for _, s := range seeds {
+		want = append(want, s.name)
+		got, err := os.ReadFile(filepath.Join(dir, s.name))
+		if err != nil {
+			t.Errorf("seed %s: %v (run go test ./service -run TestFuzzSeeds -update-seeds)", s.name, err)
+			continue
+		}
+		if !bytes.Equal(got, s.file()) {
+			t.Errorf("seed %s differs from what the encoder mints now (run with -update-seeds if that is intended)", s.name)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !slices.Contains(want, e.Name()) {
+			t.Logf("corpus entry %s is not a listed seed (fuzzing may have added it)", e.Name())
+		}
+	}
+}

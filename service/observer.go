@@ -1,0 +1,35 @@
+package service
+
+import "strings"
+
+// Observer is told of every token a Tokens issues, for metrics. It is
+// called on the request's goroutine, so it must be quick and safe for
+// concurrent use. Any code path that issues a token, whatever its format,
+// reports it here.
+type Observer interface {
+	// TokenIssued reports one token: kind names the services it carries
+	// ("rtc", "rtm", "chat", or several joined by "+", in that order) and
+	// version its format (Version007 or Version006).
+	TokenIssued(kind, version string)
+}
+
+type unobserved struct{}
+
+func (unobserved) TokenIssued(string, string) {}
+
+// kindOf names the services of a token, in Agora's service order, which
+// is the order Bundle adds them in.
+func kindOf(grants []grant) string {
+	names := make([]string, 0, len(grants))
+	for _, g := range grants {
+		switch g.service {
+		case serviceRTC:
+			names = append(names, "rtc")
+		case serviceRTM:
+			names = append(names, "rtm")
+		case serviceChat:
+			names = append(names, "chat")
+		}
+	}
+	return strings.Join(names, "+")
+}

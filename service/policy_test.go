@@ -1,0 +1,108 @@
+package service
+
+import (
+	"context"
+	"regexp"
+	"testing"
+)
+
+func as(b *Binding) context.Context {
+	return WithPrincipal(context.Background(), Principal{ID: "jwt:test", Binding: b})
+}
+
+func TestPolicyCheck(t *testing.T) {
+	user42 := &Binding{UserClaim: "sub", UserID: "42"}
+	noUser := &Binding{UserClaim: "uid"}
+	rooms := &Binding{UserClaim: "sub", UserID: "42", ChannelsClaim: "channels", Channels: []string{"lobby", "team-*"}}
+	listener := &Binding{UserClaim: "sub", UserID: "42", RoleClaim: "role"}
+	speaker := &Binding{UserClaim: "sub", UserID: "42", RoleClaim: "role", Publisher: true}
+	pattern := regexp.MustCompile(`^(?:room-[0-9]+)$`)
+
+	rtc := func(channel, account string, role Role) Bundle {
+		return Bundle{RTC: &RTC{Channel: channel, Account: account, Role: role}}
+	}
+	tests := []struct {
+		name      string
+		policy    *Policy
+		ctx       context.Context
+		ask       Bundle
+		wantField string // "" with wantKind Internal means allowed
+		wantKind  Kind
+	}{
+		// Anonymous callers and API keys: only the server's own rules.
+		{"nil policy allows anything", nil, context.Background(), rtc("any", "", Publisher), "", 0},
+		{"wildcard uid allowed by default", &Policy{}, context.Background(), rtc("c", "", Publisher), "", 0},
+		{"wildcard uid refused when required", &Policy{RequireUID: true}, context.Background(), rtc("c", "", Publisher), "uid", Forbidden},
+		{"named uid allowed when required", &Policy{RequireUID: true}, context.Background(), rtc("c", "7", Publisher), "", 0},
+		{"channel matching the pattern", &Policy{ChannelPattern: pattern}, context.Background(), rtc("room-12", "7", Subscriber), "", 0},
+		{"channel outside the pattern", &Policy{ChannelPattern: pattern}, context.Background(), rtc("room-12x", "7", Subscriber), "channel", Forbidden},
+		{"pattern does not bind RTM", &Policy{ChannelPattern: pattern}, context.Background(), Bundle{RTMUserID: "anyone"}, "", 0},
+
+		// Identity tokens: the user must be the bearer.
+		{"own numeric uid", &Policy{}, as(user42), rtc("c", "42", Publisher), "", 0},
+		{"someone else's uid", &Policy{}, as(user42), rtc("c", "43", Publisher), "uid", Forbidden},
+		{"uid 0 stands for anyone", &Policy{}, as(user42), rtc("c", "", Publisher), "uid", Forbidden},
+		{"token without the uid claim", &Policy{}, as(noUser), rtc("c", "42", Publisher), "uid", Forbidden},
+		{"own RTM user", &Policy{}, as(user42), Bundle{RTMUserID: "42"}, "", 0},
+		{"someone else's RTM user", &Policy{}, as(user42), Bundle{RTMUserID: "alice"}, "uid", Forbidden},
+		{"own Chat user", &Policy{}, as(user42), Bundle{Chat: &Chat{UserID: "42", User: true}}, "", 0},
+		{"someone else's Chat user", &Policy{}, as(user42), Bundle{Chat: &Chat{UserID: "43", User: true}}, "uid", Forbidden},
+		{"Chat app token", &Policy{}, as(user42), Bundle{Chat: &Chat{App: true}}, "", Forbidden},
+		{"bundle with a foreign RTM user", &Policy{}, as(user42), Bundle{RTC: &RTC{Channel: "c", Account: "42", Role: Publisher}, RTMUserID: "43"}, "uid", Forbidden},
+
+		// Channels claim.
+		{"listed channel", &Policy{}, as(rooms), rtc("lobby", "42", Subscriber), "", 0},
+		{"channel under a wildcard", &Policy{}, as(rooms), rtc("team-blue", "42", Subscriber), "", 0},
+		{"the wildcard's bare prefix", &Policy{}, as(rooms), rtc("team-", "42", Subscriber), "", 0},
+		{"unlisted channel", &Policy{}, as(rooms), rtc("lobby2", "42", Subscriber), "channel", Forbidden},
+		{"empty channel list", &Policy{}, as(&Binding{UserClaim: "sub", UserID: "42", ChannelsClaim: "channels"}), rtc("lobby", "42", Subscriber), "channel", Forbidden},
+		{"pattern still applies to a listed channel", &Policy{ChannelPattern: pattern}, as(rooms), rtc("lobby", "42", Subscriber), "channel", Forbidden},
+
+		// Role claim.
+		{"subscriber without the role", &Policy{}, as(listener), rtc("c", "42", Subscriber), "", 0},
+		{"publisher without the role", &Policy{}, as(listener), rtc("c", "42", Publisher), "role", Forbidden},
+		{"publisher with the role", &Policy{}, as(speaker), rtc("c", "42", Publisher), "", 0},
+		{"no role claim configured", &Policy{}, as(user42), rtc("c", "42", Publisher), "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.policy.Check(tt.ctx, tt.ask)
+			if tt.wantKind == 0 {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			e, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("got %v, want a *service.Error", err)
+			}
+			if e.Kind != tt.wantKind || e.Field != tt.wantField {
+				t.Errorf("got kind %d field %q (%v), want kind %d field %q", e.Kind, e.Field, e, tt.wantKind, tt.wantField)
+			}
+		})
+	}
+}
+
+func TestPolicyShortcutsMatchCheck(t *testing.T) {
+	p := &Policy{}
+	ctx := as(&Binding{UserClaim: "sub", UserID: "42"})
+	tests := []struct {
+		name    string
+		err     error
+		refused bool
+	}{
+		{"RTC own", p.RTC(ctx, RTC{Channel: "c", Account: "42", Role: Subscriber}), false},
+		{"RTC other", p.RTC(ctx, RTC{Channel: "c", Account: "1", Role: Subscriber}), true},
+		{"RTM own", p.RTM(ctx, "42"), false},
+		{"RTM other", p.RTM(ctx, "1"), true},
+		{"Chat own", p.Chat(ctx, "42"), false},
+		{"Chat app", p.Chat(ctx, ""), true},
+		{"Chat app, anonymous", p.Chat(context.Background(), ""), false},
+	}
+	for _, tt := range tests {
+		if got := KindOf(tt.err) == Forbidden; got != tt.refused {
+			t.Errorf("%s: refused = %t (%v), want %t", tt.name, got, tt.err, tt.refused)
+		}
+	}
+}

@@ -1,0 +1,252 @@
+package service
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+)
+
+// parse decodes a token with Agora's own package.
+func parse(t *testing.T, token string) *accesstoken2.AccessToken {
+	t.Helper()
+	at := accesstoken2.CreateAccessToken()
+	ok, err := at.Parse(token)
+	if !ok || err != nil {
+		t.Fatalf("Parse(%q) = %v, %v", token, ok, err)
+	}
+	return at
+}
+
+func TestRTCToken(t *testing.T) {
+	tests := []struct {
+		name  string
+		rtc   RTC
+		privs map[uint16]uint32
+	}{
+		{"publisher uid", RTC{Channel: "room 1", Account: "1234", Role: Publisher},
+			map[uint16]uint32{privJoinChannel: 600, privPublishAudio: 600, privPublishVideo: 600, privPublishData: 600}},
+		{"subscriber account", RTC{Channel: "room", Account: "alice@example", Role: Subscriber},
+			map[uint16]uint32{privJoinChannel: 600}},
+		{"any uid", RTC{Channel: "room", Account: "", Role: Subscriber},
+			map[uint16]uint32{privJoinChannel: 600}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := newTestTokens(testAppID, testCertificate, testNow).RTCToken(tt.rtc, 600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := parse(t, tok.Value)
+			if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != 600 || at.Salt != testSalt {
+				t.Errorf("header = %s %d %d %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
+			}
+			rtc, ok := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
+			if !ok || len(at.Services) != 1 {
+				t.Fatalf("services = %v, want one RTC service", at.Services)
+			}
+			if rtc.ChannelName != tt.rtc.Channel || rtc.Uid != tt.rtc.Account {
+				t.Errorf("channel, uid = %q, %q; want %q, %q", rtc.ChannelName, rtc.Uid, tt.rtc.Channel, tt.rtc.Account)
+			}
+			assertPrivileges(t, rtc.Privileges, tt.privs)
+			if tok.Version != Version007 || !tok.IssuedAt.Equal(testNow) || !tok.ExpiresAt.Equal(testNow.Add(600*time.Second)) {
+				t.Errorf("token meta = %+v", tok)
+			}
+		})
+	}
+}
+
+func assertPrivileges(t *testing.T, got, want map[uint16]uint32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("privileges = %v, want %v", got, want)
+	}
+	for id, exp := range want {
+		if got[id] != exp {
+			t.Errorf("privilege %d expires %d, want %d", id, got[id], exp)
+		}
+	}
+}
+
+func TestRTMAndChatTokens(t *testing.T) {
+	tokens := newTestTokens(testAppID, testCertificate, testNow)
+
+	rtm, err := tokens.RTMToken("user-7", 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := parse(t, rtm.Value).Services[accesstoken2.ServiceTypeRtm].(*accesstoken2.ServiceRtm)
+	if s.UserId != "user-7" {
+		t.Errorf("RTM user = %q", s.UserId)
+	}
+	assertPrivileges(t, s.Privileges, map[uint16]uint32{privRTMLogin: 120})
+
+	user, err := tokens.ChatToken("bob", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parse(t, user.Value).Services[accesstoken2.ServiceTypeChat].(*accesstoken2.ServiceChat)
+	if c.UserId != "bob" {
+		t.Errorf("chat user = %q", c.UserId)
+	}
+	assertPrivileges(t, c.Privileges, map[uint16]uint32{privChatUser: 300})
+
+	app, err := tokens.ChatToken("", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = parse(t, app.Value).Services[accesstoken2.ServiceTypeChat].(*accesstoken2.ServiceChat)
+	if c.UserId != "" {
+		t.Errorf("chat app token user = %q, want empty", c.UserId)
+	}
+	assertPrivileges(t, c.Privileges, map[uint16]uint32{privChatApp: 300})
+}
+
+func TestBundleCarriesEveryService(t *testing.T) {
+	tok, err := newTestTokens(testAppID, testCertificate, testNow).Bundle(Bundle{
+		RTC:             &RTC{Channel: "c", Account: "9", Role: Publisher},
+		RTMUserID:       "9",
+		Chat:            &Chat{UserID: "9", User: true, App: true},
+		Expire:          900,
+		PrivilegeExpire: 300,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := parse(t, tok.Value)
+	if at.Expire != 900 || len(at.Services) != 3 {
+		t.Fatalf("expire %d, %d services", at.Expire, len(at.Services))
+	}
+	assertPrivileges(t, at.Services[accesstoken2.ServiceTypeRtm].(*accesstoken2.ServiceRtm).Privileges,
+		map[uint16]uint32{privRTMLogin: 300})
+	assertPrivileges(t, at.Services[accesstoken2.ServiceTypeChat].(*accesstoken2.ServiceChat).Privileges,
+		map[uint16]uint32{privChatUser: 300, privChatApp: 300})
+}
+
+func TestSaltIsRandom(t *testing.T) {
+	tokens := New(testAppID, testCertificate, Options{})
+	seen := map[uint32]bool{}
+	for range 50 {
+		tok, err := tokens.RTMToken("u", 60)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[parse(t, tok.Value).Salt] = true
+	}
+	if len(seen) < 49 {
+		t.Errorf("50 tokens drew only %d distinct salts", len(seen))
+	}
+}
+
+func TestInvalidRequests(t *testing.T) {
+	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tests := []struct {
+		name  string
+		call  func() error
+		field string
+	}{
+		{"channel too long", func() error {
+			_, err := tokens.RTCToken(RTC{Channel: string(make([]byte, 64)), Role: Publisher}, 60)
+			return err
+		}, "channel"},
+		{"channel bad char", func() error {
+			_, err := tokens.RTCToken(RTC{Channel: "a/b", Role: Publisher}, 60)
+			return err
+		}, "channel"},
+		{"no role", func() error { _, err := tokens.RTCToken(RTC{Channel: "a"}, 60); return err }, "role"},
+		{"zero expiry", func() error { _, err := tokens.RTMToken("u", 0); return err }, "expire"},
+		{"expiry over max", func() error { _, err := tokens.RTMToken("u", 86401); return err }, "expire"},
+		{"rtm user too long", func() error { _, err := tokens.RTMToken(string(make([]byte, 65)), 60); return err }, "userId"},
+		{"empty bundle", func() error { _, err := tokens.Bundle(Bundle{Expire: 60}); return err }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != Invalid || e.Field != tt.field {
+				t.Fatalf("err = %#v, want Invalid on %q", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestLifetime(t *testing.T) {
+	tokens := New(testAppID, testCertificate, Options{DefaultExpiry: 600, MaxExpiry: 7200})
+	n := func(v uint64) *uint64 { return &v }
+	tests := []struct {
+		name    string
+		raw     *uint64
+		want    uint32
+		wantErr bool
+	}{
+		{"default", nil, 600, false},
+		{"one second", n(1), 1, false},
+		{"max", n(7200), 7200, false},
+		{"zero", n(0), 0, true},
+		{"over max", n(7201), 0, true},
+		{"would wrap a uint32", n(1 << 32), 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tokens.Lifetime("expiry", tt.raw)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("Lifetime = %d, %v; want %d, error %t", got, err, tt.want, tt.wantErr)
+			}
+			if err != nil && err.Error() != "expiry: must be a whole number of seconds from 1 to 7200" {
+				t.Errorf("message = %q", err)
+			}
+		})
+	}
+	for raw, ok := range map[string]bool{"": true, "60": true, "-1": false, "1.5": false, "abc": false, "99999999999999999999": false} {
+		if _, err := tokens.ParseLifetime("expiry", raw); (err == nil) != ok {
+			t.Errorf("ParseLifetime(%q) error = %v, want ok %t", raw, err, ok)
+		}
+	}
+}
+
+func TestRules(t *testing.T) {
+	long := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'a'
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name string
+		ok   func(string) bool
+		in   string
+		want bool
+	}{
+		{"channel all punctuation", ValidChannel, " !#$%&()+-:;<=.>?@[]^_{}|~,", true},
+		{"channel 63 bytes", ValidChannel, long(63), true},
+		{"channel 64 bytes", ValidChannel, long(64), false},
+		{"channel empty", ValidChannel, "", false},
+		{"channel slash", ValidChannel, "a/b", false},
+		{"channel quote", ValidChannel, `a"b`, false},
+		{"channel non-ASCII", ValidChannel, "café", false},
+		{"account 255 bytes", ValidAccount, long(255), true},
+		{"account 256 bytes", ValidAccount, long(256), false},
+		{"user id 64 bytes", ValidUserID, long(64), true},
+		{"user id 65 bytes", ValidUserID, long(65), false},
+		{"user id unicode", ValidUserID, "名前", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.ok(tt.in); got != tt.want {
+				t.Errorf("got %t, want %t", got, tt.want)
+			}
+		})
+	}
+	for in, want := range map[string]uint32{"": 0, "0": 0, "1": 1, "4294967295": 4294967295} {
+		if got, ok := ParseUID(in); !ok || got != want {
+			t.Errorf("ParseUID(%q) = %d, %t", in, got, ok)
+		}
+	}
+	for _, in := range []string{"4294967296", "-1", "+1", "1e3", " 1", "abc"} {
+		if _, ok := ParseUID(in); ok {
+			t.Errorf("ParseUID(%q) accepted", in)
+		}
+	}
+}
