@@ -1,0 +1,425 @@
+//go:build linux
+
+// Command loadtest builds the token server, starts it on a free loopback
+// port with fixed test credentials, and drives GET /ping and an RTC
+// publisher token route side by side for a bounded time and number of
+// requests. It prints requests per second, latency percentiles and
+// failures for each, the server's peak memory, and whether the
+// performance targets hold; it exits non-zero when one does not.
+//
+// Run it from the repository root:
+//
+//	go run ./tools/loadtest
+//
+// It reads the server's memory from /proc, so it runs on Linux only.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Made-up credentials: the tokens are never sent to Agora.
+const (
+	appID          = "970CA35de60c44645bbae8a215061b33"
+	appCertificate = "5CFd2fd1755d40ecb72977518be15d3b"
+)
+
+// Targets the run is held to.
+const (
+	minRTCShare = 0.60     // /rtc throughput as a share of /ping's
+	maxPeakRSS  = 64 << 20 // bytes
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	// Ctrl-C ends the run early and still stops the server.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	duration := flag.Duration("duration", 6*time.Second, "time spent on each endpoint, split over the rounds")
+	maxRequests := flag.Int("requests", 300000, "most requests sent to each endpoint")
+	concurrency := flag.Int("concurrency", 8, "requests in flight at once")
+	rounds := flag.Int("rounds", 12, "times the two endpoints take turns, so that a noisy moment hurts both alike")
+	flag.Parse()
+	if *duration <= 0 || *maxRequests <= 0 || *concurrency <= 0 || *rounds <= 0 {
+		return errors.New("-duration, -requests, -concurrency and -rounds must be positive")
+	}
+
+	dir, err := os.MkdirTemp("", "loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "agora-token-server")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building the server (run from the repository root): %w", err)
+	}
+
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(bin, dir, port)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+
+	client := &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConnsPerHost: *concurrency,
+			DisableCompression:  true,
+		},
+	}
+	if err := waitReady(client, base+"/ping", srv); err != nil {
+		return err
+	}
+
+	endpoints := []*endpoint{
+		{name: "GET /ping", path: func(int64) string { return "/ping" }, body: `{"message":"pong"}`},
+		{name: "GET /rtc/loadtest/publisher/uid/{n}", body: `{"rtcToken":"007`, path: func(n int64) string {
+			return "/rtc/loadtest/publisher/uid/" + strconv.FormatInt(n%4294967295+1, 10)
+		}},
+	}
+	// A short warm-up fills connection pools and the server's caches.
+	for _, e := range endpoints {
+		drive(ctx, client, base, e, *concurrency, 500, time.Minute, false)
+	}
+	slice := *duration / time.Duration(*rounds)
+	budget := *maxRequests / *rounds
+	for range *rounds {
+		for _, e := range endpoints {
+			server0, self0 := srv.cpuTime(), selfCPUTime()
+			drive(ctx, client, base, e, *concurrency, budget, slice, true)
+			e.serverCPU += srv.cpuTime() - server0
+			e.selfCPU += selfCPUTime() - self0
+		}
+	}
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+
+	peak, err := srv.peakRSS()
+	if err != nil {
+		return err
+	}
+	if err := srv.stop(); err != nil {
+		return err
+	}
+	return report(os.Stdout, endpoints, peak, *concurrency)
+}
+
+// endpoint is one route under load and what was seen of it.
+type endpoint struct {
+	name string
+	path func(n int64) string
+	body string // every answer must start with this
+
+	requests  int
+	elapsed   time.Duration
+	serverCPU time.Duration // CPU time the server spent, user and system
+	selfCPU   time.Duration // CPU time this load generator spent
+	nonOK     int
+	failed    int // transport errors and unexpected bodies
+	latencies []time.Duration
+}
+
+// drive sends requests to e from concurrency workers until budget
+// requests are sent or limit has passed, and records them when keep is set.
+func drive(ctx context.Context, client *http.Client, base string, e *endpoint, concurrency, budget int, limit time.Duration, keep bool) {
+	var (
+		sent    atomic.Int64
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		start   = time.Now()
+		stopped = start.Add(limit)
+	)
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			nonOK, failed := 0, 0
+			for ctx.Err() == nil && time.Now().Before(stopped) {
+				n := sent.Add(1)
+				if n > int64(budget) {
+					break
+				}
+				t0 := time.Now()
+				status, body, err := get(client, base+e.path(n))
+				lat = append(lat, time.Since(t0))
+				switch {
+				case err != nil:
+					failed++
+				case status < 200 || status > 299:
+					nonOK++
+				case !bytes.HasPrefix(body, []byte(e.body)):
+					failed++
+				}
+			}
+			if !keep {
+				return
+			}
+			mu.Lock()
+			e.latencies = append(e.latencies, lat...)
+			e.nonOK += nonOK
+			e.failed += failed
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if keep {
+		e.elapsed += time.Since(start)
+		e.requests = len(e.latencies)
+	}
+}
+
+func get(client *http.Client, url string) (int, []byte, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}
+
+func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int) error {
+	fmt.Fprintf(w, "%d requests in flight, loopback, one server process\n\n", concurrency)
+	fmt.Fprintln(w, "| endpoint | requests | req/s | p50 | p99 | non-2xx | errors | server CPU/req | load generator CPU/req |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, e := range endpoints {
+		slices.Sort(e.latencies)
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d | %s | %s |\n", e.name, e.requests, e.rate(),
+			millis(percentile(e.latencies, 0.50)), millis(percentile(e.latencies, 0.99)), e.nonOK, e.failed,
+			micros(e.serverCPU, e.requests), micros(e.selfCPU, e.requests))
+	}
+	ping, rtc := endpoints[0], endpoints[1]
+	share := rtc.rate() / ping.rate()
+	checks := []struct {
+		ok   bool
+		text string
+	}{
+		{share >= minRTCShare, fmt.Sprintf("/rtc throughput is %.0f%% of /ping's (target: at least %.0f%%)", 100*share, 100*minRTCShare)},
+		{ping.nonOK+ping.failed+rtc.nonOK+rtc.failed == 0, fmt.Sprintf("%d non-2xx and %d errors (target: none)", ping.nonOK+rtc.nonOK, ping.failed+rtc.failed)},
+		{peak < maxPeakRSS, fmt.Sprintf("server peak RSS (VmHWM) is %.1f MB (target: under %d MB)", float64(peak)/(1<<20), maxPeakRSS>>20)},
+	}
+	fmt.Fprintln(w)
+	missed := 0
+	for _, c := range checks {
+		verdict := "ok    "
+		if !c.ok {
+			verdict, missed = "MISSED", missed+1
+		}
+		fmt.Fprintf(w, "%s %s\n", verdict, c.text)
+	}
+	if missed > 0 {
+		return fmt.Errorf("%d of %d targets missed", missed, len(checks))
+	}
+	return nil
+}
+
+func (e *endpoint) rate() float64 { return float64(e.requests) / e.elapsed.Seconds() }
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[int(p*float64(len(sorted)-1))]
+}
+
+func millis(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}
+
+func micros(total time.Duration, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f µs", float64(total)/float64(n)/float64(time.Microsecond))
+}
+
+// freePort asks the kernel for a loopback port nobody uses.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+type server struct {
+	cmd    *exec.Cmd
+	log    *tail
+	exited chan struct{}
+	err    error // set when exited is closed
+	once   sync.Once
+}
+
+// tail keeps the last max bytes the server logs, for the error message
+// when it fails: a server that logs every request would otherwise fill
+// this process's memory.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.max {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf[max(0, len(t.buf)-t.max):])
+}
+
+// startServer runs bin in dir, so that no .env file of the developer's
+// leaks in, with only the settings the run needs.
+func startServer(bin, dir string, port int) (*server, error) {
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = []string{
+		"APP_ID=" + appID,
+		"APP_CERTIFICATE=" + appCertificate,
+		"HOST=127.0.0.1",
+		"PORT=" + strconv.Itoa(port),
+	}
+	s := &server{cmd: cmd, log: &tail{max: 16 << 10}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = s.log, s.log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		s.err = cmd.Wait()
+		close(s.exited)
+	}()
+	return s, nil
+}
+
+// stop asks the server to shut down and kills it if it has not within
+// a few seconds.
+func (s *server) stop() error {
+	var err error
+	s.once.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+			err = s.err
+		case <-time.After(5 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+			err = errors.New("the server did not stop within 5s of SIGTERM")
+		}
+		if err != nil {
+			err = fmt.Errorf("server: %w\n%s", err, s.log)
+		}
+	})
+	return err
+}
+
+func waitReady(client *http.Client, url string, s *server) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.log)
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		cancel()
+		if err == nil && resp.StatusCode == http.StatusOK {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("the server did not answer /ping within 15s")
+}
+
+// peakRSS reads the most resident memory the server has held (VmHWM).
+func (s *server) peakRSS() (int64, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0, fmt.Errorf("reading the server's peak memory: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/PID/status")
+}
+
+// cpuTime is the CPU time the server has used so far, from
+// /proc/PID/stat in clock ticks of 10 ms (Linux's USER_HZ is 100); zero
+// when it cannot be read.
+func (s *server) cpuTime() time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name in parentheses may hold spaces: count fields after it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// selfCPUTime is the CPU time this process has used so far.
+func selfCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
