@@ -438,6 +438,7 @@ func TestV1Status400(t *testing.T) {
 		{"rtc key in capitals", "/v1/tokens/rtc", `{"CHANNEL": "test", "uid": 7, "role": "publisher"}`, []fieldErr{{"CHANNEL", "case-sensitive: did you mean channel?"}}},
 		{"rtc case variants and a duplicate", "/v1/tokens/rtc", `{"channel": "test", "UID": 7, "Role": "publisher", "uid": 8}`, []fieldErr{{"UID", "did you mean uid?"}}},
 		{"rtc duplicate key", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "uid": 8}`, []fieldErr{{"uid", "is given more than once"}}},
+		{"rtc duplicate key escaped", "/v1/tokens/rtc", `{"channel": "c", "\u0075id": 7, "role": "publisher", "uid": 8}`, []fieldErr{{"uid", "is given more than once"}}},
 		{"rtc duplicate nested key", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "privileges": {"joinChannel": 60, "joinChannel": 90}}`, []fieldErr{{"privileges.joinChannel", "is given more than once"}}},
 		{"rtc nested key in another case", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "rtm": {"userid": "u"}}`, []fieldErr{{"rtm.userid", "did you mean userId?"}}},
 		{"rtm key in another case", "/v1/tokens/rtm", `{"userID": "bob"}`, []fieldErr{{"userID", "did you mean userId?"}}},
