@@ -25,25 +25,6 @@ import (
 // root is the repository, where the deployment files live.
 const root = "../.."
 
-// Other work in progress adds these to the server. Until it lands, the
-// deployment files may name them: locally the checks that meet one skip
-// with a message; in CI they fail, so that main never ships a file that
-// names a setting or a route the server lacks.
-var (
-	awaitedKeys   = map[string]bool{}
-	awaitedRoutes = map[string]bool{}
-)
-
-// awaiting ends the current (sub)test on something the server does not have
-// yet: a skip locally, a failure in CI.
-func awaiting(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format+" (the server lacks it: merge the work that adds it, or change the file)", args...)
-	}
-	t.Skipf(format+" (waiting for the work that adds it to the server)", args...)
-}
-
 // sampleCredentials are values the server accepts for its required keys.
 var sampleCredentials = map[string]string{
 	"APP_ID":          "0123456789abcdef0123456789abcdef",
@@ -83,18 +64,10 @@ func checkEnv(t *testing.T, d envDecl) {
 				known[a] = true
 			}
 		}
-		var waiting []string
 		for _, name := range sortedKeys(d.vars) {
-			switch {
-			case known[name]:
-			case awaitedKeys[name]:
-				waiting = append(waiting, name)
-			default:
+			if !known[name] {
 				t.Errorf("%s is not a setting of the server", name)
 			}
-		}
-		if len(waiting) > 0 && !t.Failed() {
-			awaiting(t, "declares %s", strings.Join(waiting, ", "))
 		}
 	})
 
