@@ -30,6 +30,9 @@ func newJWKSClient(log *slog.Logger) (*http.Client, *jwksProbe) {
 // Loaded reports whether a key set with keys has ever been fetched.
 func (p *jwksProbe) Loaded() bool { return p.loaded.Load() }
 
+// RoundTrip sends req. Until keys have come, it reads the body of each
+// 200 answer to see whether it holds any, and hands the caller an unread
+// copy.
 func (p *jwksProbe) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := p.next.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusOK || p.loaded.Load() {

@@ -86,10 +86,21 @@ func TestReadyzWaitsForTheIdentityProvidersKeys(t *testing.T) {
 				if !strings.Contains(r.body, "not ready: jwks failed") {
 					t.Errorf("/readyz = %s, want it to name the jwks check", r.body)
 				}
-				// The provider returns. A token whose key id the server does
-				// not know makes it fetch the keys again (at most once a
-				// minute, which is why no token was sent while it was down).
+				// The provider returns. The server asks it again by itself,
+				// 2 s after the failed fetch at start: it becomes ready
+				// with no token sent, long before the hourly refresh.
 				up.Store(true)
+				deadline := time.Now().Add(10 * time.Second)
+				for {
+					r := s.send(t, "GET", "/readyz", "", nil)
+					if r.status == http.StatusOK {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("/readyz = %d %s 10 s after the provider came back, want 200", r.status, r.body)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
 			}
 			if r := s.send(t, "GET", "/rtm/42", "", bearer); r.status != http.StatusOK {
 				t.Fatalf("token request with the keys loaded = %d %s, want 200", r.status, r.body)

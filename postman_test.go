@@ -19,13 +19,14 @@ func TestPostmanCollection(t *testing.T) {
 		t.Skip("newman is not installed; run npm ci, or ./scripts/test which does")
 	}
 	const apiKey = "postman-api-key-0123456789"
+	const metricsToken = "postman-metrics-token"
 	servers := []struct {
-		name       string
-		env        []string
-		credential string
+		name                     string
+		env                      []string
+		credential, metricsToken string
 	}{
-		{"open server", nil, ""},
-		{"API keys", []string{"AUTH_MODE=apikey", "API_KEYS=" + apiKey}, apiKey},
+		{"open server", nil, "", ""},
+		{"API keys", []string{"AUTH_MODE=apikey", "API_KEYS=" + apiKey, "METRICS_TOKEN=" + metricsToken}, apiKey, metricsToken},
 	}
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
@@ -34,7 +35,7 @@ func TestPostmanCollection(t *testing.T) {
 			base := startServer(t, env...)
 			cmd := exec.Command(newman, "run", filepath.Join("docs", "postman", "agora-token-server.postman_collection.json"),
 				"--environment", filepath.Join("docs", "postman", "local.postman_environment.json"),
-				"--env-var", "baseUrl="+base, "--env-var", "credential="+s.credential,
+				"--env-var", "baseUrl="+base, "--env-var", "credential="+s.credential, "--env-var", "metricsToken="+s.metricsToken,
 				"--reporters", "cli", "--color", "off", "--disable-unicode")
 			out, err := cmd.CombinedOutput()
 			if err != nil {

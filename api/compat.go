@@ -364,6 +364,8 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 // because clients of the older servers send uids both ways.
 type flexString string
 
+// UnmarshalJSON takes a string as it is and a number as its digits, and
+// refuses any other number with the rule a uid follows.
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string

@@ -44,6 +44,11 @@ const maxWaitForKeys = 5 * time.Second
 // missing from a set fetched after it was asked for is remembered as
 // unknown for UnknownKIDFor and refused without a fetch, so a flood of
 // one bogus id costs one fetch and leaves the next to a real rotation.
+//
+// Until a fetch has brought a key, every identity token is refused and
+// the server is not ready, so a failed fetch is retried on its own, from
+// RetryFirst doubling up to RetryCeiling, rather than left to the hourly
+// refresh or to a token naming an unknown key id.
 type keySet struct {
 	url        string
 	client     *http.Client
@@ -68,6 +73,13 @@ type keySet struct {
 	inFlight  *fetch
 	lastEarly time.Time
 	scheduled *time.Timer
+	// loaded is true once a fetch has brought at least one key. Until
+	// then retry holds the next attempt, and retryWait the wait before
+	// the one after it.
+	loaded       bool
+	retry        *time.Timer
+	retryWait    time.Duration
+	retryCeiling time.Duration
 }
 
 // fetch is one download of the key set; err is set before done closes.
@@ -81,15 +93,17 @@ type fetch struct {
 // down only gets logged), and keeps it fresh until ctx is done.
 func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	ks := &keySet{
-		url:        opts.JWKSURL,
-		client:     opts.Client,
-		log:        opts.Log,
-		floor:      opts.UnknownKIDEvery,
-		unknownFor: opts.UnknownKIDFor,
-		ctx:        ctx,
-		store:      jwkset.NewMemoryStorage(),
-		asked:      make(map[string]time.Time),
-		unknown:    make(map[string]time.Time),
+		url:          opts.JWKSURL,
+		client:       opts.Client,
+		log:          opts.Log,
+		floor:        opts.UnknownKIDEvery,
+		unknownFor:   opts.UnknownKIDFor,
+		ctx:          ctx,
+		retryWait:    opts.RetryFirst,
+		retryCeiling: opts.RetryCeiling,
+		store:        jwkset.NewMemoryStorage(),
+		asked:        make(map[string]time.Time),
+		unknown:      make(map[string]time.Time),
 	}
 	kf, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: ks.store})
 	if err != nil {
@@ -198,6 +212,9 @@ func (ks *keySet) refreshEvery(period time.Duration) {
 			if ks.scheduled != nil {
 				ks.scheduled.Stop()
 			}
+			if ks.retry != nil {
+				ks.retry.Stop()
+			}
 			ks.mu.Unlock()
 			return
 		case <-tick.C:
@@ -216,18 +233,38 @@ func (ks *keySet) startLocked() *fetch {
 	f := &fetch{started: time.Now(), done: make(chan struct{})}
 	ks.inFlight = f
 	go func() {
-		err := ks.download()
+		n, err := ks.download()
 		if err != nil {
 			ks.log.WarnContext(ks.ctx, "cannot fetch the identity provider's keys (JWT_JWKS_URL)", "error", err.Error())
 		}
 		ks.mu.Lock()
 		f.err = err
 		ks.inFlight = nil
+		ks.loaded = ks.loaded || (err == nil && n > 0)
 		ks.settleLocked(f)
+		ks.retryLocked()
 		ks.mu.Unlock()
 		close(f.done)
 	}()
 	return f
+}
+
+// retryLocked makes sure another fetch comes while no key has loaded,
+// each one waiting twice as long as the last, up to the ceiling.
+func (ks *keySet) retryLocked() {
+	if ks.loaded || ks.retry != nil || ks.ctx.Err() != nil {
+		return
+	}
+	ks.retry = time.AfterFunc(ks.retryWait, func() {
+		ks.mu.Lock()
+		defer ks.mu.Unlock()
+		ks.retry = nil
+		if ks.loaded || ks.ctx.Err() != nil {
+			return
+		}
+		ks.startLocked()
+	})
+	ks.retryWait = min(2*ks.retryWait, ks.retryCeiling)
 }
 
 // settleLocked sorts the key ids asked for once f has ended well: found,
@@ -269,24 +306,25 @@ func (ks *keySet) rememberUnknownLocked(kid string, now time.Time) {
 	ks.unknown[kid] = now.Add(ks.unknownFor)
 }
 
-// download fetches the key set and puts it in place of the one held.
-// Keys of a type the verifier cannot use are skipped.
-func (ks *keySet) download() error {
+// download fetches the key set and puts it in place of the one held,
+// and returns how many keys it holds now. Keys of a type the verifier
+// cannot use are skipped.
+func (ks *keySet) download() (int, error) {
 	req, err := http.NewRequestWithContext(ks.ctx, http.MethodGet, ks.url, nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	resp, err := ks.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the key set answered status %d", resp.StatusCode)
+		return 0, fmt.Errorf("the key set answered status %d", resp.StatusCode)
 	}
 	var set jwkset.JWKSMarshal
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxJWKSBytes)).Decode(&set); err != nil {
-		return fmt.Errorf("the key set is not a JSON Web Key Set: %w", err)
+		return 0, fmt.Errorf("the key set is not a JSON Web Key Set: %w", err)
 	}
 	keys := make([]jwkset.JWK, 0, len(set.Keys))
 	for _, m := range set.Keys {
@@ -295,9 +333,9 @@ func (ks *keySet) download() error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("the key set holds a key that is not valid (kid %q): %w", m.KID, err)
+			return 0, fmt.Errorf("the key set holds a key that is not valid (kid %q): %w", m.KID, err)
 		}
 		keys = append(keys, key)
 	}
-	return ks.store.KeyReplaceAll(ks.ctx, keys)
+	return len(keys), ks.store.KeyReplaceAll(ks.ctx, keys)
 }

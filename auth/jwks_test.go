@@ -1,7 +1,13 @@
 package auth
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -97,5 +103,99 @@ func TestJWKSManyBogusKIDsKeepTheFloor(t *testing.T) {
 	j.jwks.mu.Unlock()
 	if asked > maxAskedKIDs || unknown > maxUnknownKIDs {
 		t.Errorf("remembering %d asked and %d unknown kids, want at most %d and %d", asked, unknown, maxAskedKIDs, maxUnknownKIDs)
+	}
+}
+
+// A provider that is down when the server starts is asked again every
+// few seconds, waiting twice as long each time up to a ceiling, until its
+// keys load: no token has to come first, and the hourly refresh is not
+// what brings them. Once they have loaded the retries stop.
+func TestJWKSRetriesUntilTheKeysLoad(t *testing.T) {
+	rs, _, _ := newSigners(t)
+	var (
+		mu     sync.Mutex
+		starts []time.Time
+	)
+	const failures = 5
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		n := len(starts)
+		mu.Unlock()
+		if n <= failures {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{rs.jwk()}})
+	}))
+	t.Cleanup(provider.Close)
+	fetches := func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(starts)
+	}
+
+	const first, ceiling = 40 * time.Millisecond, 160 * time.Millisecond
+	j := newJWKSVerifier(t, provider.URL, JWTOptions{
+		RetryFirst: first, RetryCeiling: ceiling,
+		RefreshEvery: time.Hour, UnknownKIDEvery: time.Hour,
+	})
+	waitFor(t, "the keys to load after the provider came back", func() bool { return holds(j, rs.kid) })
+	if err := ok(j, rs.token(t, "alice")); err != nil {
+		t.Fatalf("a token signed with the provider's key was refused once it answered: %v", err)
+	}
+
+	got := fetches()
+	wants := []time.Duration{first, 2 * first, 4 * first, ceiling, ceiling}
+	for i, want := range wants {
+		if gap := got[i+1].Sub(got[i]); gap < want*9/10 || gap > want+time.Second {
+			t.Errorf("wait before attempt %d = %v, want about %v", i+2, gap, want)
+		}
+	}
+	time.Sleep(3 * ceiling)
+	if n := len(fetches()); n != failures+1 {
+		t.Errorf("the key set was fetched %d times, want %d: retries went on after the keys loaded", n, failures+1)
+	}
+}
+
+// A provider whose key set holds no key is no better than one that is
+// down: the server goes on asking.
+func TestJWKSRetriesAnEmptyKeySet(t *testing.T) {
+	rs, _, _ := newSigners(t)
+	idp := newJWKS(t)
+	j := newJWKSVerifier(t, idp.srv.URL, JWTOptions{
+		RetryFirst: 20 * time.Millisecond, RetryCeiling: 20 * time.Millisecond,
+		RefreshEvery: time.Hour, UnknownKIDEvery: time.Hour,
+	})
+	waitFor(t, "a second fetch of the empty key set", func() bool { return idp.fetches.Load() >= 2 })
+	idp.publish(rs.jwk())
+	waitFor(t, "the published key to be fetched", func() bool { return holds(j, rs.kid) })
+	if err := ok(j, rs.token(t, "alice")); err != nil {
+		t.Errorf("a token signed with the published key was refused: %v", err)
+	}
+}
+
+// holds reports whether j has the key kid, without asking the provider
+// as a token with an unknown key id would.
+func holds(j *JWT, kid string) bool {
+	_, err := j.jwks.store.KeyRead(context.Background(), kid)
+	return err == nil
+}
+
+// Retries end with the context that started them.
+func TestJWKSRetriesStopWithTheContext(t *testing.T) {
+	idp := newJWKS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := NewJWT(ctx, JWTOptions{JWKSURL: idp.srv.URL, RetryFirst: 20 * time.Millisecond, RetryCeiling: 20 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a retry", func() bool { return idp.fetches.Load() >= 2 })
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	before := idp.fetches.Load()
+	time.Sleep(200 * time.Millisecond)
+	if after := idp.fetches.Load(); after != before {
+		t.Errorf("%d fetches after the context ended, want none", after-before)
 	}
 }

@@ -23,6 +23,8 @@ const (
 	DefaultRefreshEvery    = time.Hour
 	DefaultUnknownKIDEvery = time.Minute
 	DefaultUnknownKIDFor   = 10 * time.Minute
+	DefaultRetryFirst      = 2 * time.Second
+	DefaultRetryCeiling    = time.Minute
 	DefaultUIDClaim        = "sub"
 )
 
@@ -60,6 +62,12 @@ type JWTOptions struct {
 	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
 	// refused without another (DefaultUnknownKIDFor).
 	UnknownKIDFor time.Duration
+	// RetryFirst and RetryCeiling pace the fetches while no key has
+	// loaded yet, as when the provider was down at start: the first retry
+	// comes RetryFirst after the failure (DefaultRetryFirst), each next
+	// one twice as long after, up to RetryCeiling (DefaultRetryCeiling).
+	RetryFirst   time.Duration
+	RetryCeiling time.Duration
 	// Client fetches the JWKS (an http.Client with a 10 s timeout).
 	Client *http.Client
 	// Log receives failures to fetch the JWKS.
@@ -78,8 +86,8 @@ type JWT struct {
 
 // NewJWT returns a verifier. With a JWKSURL it fetches the key set once
 // now (a provider that is down does not stop the server: its tokens are
-// refused until a fetch succeeds) and then every RefreshEvery until ctx
-// is done.
+// refused until a fetch succeeds, retried from RetryFirst up to every
+// RetryCeiling) and then every RefreshEvery until ctx is done.
 func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if (len(opts.Secret) == 0) == (opts.JWKSURL == "") {
 		return nil, errors.New("JWT_SECRET or JWT_JWKS_URL: AUTH_MODE=jwt needs exactly one of them")
@@ -99,6 +107,13 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if opts.UnknownKIDFor <= 0 {
 		opts.UnknownKIDFor = DefaultUnknownKIDFor
 	}
+	if opts.RetryFirst <= 0 {
+		opts.RetryFirst = DefaultRetryFirst
+	}
+	if opts.RetryCeiling <= 0 {
+		opts.RetryCeiling = DefaultRetryCeiling
+	}
+	opts.RetryCeiling = max(opts.RetryCeiling, opts.RetryFirst)
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
 	}

@@ -46,6 +46,7 @@ type SetupError struct {
 	Rule    string
 }
 
+// Error names the setting and the rule it breaks.
 func (e *SetupError) Error() string { return e.Setting + ": " + e.Rule }
 
 // NewKeys returns the keys in fixed and in the file at path (which may be

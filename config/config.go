@@ -119,6 +119,7 @@ type Error struct {
 	Rule string
 }
 
+// Error names the variable and the rule it breaks.
 func (e *Error) Error() string { return e.Key + ": " + e.Rule }
 
 // ErrHelp is returned when the flags asked for help, which has been printed.

@@ -48,6 +48,7 @@ type requestIDHandler struct {
 	slog.Handler
 }
 
+// Handle writes r, with the request ID of ctx when it holds one.
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
@@ -55,10 +56,15 @@ func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+// WithAttrs returns a handler that adds attrs to every line and still
+// adds the request ID.
 func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return requestIDHandler{h.Handler.WithAttrs(attrs)}
 }
 
+// WithGroup returns a handler that nests later attributes under name and
+// still adds the request ID, which then lands in the group too: the
+// server logs no group, so request_id stays at the top of every line.
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
 	return requestIDHandler{h.Handler.WithGroup(name)}
 }

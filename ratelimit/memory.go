@@ -113,17 +113,26 @@ func (m *Memory) forgetWhole(now time.Time) {
 // byTAT is a min-heap of clients by tat (container/heap).
 type byTAT []*client
 
-func (h byTAT) Len() int           { return len(h) }
+// Len is the number of clients in the heap.
+func (h byTAT) Len() int { return len(h) }
+
+// Less puts the client whose allowance is whole soonest first.
 func (h byTAT) Less(i, j int) bool { return h[i].tat.Before(h[j].tat) }
+
+// Swap exchanges two clients and keeps their index, which heap.Fix needs.
 func (h byTAT) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j
 }
+
+// Push adds a *client at the end; heap.Push then moves it into place.
 func (h *byTAT) Push(x any) {
 	c := x.(*client)
 	c.index = len(*h)
 	*h = append(*h, c)
 }
+
+// Pop removes the last client, which heap.Pop has just moved there.
 func (h *byTAT) Pop() any {
 	old := *h
 	c := old[len(old)-1]

@@ -76,6 +76,10 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 		o.DialerRetries = 1
 	}
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	// go-redis logs each failed dial straight to stderr, past the
+	// server's logger and its format, and its logger is one for the whole
+	// process: silence it, once, and only here, where a Redis is
+	// configured. The outage is reported by wentDown and cameBack.
 	quietRedis.Do(func() { redis.SetLogger(discard{}) })
 	client := redis.NewClient(o)
 
@@ -164,8 +168,10 @@ func (s *Shared) Close() error { return s.client.Close() }
 // once when it starts and once when it ends, through the server's log.
 var quietRedis sync.Once
 
+// discard is a go-redis logger that writes nothing.
 type discard struct{}
 
+// Printf drops the line.
 func (discard) Printf(context.Context, string, ...any) {}
 
 // wentDown and cameBack log each change of state once, with ctx: the

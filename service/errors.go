@@ -47,6 +47,7 @@ type Error struct {
 	Message string
 }
 
+// Error names the field at fault, when there is one, before the message.
 func (e *Error) Error() string {
 	if e.Field == "" {
 		return e.Message

@@ -25,24 +25,18 @@ import (
 // root is the repository, where the deployment files live.
 const root = "../.."
 
-// Other work in progress adds these to the server. Until it lands, the
-// deployment files may name them: locally the checks that meet one skip
-// with a message; in CI they fail, so that main never ships a file that
-// names a setting or a route the server lacks.
-var (
-	awaitedKeys   = map[string]bool{}
-	awaitedRoutes = map[string]bool{}
-)
-
-// awaiting ends the current (sub)test on something the server does not have
-// yet: a skip locally, a failure in CI.
-func awaiting(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format+" (the server lacks it: merge the work that adds it, or change the file)", args...)
-	}
-	t.Skipf(format+" (waiting for the work that adds it to the server)", args...)
+// notDeployed are the settings the one-click deploys (app.json,
+// render.yaml) leave out on purpose, and why. Every other setting is in
+// Heroku's form; render.yaml has those with a default or a secret.
+var notDeployed = map[string]string{
+	"PORT":     "the platform sets it",
+	"HOST":     "the server must listen on every interface the platform routes to",
+	"DEV_MODE": "made-up credentials have no place in a deployment",
 }
+
+// generated are the secrets the one-click deploys make up for each new
+// app, so that nothing is open by default: /metrics asks for a token.
+var generated = []string{"METRICS_TOKEN"}
 
 // sampleCredentials are values the server accepts for its required keys.
 var sampleCredentials = map[string]string{
@@ -83,18 +77,10 @@ func checkEnv(t *testing.T, d envDecl) {
 				known[a] = true
 			}
 		}
-		var waiting []string
 		for _, name := range sortedKeys(d.vars) {
-			switch {
-			case known[name]:
-			case awaitedKeys[name]:
-				waiting = append(waiting, name)
-			default:
+			if !known[name] {
 				t.Errorf("%s is not a setting of the server", name)
 			}
-		}
-		if len(waiting) > 0 && !t.Failed() {
-			awaiting(t, "declares %s", strings.Join(waiting, ", "))
 		}
 	})
 
@@ -177,6 +163,7 @@ func TestHeroku(t *testing.T) {
 			Description string  `json:"description"`
 			Value       *string `json:"value"`
 			Required    *bool   `json:"required"`
+			Generator   string  `json:"generator"`
 		} `json:"env"`
 	}
 	readJSON(t, filepath.Join(root, "app.json"), &app)
@@ -201,13 +188,29 @@ func TestHeroku(t *testing.T) {
 	t.Run("deploy form", func(t *testing.T) {
 		for _, k := range config.Keys() {
 			e, ok := app.Env[k.Env]
+			if why, out := notDeployed[k.Env]; out {
+				if ok {
+					t.Errorf("%s is in app.json, but %s", k.Env, why)
+				}
+				continue
+			}
 			if !ok {
+				t.Errorf("%s is missing: whoever deploys cannot set it in the form", k.Env)
 				continue
 			}
 			// app.json treats a variable as required unless it says otherwise.
 			required := e.Required == nil || *e.Required
 			if required != k.Required {
 				t.Errorf("%s: required = %t in app.json, %t in the server", k.Env, required, k.Required)
+			}
+			if wantGen := slices.Contains(generated, k.Env); wantGen != (e.Generator == "secret") {
+				t.Errorf("%s: generator = %q, want secret: %t", k.Env, e.Generator, wantGen)
+			}
+			if k.Secret || k.Required {
+				continue // checkEnv: no value
+			}
+			if got := deref(e.Value); got != k.Default {
+				t.Errorf("%s = %q in app.json, want the server's default %q", k.Env, got, k.Default)
 			}
 		}
 		for name, e := range app.Env {
@@ -219,12 +222,17 @@ func TestHeroku(t *testing.T) {
 
 	d := envDecl{vars: map[string]string{}, portSet: true}
 	for name, e := range app.Env {
-		d.vars[name] = ""
-		if e.Value != nil {
-			d.vars[name] = *e.Value
-		}
+		d.vars[name] = deref(e.Value)
 	}
 	checkEnv(t, d)
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // renderBlueprint is the part of render.yaml the tests read.
@@ -235,9 +243,10 @@ type renderBlueprint struct {
 		DockerfilePath  string `yaml:"dockerfilePath"`
 		HealthCheckPath string `yaml:"healthCheckPath"`
 		EnvVars         []struct {
-			Key   string  `yaml:"key"`
-			Value *string `yaml:"value"`
-			Sync  *bool   `yaml:"sync"`
+			Key           string  `yaml:"key"`
+			Value         *string `yaml:"value"`
+			Sync          *bool   `yaml:"sync"`
+			GenerateValue bool    `yaml:"generateValue"`
 		} `yaml:"envVars"`
 	} `yaml:"services"`
 }
@@ -266,17 +275,47 @@ func TestRender(t *testing.T) {
 
 	d := envDecl{vars: map[string]string{}, portSet: true}
 	for _, e := range svc.EnvVars {
+		if _, dup := d.vars[e.Key]; dup {
+			t.Errorf("%s is declared twice", e.Key)
+		}
 		if e.Value != nil {
 			d.vars[e.Key] = *e.Value
 			continue
 		}
-		// A variable with neither value nor sync: false would be created
-		// empty, without asking whoever deploys.
-		if e.Sync == nil || *e.Sync {
-			t.Errorf("%s has no value and is not sync: false", e.Key)
+		// A variable with neither a value, sync: false nor a generated
+		// value would be created empty, without asking whoever deploys.
+		if !e.GenerateValue && (e.Sync == nil || *e.Sync) {
+			t.Errorf("%s has no value, is not sync: false and is not generated", e.Key)
 		}
 		d.vars[e.Key] = ""
 	}
+
+	// A setting with no default turns something on (API keys, a rate
+	// limit, Redis, trusted proxies): a Blueprint could only fix one
+	// value for every deployer. Whoever deploys adds those under the
+	// service's Environment; the rest are here, with their defaults.
+	t.Run("blueprint", func(t *testing.T) {
+		generatedHere := map[string]bool{}
+		for _, e := range svc.EnvVars {
+			generatedHere[e.Key] = e.GenerateValue
+		}
+		for _, k := range config.Keys() {
+			v, ok := d.vars[k.Env]
+			gen := slices.Contains(generated, k.Env)
+			switch why, out := notDeployed[k.Env]; {
+			case out:
+				if ok {
+					t.Errorf("%s is in render.yaml, but %s", k.Env, why)
+				}
+			case gen != generatedHere[k.Env]:
+				t.Errorf("%s: generateValue = %t, want %t", k.Env, generatedHere[k.Env], gen)
+			case (k.Required || k.Default != "") && !ok:
+				t.Errorf("%s is missing", k.Env)
+			case ok && !k.Required && !k.Secret && v != k.Default:
+				t.Errorf("%s = %q in render.yaml, want the server's default %q", k.Env, v, k.Default)
+			}
+		}
+	})
 	checkEnv(t, d)
 }
 

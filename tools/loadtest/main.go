@@ -295,6 +295,7 @@ type tail struct {
 	max int
 }
 
+// Write keeps the last max bytes of what the server printed.
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -305,6 +306,7 @@ func (t *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns what was kept, for an error report.
 func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
