@@ -62,3 +62,28 @@ func TestOneBodyLimitForEveryRoute(t *testing.T) {
 		}
 	}
 }
+
+// A browser's script can read the 413 too: the CORS headers are set
+// before the body limit refuses the request, whether the body declared
+// its length or not.
+func TestTooLargeCarriesCORSHeaders(t *testing.T) {
+	const origin = "https://app.example.com"
+	r := newTestRouter(origin)
+	body := `{"tokenType":"rtm","uid":"` + strings.Repeat("a", middleware.MaxBodyBytes) + `"}`
+	for _, declared := range []bool{true, false} {
+		req := httptest.NewRequest(http.MethodPost, "/getToken", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		if !declared {
+			req.ContentLength = -1
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if got := w.Header().Get("Access-Control-Allow-Origin"); w.Code != http.StatusRequestEntityTooLarge || got != origin {
+			t.Errorf("declared length %t: %d with Access-Control-Allow-Origin %q, want 413 with %q", declared, w.Code, got, origin)
+		}
+		if got := w.Header().Get("Access-Control-Expose-Headers"); !strings.Contains(got, "X-Request-Id") && !strings.Contains(got, "X-Request-ID") {
+			t.Errorf("declared length %t: Access-Control-Expose-Headers = %q, want the request ID exposed", declared, got)
+		}
+	}
+}

@@ -1,13 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
-	"net/http"
 	"reflect"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	"github.com/go-playground/validator/v10"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -21,28 +20,34 @@ const (
 	tokenTypeAccount = "userAccount"
 )
 
-// roleOf maps every spelling of a role the older servers accepted.
-// Validation has already limited s to these.
+// roleOf is the role s names, or subscriber when s is empty, as the
+// community servers default. The request's rules have already limited s
+// to the spellings its route takes.
 func roleOf(s string) service.Role {
-	switch s {
-	case "publisher", "1":
-		return service.Publisher
+	if s == "" {
+		return service.Subscriber
 	}
-	return service.Subscriber
+	r, _ := service.RoleOf(s)
+	return r
 }
 
 // expiryQuery is the lifetime in a query string: "expiry" as in the Node
-// guide, or "expireTime" as in early versions of the Go service.
+// guide, or "expireTime", its name in early versions of the Go service.
+// Each is taken once at most, and only one of the two: of several values
+// one would be dropped without a word.
 type expiryQuery struct {
-	Expiry     string `form:"expiry"`
-	ExpireTime string `form:"expireTime"`
+	Expiry     []string `form:"expiry" binding:"max=1"`
+	ExpireTime []string `form:"expireTime" binding:"max=1,agora_alias_of=expiry"`
 }
 
 func (q expiryQuery) lifetime(t tokenIssuer) (uint32, error) {
-	if q.Expiry == "" && q.ExpireTime != "" {
-		return t.ParseLifetime("expireTime", q.ExpireTime)
+	switch {
+	case len(q.ExpireTime) == 1:
+		return t.ParseLifetime("expireTime", q.ExpireTime[0])
+	case len(q.Expiry) == 1:
+		return t.ParseLifetime("expiry", q.Expiry[0])
 	}
-	return t.ParseLifetime("expiry", q.Expiry)
+	return t.Lifetime("expiry", nil)
 }
 
 type rtcPath struct {
@@ -77,27 +82,21 @@ type rtcRequest struct {
 	expiryQuery
 }
 
-func (h *handlers) handleRTC(c *gin.Context) {
+func (h *handlers) handleRTC(c *gin.Context) (any, error) {
 	var req rtcRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	if err := h.policy.RTC(c.Request.Context(), req.rtc()); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.RTCToken(req.rtc(), expire)
+	rtc := req.rtc()
+	tokens, err := h.mint(c.Request.Context(), service.Bundle{RTC: &rtc, Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"rtcToken": tok.Value})
+	return gin.H{"rtcToken": tokens[0].Value}, nil
 }
 
 type rtmRequest struct {
@@ -105,70 +104,55 @@ type rtmRequest struct {
 	expiryQuery
 }
 
-func (h *handlers) handleRTM(c *gin.Context) {
+func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 	var req rtmRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	if err := h.policy.RTM(c.Request.Context(), req.UID); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.RTMToken(req.UID, expire)
+	tokens, err := h.mint(c.Request.Context(), service.Bundle{RTMUserID: req.UID, Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"rtmToken": tok.Value})
+	return gin.H{"rtmToken": tokens[0].Value}, nil
 }
 
+// rteRequest is the path and query of /rte. The RTM user is rtmUid, or
+// else the RTC user, which must then be able to serve as one.
 type rteRequest struct {
 	rtcPath
-	RTMUID string `uri:"rtmUid" binding:"omitempty,agora_user_id"`
+	RTMUID string `uri:"rtmUid" binding:"agora_rte_user,omitempty,agora_user_id,ne=0"`
 	expiryQuery
 }
 
-func (h *handlers) handleRTE(c *gin.Context) {
+// rtmUser is the RTM user the request asks for; its rules hold.
+func (r rteRequest) rtmUser() string {
+	if r.RTMUID != "" {
+		return r.RTMUID
+	}
+	return r.rtc().Account
+}
+
+func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	var req rteRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	rtc := req.rtc()
-	rtmUser := req.RTMUID
-	if rtmUser == "" {
-		rtmUser = rtc.Account
-	}
-	if rtmUser == "" || rtmUser == "0" {
-		_ = c.Error(service.Invalidf("rtmUid", "is required when uid is 0: an RTM user id cannot be empty or \"0\""))
-		return
-	}
-	if err := h.policy.Check(c.Request.Context(), service.Bundle{RTC: &rtc, RTMUserID: rtmUser}); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	rtcTok, err := h.tokens.RTCToken(rtc, expire)
+	tokens, err := h.mint(c.Request.Context(),
+		service.Bundle{RTC: &rtc, Expire: expire},
+		service.Bundle{RTMUserID: req.rtmUser(), Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	rtmTok, err := h.tokens.RTMToken(rtmUser, expire)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"rtcToken": rtcTok.Value, "rtmToken": rtmTok.Value})
+	return gin.H{"rtcToken": tokens[0].Value, "rtmToken": tokens[1].Value}, nil
 }
 
 // chatRequest is the query of /chat/app, and with UID the path and query
@@ -181,44 +165,47 @@ type chatRequest struct {
 }
 
 // handleChatApp serves /chat/app: an app token.
-func (h *handlers) handleChatApp(c *gin.Context) {
+func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	var req chatRequest
 	if err := c.ShouldBindQuery(&req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	h.mintChat(c, req)
+	return h.mintChat(c.Request.Context(), req)
 }
 
 // handleChatUser serves /chat/account/:uid: a user token.
-func (h *handlers) handleChatUser(c *gin.Context) {
+func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
 	var req chatRequest
 	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	h.mintChat(c, req)
+	return h.mintChat(c.Request.Context(), req)
 }
 
-func (h *handlers) mintChat(c *gin.Context, req chatRequest) {
+func (h *handlers) mintChat(ctx context.Context, req chatRequest) (any, error) {
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	if err := h.policy.Chat(c.Request.Context(), req.UID); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.ChatToken(req.UID, expire)
+	tokens, err := h.mint(ctx, service.Bundle{Chat: chatOf(req.UID), Expire: expire})
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"chatToken": tok.Value})
+	return gin.H{"chatToken": tokens[0].Value}, nil
 }
 
-// getTokenRequest is the body of POST /getToken.
+// chatOf is the Chat grant the older servers mean: a user token for
+// userID, or an app token when there is none.
+func chatOf(userID string) *service.Chat {
+	if userID == "" {
+		return &service.Chat{App: true}
+	}
+	return &service.Chat{UserID: userID, User: true}
+}
+
+// getTokenRequest is the body of POST /getToken. Which other fields it
+// needs, and their rules, depend on tokenType: see getTokenRTC,
+// getTokenRTM and getTokenChat.
 type getTokenRequest struct {
 	TokenType string     `json:"tokenType" binding:"required,oneof=rtc rtm chat"`
 	Channel   string     `json:"channel"`
@@ -227,68 +214,51 @@ type getTokenRequest struct {
 	Expire    *uint64    `json:"expire"`
 }
 
-// validateGetToken applies the rules that depend on tokenType.
-func validateGetToken(sl validator.StructLevel) {
-	req := sl.Current().Interface().(getTokenRequest)
-	uid := string(req.UID)
-	switch req.TokenType {
+// The fields each tokenType of /getToken needs, with their rules.
+type (
+	getTokenRTC struct {
+		Channel string `json:"channel" binding:"required,agora_channel"`
+		UID     string `json:"uid" binding:"required,agora_uid_or_account"`
+	}
+	getTokenRTM struct {
+		UID string `json:"uid" binding:"required,agora_user_id"`
+	}
+	getTokenChat struct {
+		UID string `json:"uid" binding:"omitempty,agora_user_id"` // none: an app token
+	}
+)
+
+// bundle checks the fields of the request's tokenType and says what to
+// sign; the lifetime is left to the caller.
+func (r getTokenRequest) bundle() (service.Bundle, error) {
+	uid := string(r.UID)
+	switch r.TokenType {
 	case "rtc":
-		requireRule(sl, req.Channel, "channel", "agora_channel", service.ValidChannel)
-		requireRule(sl, uid, "uid", "agora_uid_or_account", validUIDOrAccount)
+		rtc := service.RTC{Channel: r.Channel, Account: accountOf(uid), Role: roleOf(r.Role)}
+		return service.Bundle{RTC: &rtc}, validate(getTokenRTC{Channel: r.Channel, UID: uid})
 	case "rtm":
-		requireRule(sl, uid, "uid", "agora_user_id", service.ValidUserID)
-	case "chat":
-		if uid != "" && !service.ValidUserID(uid) {
-			sl.ReportError(uid, "uid", "uid", "agora_user_id", "")
-		}
+		return service.Bundle{RTMUserID: uid}, validate(getTokenRTM{UID: uid})
 	}
+	return service.Bundle{Chat: chatOf(uid)}, validate(getTokenChat{UID: uid})
 }
 
-// requireRule reports field as missing when value is empty, or as
-// breaking tag when ok rejects it.
-func requireRule(sl validator.StructLevel, value, field, tag string, ok func(string) bool) {
-	switch {
-	case value == "":
-		sl.ReportError(value, field, field, "required", "")
-	case !ok(value):
-		sl.ReportError(value, field, field, tag, "")
-	}
-}
-
-func (h *handlers) handleGetToken(c *gin.Context) {
+func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
 	var req getTokenRequest
 	if err := c.ShouldBindJSON(&req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("expire", req.Expire)
+	b, err := req.bundle()
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	uid := string(req.UID)
-	ctx := c.Request.Context()
-	var tok service.Token
-	switch req.TokenType {
-	case "rtc":
-		rtc := service.RTC{Channel: req.Channel, Account: accountOf(uid), Role: roleOf(req.Role)}
-		if err = h.policy.RTC(ctx, rtc); err == nil {
-			tok, err = h.tokens.RTCToken(rtc, expire)
-		}
-	case "rtm":
-		if err = h.policy.RTM(ctx, uid); err == nil {
-			tok, err = h.tokens.RTMToken(uid, expire)
-		}
-	default:
-		if err = h.policy.Chat(ctx, uid); err == nil {
-			tok, err = h.tokens.ChatToken(uid, expire)
-		}
+	if b.Expire, err = h.tokens.Lifetime("expire", req.Expire); err != nil {
+		return nil, err
 	}
+	tokens, err := h.mint(c.Request.Context(), b)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"token": tok.Value})
+	return gin.H{"token": tokens[0].Value}, nil
 }
 
 // generateRequest is the body of POST /token/generate, as Agora's
@@ -312,87 +282,90 @@ type generateRequest struct {
 	} `json:"serviceChat"`
 }
 
-func (r generateRequest) rtcEnabled() bool { return r.ServiceRtc != nil && r.ServiceRtc.Enable }
-func (r generateRequest) rtmEnabled() bool { return r.ServiceRtm != nil && r.ServiceRtm.Enable }
-func (r generateRequest) chatUserEnabled() bool {
-	return r.ServiceChat != nil && r.ServiceChat.EnableUser
-}
-func (r generateRequest) chatAppEnabled() bool {
-	return r.ServiceChat != nil && r.ServiceChat.EnableApp
-}
+// The fields /token/generate needs for each service it enables, with
+// their rules, named by their paths in the request.
+type (
+	generateRTC struct {
+		ChannelName string `json:"channelName" binding:"required,agora_channel"`
+		UID         string `json:"uid" binding:"omitempty,agora_uid_or_account"` // none: any uid
+		ServiceRtc  struct {
+			Role int `json:"role" binding:"oneof=0 1 2"`
+		} `json:"serviceRtc"`
+	}
+	generateRTM struct {
+		UID string `json:"uid" binding:"required,agora_user_id,ne=0"`
+	}
+	generateChatUser struct {
+		ServiceChat struct {
+			UserUUID string `json:"userUuid" binding:"agora_user_id"`
+		} `json:"serviceChat"`
+	}
+)
 
-func validateGenerate(sl validator.StructLevel) {
-	req := sl.Current().Interface().(generateRequest)
-	uid := string(req.UID)
-	if req.rtcEnabled() {
-		if r := req.ServiceRtc.Role; r < 0 || r > int(service.Subscriber) {
-			sl.ReportError(r, "serviceRtc.role", "serviceRtc.role", "oneof", "0 1 2")
-		}
-		requireRule(sl, req.ChannelName, "channelName", "agora_channel", service.ValidChannel)
-		if uid != "" && !validUIDOrAccount(uid) {
-			sl.ReportError(uid, "uid", "uid", "agora_uid_or_account", "")
-		}
+// bundle checks the fields of every service the request enables and says
+// what to sign; the lifetimes are left to the caller.
+func (r generateRequest) bundle() (service.Bundle, error) {
+	var (
+		b       service.Bundle
+		parts   []any // the fields each enabled service needs
+		enabled bool
+		uid     = string(r.UID)
+	)
+	if r.ServiceRtc != nil && r.ServiceRtc.Enable {
+		enabled = true
+		var part generateRTC
+		part.ChannelName, part.UID, part.ServiceRtc.Role = r.ChannelName, uid, r.ServiceRtc.Role
+		parts = append(parts, part)
+		b.RTC = &service.RTC{Channel: r.ChannelName, Account: accountOf(uid), Role: roleOf(strconv.Itoa(r.ServiceRtc.Role))}
 	}
-	if req.rtmEnabled() && (uid == "" || uid == "0" || !service.ValidUserID(uid)) {
-		sl.ReportError(uid, "uid", "uid", "agora_rtm_uid", "")
-	}
-	if req.chatUserEnabled() && !service.ValidUserID(req.ServiceChat.UserUUID) {
-		sl.ReportError(req.ServiceChat.UserUUID, "serviceChat.userUuid", "serviceChat.userUuid", "agora_user_id", "")
-	}
-	if !req.rtcEnabled() && !req.rtmEnabled() && !req.chatUserEnabled() && !req.chatAppEnabled() {
-		sl.ReportError(nil, "serviceRtc", "serviceRtc", "agora_any_service", "")
-	}
-}
-
-func (h *handlers) handleGenerate(c *gin.Context) {
-	var req generateRequest
-	if err := c.ShouldBindJSON(&req); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	expire, err := h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	privExpire := expire
-	if req.PrivilegeExpireTs != nil {
-		if privExpire, err = h.tokens.Lifetime("privilegeExpireTs", req.PrivilegeExpireTs); err != nil {
-			_ = c.Error(err)
-			return
-		}
-	}
-	b := service.Bundle{Expire: expire, PrivilegeExpire: privExpire}
-	uid := string(req.UID)
-	if req.rtcEnabled() {
-		role := service.Subscriber
-		if req.ServiceRtc.Role == int(service.Publisher) {
-			role = service.Publisher
-		}
-		b.RTC = &service.RTC{Channel: req.ChannelName, Account: accountOf(uid), Role: role}
-	}
-	if req.rtmEnabled() {
+	if r.ServiceRtm != nil && r.ServiceRtm.Enable {
+		enabled = true
+		parts = append(parts, generateRTM{UID: uid})
 		b.RTMUserID = uid
 	}
-	if req.chatUserEnabled() || req.chatAppEnabled() {
-		b.Chat = &service.Chat{UserID: req.ServiceChat.UserUUID, User: req.chatUserEnabled(), App: req.chatAppEnabled()}
+	if c := r.ServiceChat; c != nil && (c.EnableUser || c.EnableApp) {
+		enabled = true
+		if c.EnableUser {
+			var part generateChatUser
+			part.ServiceChat.UserUUID = c.UserUUID
+			parts = append(parts, part)
+		}
+		b.Chat = &service.Chat{UserID: c.UserUUID, User: c.EnableUser, App: c.EnableApp}
 	}
-	if err := h.policy.Check(c.Request.Context(), b); err != nil {
-		_ = c.Error(err)
-		return
+	if !enabled {
+		return b, service.Invalidf("serviceRtc", "at least one of serviceRtc, serviceRtm or serviceChat must be enabled")
 	}
-	tok, err := h.tokens.Bundle(b)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tok.Value}})
+	return b, validate(parts...)
 }
 
-// flexString takes a JSON string or a whole non-negative number, because
-// clients of the older servers send uids both ways.
+func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
+	var req generateRequest
+	if err := c.ShouldBindJSON(&req); err != nil {
+		return nil, err
+	}
+	b, err := req.bundle()
+	if err != nil {
+		return nil, err
+	}
+	if b.Expire, err = h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs); err != nil {
+		return nil, err
+	}
+	if b.PrivilegeExpire, err = service.PrivilegeLifetime("privilegeExpireTs", req.PrivilegeExpireTs, b.Expire); err != nil {
+		return nil, err
+	}
+	tokens, err := h.mint(c.Request.Context(), b)
+	if err != nil {
+		return nil, err
+	}
+	return gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tokens[0].Value}}, nil
+}
+
+// flexString takes a JSON string or a whole number that fits a uid,
+// because clients of the older servers send uids both ways.
 type flexString string
 
+// UnmarshalJSON takes a string as it is and a number as its digits, and
+// refuses any other number with the rule a uid follows.
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string
@@ -405,11 +378,15 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	if _, err := strconv.ParseUint(string(b), 10, 64); err != nil {
-		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: stringType}
+	if _, err := strconv.ParseUint(string(b), 10, 32); err != nil {
+		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: reflect.TypeFor[flexString]()}
 	}
 	*f = flexString(b)
 	return nil
 }
 
-var stringType = reflect.TypeOf("")
+// Expects says what a flexString takes, for the message that refuses
+// anything else.
+func (flexString) Expects() string {
+	return "a string or a whole number from 0 to 4294967295"
+}

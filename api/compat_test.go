@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -167,11 +168,29 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"expiry negative", "GET", "/chat/app?expiry=-5", "", "expiry", "from 1 to 86400"},
 		{"expiry not a number", "GET", "/chat/app?expiry=soon", "", "expiry", "from 1 to 86400"},
 		{"expireTime zero", "GET", "/rtm/u?expireTime=0", "", "expireTime", "from 1 to 86400"},
+		{"expiry twice", "GET", "/rtm/u?expiry=10&expiry=abc", "", "expiry", "is given more than once"},
+		{"expiry twice alike", "GET", "/chat/app?expiry=10&expiry=10", "", "expiry", "is given more than once"},
+		{"expireTime twice", "GET", "/rtc/room/publisher/uid/1?expireTime=10&expireTime=20", "", "expireTime", "is given more than once"},
+		{"expiry and expireTime", "GET", "/rtm/u?expiry=10&expireTime=abc", "", "expireTime", "is another name for expiry"},
+		{"expiry and expireTime on rte", "GET", "/rte/room/publisher/uid/5?expireTime=10&expiry=10", "", "expireTime", "is another name for expiry"},
 		{"rtm user too long", "GET", "/rtm/" + long(65), "", "uid", "1 to 64 bytes"},
-		{"rte uid 0 without rtm user", "GET", "/rte/room/publisher/uid/0", "", "rtmUid", "cannot be empty or \"0\""},
-		{"rte rtm user 0", "GET", "/rte/room/publisher/uid/5/0", "", "rtmUid", "cannot be empty or \"0\""},
+		{"rte uid 0 without rtm user", "GET", "/rte/room/publisher/uid/0", "", "rtmUid", "uid 0 stands for any user"},
+		{"rte rtm user 0", "GET", "/rte/room/publisher/uid/5/0", "", "rtmUid", `must not be "0"`},
+		{"rte account too long for rtm", "GET", "/rte/room/publisher/userAccount/" + long(100), "", "rtmUid", "cannot also be the RTM user"},
+		{"rte account 0 without rtm user", "GET", "/rte/room/publisher/userAccount/0", "", "rtmUid", "cannot also be the RTM user"},
+		{"rte rtm user too long", "GET", "/rte/room/publisher/uid/5/" + long(65), "", "rtmUid", "1 to 64 bytes"},
 		{"rte bad channel", "GET", "/rte/a%22/publisher/uid/5", "", "channelName", "1 to 63 bytes"},
 		{"chat user too long", "GET", "/chat/account/" + long(65), "", "uid", "1 to 64 bytes"},
+		{"rtm user with NUL and control bytes", "GET", "/rtm/%00%01", "", "uid", "1 to 64 bytes of a-z"},
+		{"rtm user not UTF-8", "GET", "/rtm/%FF%FE", "", "uid", "1 to 64 bytes of a-z"},
+		{"rtm user not ASCII", "GET", "/rtm/%E5%90%8D", "", "uid", "1 to 64 bytes of a-z"},
+		{"rtm user of spaces", "GET", "/rtm/%20%20", "", "uid", "not starting with a space"},
+		{"chat user with a newline", "GET", "/chat/account/a%0Ab", "", "uid", "1 to 64 bytes of a-z"},
+		{"rte rtm user with a tab", "GET", "/rte/room/publisher/uid/5/a%09b", "", "rtmUid", "1 to 64 bytes of a-z"},
+		{"rte account starting with a space", "GET", "/rte/room/publisher/userAccount/%20ann", "", "rtmUid", "cannot also be the RTM user"},
+		{"getToken rtm user with NUL", "POST", "/getToken", `{"tokenType":"rtm","uid":"a\u0000"}`, "uid", "1 to 64 bytes of a-z"},
+		{"getToken chat user not ASCII", "POST", "/getToken", `{"tokenType":"chat","uid":"caf\u00e9"}`, "uid", "1 to 64 bytes of a-z"},
+		{"generate chat user with DEL", "POST", "/token/generate", `{"serviceChat":{"enableUser":true,"userUuid":"a\u007f"}}`, "serviceChat.userUuid", "1 to 64 bytes of a-z"},
 		{"getToken no tokenType", "POST", "/getToken", `{"uid":"1"}`, "tokenType", "is required"},
 		{"getToken bad tokenType", "POST", "/getToken", `{"tokenType":"video"}`, "tokenType", "one of: rtc, rtm, chat"},
 		{"getToken rtc no channel", "POST", "/getToken", `{"tokenType":"rtc","uid":"1"}`, "channel", "is required"},
@@ -182,16 +201,23 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"getToken expire zero", "POST", "/getToken", `{"tokenType":"rtm","uid":"u","expire":0}`, "expire", "from 1 to 86400"},
 		{"getToken expire negative", "POST", "/getToken", `{"tokenType":"rtm","uid":"u","expire":-5}`, "expire", "whole number"},
 		{"getToken expire huge", "POST", "/getToken", `{"tokenType":"rtm","uid":"u","expire":1e30}`, "expire", "whole number"},
-		{"getToken uid negative number", "POST", "/getToken", `{"tokenType":"rtm","uid":-5}`, "uid", "must be a string"},
+		{"getToken uid negative number", "POST", "/getToken", `{"tokenType":"rtm","uid":-5}`, "uid", "must be a string or a whole number from 0 to 4294967295"},
+		{"getToken uid fraction", "POST", "/getToken", `{"tokenType":"rtc","channel":"room","uid":1.0}`, "uid", "must be a string or a whole number from 0 to 4294967295"},
+		{"getToken uid number over 32 bits", "POST", "/getToken", `{"tokenType":"rtc","channel":"room","uid":4294967296}`, "uid", "must be a string or a whole number from 0 to 4294967295"},
+		{"getToken chat user too long", "POST", "/getToken", `{"tokenType":"chat","uid":"` + long(65) + `"}`, "uid", "1 to 64 bytes"},
 		{"getToken not JSON", "POST", "/getToken", `tokenType=rtc`, "", ""},
 		{"getToken truncated JSON", "POST", "/getToken", `{"tokenType":`, "", ""},
 		{"generate nothing enabled", "POST", "/token/generate", `{"channelName":"room","uid":"1"}`, "serviceRtc", "at least one of"},
 		{"generate bad role", "POST", "/token/generate", `{"channelName":"room","uid":"1","serviceRtc":{"enable":true,"role":7}}`, "serviceRtc.role", "one of: 0, 1, 2"},
 		{"generate rtc no channel", "POST", "/token/generate", `{"uid":"1","serviceRtc":{"enable":true,"role":1}}`, "channelName", "is required"},
-		{"generate rtm uid 0", "POST", "/token/generate", `{"uid":"0","serviceRtm":{"enable":true}}`, "uid", "not \"0\""},
+		{"generate rtm uid 0", "POST", "/token/generate", `{"uid":"0","serviceRtm":{"enable":true}}`, "uid", `must not be "0"`},
+		{"generate rtm no uid", "POST", "/token/generate", `{"serviceRtm":{"enable":true}}`, "uid", "is required"},
+		{"generate rtc bad uid", "POST", "/token/generate", `{"channelName":"room","uid":"a/b","serviceRtc":{"enable":true,"role":1}}`, "uid", "0 to 4294967295"},
 		{"generate chat user without uuid", "POST", "/token/generate", `{"serviceChat":{"enableUser":true}}`, "serviceChat.userUuid", "1 to 64 bytes"},
 		{"generate expire zero", "POST", "/token/generate", `{"uid":"u","tokenExpireTs":0,"serviceRtm":{"enable":true}}`, "tokenExpireTs", "from 1 to 86400"},
-		{"generate privilege expire over max", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":90000,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to 86400"},
+		{"generate privilege expire over max", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":90000,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 3600"},
+		{"generate privilege outlives the token", "POST", "/token/generate", `{"uid":"u","tokenExpireTs":600,"privilegeExpireTs":900,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 600"},
+		{"generate privilege expire zero", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":0,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 3600"},
 	}
 	r := newTestRouter()
 	for _, tt := range tests400 {
@@ -247,4 +273,39 @@ func assertProblem(t *testing.T, w interface {
 		t.Errorf("problem has no detail: %v", body)
 	}
 	return body
+}
+
+// The compatible routes check what the request's kind or enabled
+// services need, name every broken rule at once, and leave alone the
+// fields those services do not use, as the older servers did.
+func TestCompatibleRulesFollowWhatIsAsked(t *testing.T) {
+	r := newTestRouter()
+	w := request(t, r, "POST", "/token/generate",
+		`{"uid":"0","serviceRtc":{"enable":true,"role":7},"serviceRtm":{"enable":true},"serviceChat":{"enableUser":true}}`)
+	body := assertProblem(t, w, http.StatusBadRequest)
+	var got []string
+	for _, e := range body["errors"].([]any) {
+		got = append(got, e.(map[string]any)["field"].(string))
+	}
+	want := []string{"channelName", "serviceRtc.role", "uid", "serviceChat.userUuid"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("fields = %v, want %v", got, want)
+	}
+
+	lenient := []struct{ name, path, body string }{
+		{"generate: the user of a disabled Chat", "/token/generate", `{"uid":"ann","serviceRtm":{"enable":true},"serviceChat":{"enableApp":true,"userUuid":"` + strings.Repeat("x", 99) + `"}}`},
+		{"generate: the channel of a disabled RTC", "/token/generate", `{"channelName":"a/b","uid":"ann","serviceRtc":{"enable":false,"role":9},"serviceRtm":{"enable":true}}`},
+		{"getToken: the channel of an rtm token", "/getToken", `{"tokenType":"rtm","uid":"ann","channel":"a/b"}`},
+	}
+	// The contract shows what a client should send, so it does not
+	// describe these requests: they go to the router alone.
+	for _, tt := range lenient {
+		req := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Errorf("%s: %d %s", tt.name, w.Code, w.Body)
+		}
+	}
 }

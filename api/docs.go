@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/docs"
-	"github.com/seed6ab08d10/agora-token-server/middleware"
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // docsCSP lets the Swagger UI page load only this server's own assets.
@@ -37,15 +37,15 @@ func docsRoutes(r *gin.Engine) {
 		c.Header("Content-Security-Policy", docsCSP)
 		c.Data(http.StatusOK, "text/html; charset=utf-8", index)
 	}
-	r.GET("/docs", page)
-	r.GET("/docs/*file", func(c *gin.Context) {
+	handle(r, http.MethodGet, "/docs", page)
+	handle(r, http.MethodGet, "/docs/*file", func(c *gin.Context) {
 		name := strings.TrimPrefix(c.Param("file"), "/")
 		if name == "" || name == "index.html" {
 			page(c)
 			return
 		}
 		if _, err := fs.Stat(ui, name); err != nil {
-			_ = c.Error(&middleware.HTTPError{Status: http.StatusNotFound, Detail: "no document " + c.Request.URL.Path})
+			_ = c.Error(service.Errorf(service.NotFound, "no document %s", c.Request.URL.Path))
 			return
 		}
 		c.Header("Content-Security-Policy", docsCSP)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/seed6ab08d10/agora-token-server/middleware"
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // readyCheckTimeout bounds each readiness check, so that a dependency that
@@ -75,7 +75,7 @@ func (h *healthHandlers) handleHealthz(c *gin.Context) {
 // problem naming what is not ready.
 func (h *healthHandlers) handleReadyz(c *gin.Context) {
 	if h.ready.Draining() {
-		_ = c.Error(&middleware.HTTPError{Status: http.StatusServiceUnavailable, Detail: "not ready: shutting down"})
+		_ = c.Error(service.Errorf(service.Unavailable, "not ready: shutting down"))
 		return
 	}
 	h.ready.mu.Lock()
@@ -89,7 +89,7 @@ func (h *healthHandlers) handleReadyz(c *gin.Context) {
 		cancel()
 		if err != nil {
 			h.log.WarnContext(c.Request.Context(), "not ready", "check", rc.name, "error", err.Error())
-			_ = c.Error(&middleware.HTTPError{Status: http.StatusServiceUnavailable, Detail: "not ready: " + rc.name + " failed"})
+			_ = c.Error(service.Errorf(service.Unavailable, "not ready: %s failed", rc.name))
 			return
 		}
 		results[rc.name] = state

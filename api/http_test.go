@@ -33,7 +33,8 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		{"unknown path", "GET", "/nope", http.StatusNotFound, ""},
 		{"rtc without uid type", "GET", "/rtc/room", http.StatusNotFound, ""},
 		{"double slash is not redirected", "GET", "/rtm//x", http.StatusNotFound, ""},
-		{"delete ping", "DELETE", "/ping", http.StatusMethodNotAllowed, "GET"},
+		{"delete ping", "DELETE", "/ping", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{"post rtm", "POST", "/rtm/u/", http.StatusMethodNotAllowed, "GET, HEAD"},
 		{"get getToken", "GET", "/getToken", http.StatusMethodNotAllowed, "POST"},
 		{"put token generate", "PUT", "/token/generate/", http.StatusMethodNotAllowed, "POST"},
 	}
@@ -111,8 +112,11 @@ func TestCORS(t *testing.T) {
 // becomes a problem document and the router keeps serving.
 type panickingIssuer struct{ *service.Tokens }
 
-func (panickingIssuer) RTMToken(string, uint32) (service.Token, error) {
-	panic("boom: secret detail")
+func (p panickingIssuer) Bundle(b service.Bundle) (service.Token, error) {
+	if b.RTMUserID != "" {
+		panic("boom: secret detail")
+	}
+	return p.Tokens.Bundle(b)
 }
 
 func TestPanicIsRecovered(t *testing.T) {

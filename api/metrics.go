@@ -1,13 +1,11 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/metrics"
-	"github.com/seed6ab08d10/agora-token-server/middleware"
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // metricsHandler serves m, and when token is not empty only to requests
@@ -20,7 +18,7 @@ func metricsHandler(m *metrics.Metrics, token string) gin.HandlerFunc {
 			got, isBearer := auth.Bearer(c.GetHeader("Authorization"))
 			if !isBearer || !want.Matches(got) {
 				c.Header("WWW-Authenticate", `Bearer realm="metrics"`)
-				_ = c.Error(&middleware.HTTPError{Status: http.StatusUnauthorized, Detail: "metrics need the header Authorization: Bearer followed by METRICS_TOKEN"})
+				_ = c.Error(service.Errorf(service.Unauthorized, "metrics need the header Authorization: Bearer followed by METRICS_TOKEN"))
 				return
 			}
 		}

@@ -360,8 +360,10 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 	s := newOpsServer(t, "")
 	// Stand-ins for the layers that refuse requests: they report through
-	// c.Error like every handler.
-	s.router.GET("/test/refuse/:kind", func(c *gin.Context) {
+	// c.Error like every handler. Those behind the Guard refuse a token
+	// client; the same kinds elsewhere, as the refusal of a /metrics
+	// scrape or of a browser's origin, are nobody's auth failure.
+	refuse := func(c *gin.Context) {
 		switch c.Param("kind") {
 		case "unauthorized":
 			_ = c.Error(&service.Error{Kind: service.Unauthorized, Message: "no API key"})
@@ -373,21 +375,22 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 			_ = c.Error(&service.Error{Kind: service.Forbidden, Message: "not this user"})
 		case "limited":
 			_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "slow down"})
-		case "http401":
-			_ = c.Error(&middleware.HTTPError{Status: http.StatusUnauthorized, Detail: "who are you"})
-		case "cors":
-			_ = c.Error(&middleware.HTTPError{Status: http.StatusForbidden, Detail: "origin not allowed"})
 		}
-	})
-	for _, kind := range []string{"unauthorized", "forbidden", "forbidden-to-identity", "forbidden-to-identity", "limited", "limited", "http401", "cors"} {
-		s.do(t, http.MethodGet, "/test/refuse/"+kind, "", nil)
+	}
+	s.router.GET("/test/guarded/:kind", middleware.Guard(nil, nil), refuse)
+	s.router.GET("/test/open/:kind", refuse)
+	for _, kind := range []string{"unauthorized", "forbidden", "forbidden-to-identity", "forbidden-to-identity", "limited", "limited"} {
+		s.do(t, http.MethodGet, "/test/guarded/"+kind, "", nil)
+	}
+	for _, kind := range []string{"unauthorized", "forbidden", "limited"} {
+		s.do(t, http.MethodGet, "/test/open/"+kind, "", nil)
 	}
 	got := s.scrape(t, nil)
 	want := map[string]float64{
-		`token_server_auth_failures_total{reason="unauthenticated",route="/test/refuse/:kind"}`: 1,
-		`token_server_auth_failures_total{reason="policy",route="/test/refuse/:kind"}`:          1,
-		`token_server_auth_failures_total{reason="forbidden",route="/test/refuse/:kind"}`:       2,
-		`token_server_rate_limited_requests_total{route="/test/refuse/:kind"}`:                  2,
+		`token_server_auth_failures_total{reason="unauthenticated",route="/test/guarded/:kind"}`: 1,
+		`token_server_auth_failures_total{reason="policy",route="/test/guarded/:kind"}`:          1,
+		`token_server_auth_failures_total{reason="forbidden",route="/test/guarded/:kind"}`:       2,
+		`token_server_rate_limited_requests_total{route="/test/guarded/:kind"}`:                  2,
 	}
 	for key, v := range want {
 		if got[key] != v {
@@ -395,7 +398,10 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 		}
 	}
 	if n := countOf(got, "token_server_auth_failures_total{"); n != 4 {
-		t.Errorf("auth failures = %v, want 4: HTTP errors such as CORS's are not auth failures", n)
+		t.Errorf("auth failures = %v, want 4: refusals off the token routes are not auth failures", n)
+	}
+	if n := countOf(got, "token_server_rate_limited_requests_total{"); n != 2 {
+		t.Errorf("rate limited = %v, want 2", n)
 	}
 }
 

@@ -5,6 +5,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,9 +18,6 @@ import (
 type tokenIssuer interface {
 	Lifetime(field string, seconds *uint64) (uint32, error)
 	ParseLifetime(field, raw string) (uint32, error)
-	RTCToken(r service.RTC, expire uint32) (service.Token, error)
-	RTMToken(userID string, expire uint32) (service.Token, error)
-	ChatToken(userID string, expire uint32) (service.Token, error)
 	Bundle(b service.Bundle) (service.Token, error)
 	Inspect(token string, who service.Subject) (service.Inspection, error)
 }
@@ -94,22 +92,30 @@ func New(cfg Config) *gin.Engine {
 		log.Error("TRUSTED_PROXIES not applied; trusting no proxy", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
 	}
+	// The order matters. The dialect, the request ID and the observers
+	// come first, so that every answer, a recovered panic's 500 included,
+	// is logged and counted with its ID and speaks its dialect; Recovery
+	// sits just inside them, since a panic unwinding past them would go
+	// unlogged. The headers every answer carries are set next, CORS's
+	// among them: an error must reach a browser's script as readable as a
+	// token does, the 413 that BodyLimit, last, answers included.
 	r.Use(
+		middleware.Dialects(dialectOf),
 		middleware.RequestID(),
 		middleware.AccessLog(log),
 		middleware.Metrics(m),
 		middleware.SecurityHeaders(),
 		middleware.Recovery(log),
 		middleware.Errors(log),
-		middleware.BodyLimit(middleware.MaxBodyBytes),
 		middleware.NoCache(),
 		middleware.CORS(cfg.CORSOrigins, "X-API-Key"),
+		middleware.BodyLimit(middleware.MaxBodyBytes),
 	)
 	r.NoRoute(func(c *gin.Context) {
-		_ = c.Error(&middleware.HTTPError{Status: http.StatusNotFound, Detail: "no route " + c.Request.URL.Path})
+		_ = c.Error(service.Errorf(service.NotFound, "no route %s", c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
-		_ = c.Error(&middleware.HTTPError{Status: http.StatusMethodNotAllowed, Detail: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+		_ = c.Error(service.Errorf(service.MethodNotAllowed, "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 
 	routes(r, &handlers{
@@ -129,32 +135,57 @@ func routes(r *gin.Engine, h *handlers) {
 	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)
 	both(r, http.MethodGet, "/metrics", h.metrics)
 
-	community := r.Group("", middleware.UseDialect(middleware.CommunityDialect), h.guard)
-	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", h.handleRTC) // empty uid: any uid
-	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", h.handleRTC)
-	both(community, http.MethodGet, "/rtm/:uid", h.handleRTM)
-	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", h.handleRTE)
-	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", h.handleRTE)
-	both(community, http.MethodGet, "/chat/app", h.handleChatApp)
-	both(community, http.MethodGet, "/chat/account/:uid", h.handleChatUser)
-	both(community, http.MethodPost, "/getToken", h.handleGetToken)
+	community := r.Group("", h.guard)
+	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", respond(h.handleRTC)) // empty uid: any uid
+	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", respond(h.handleRTC))
+	both(community, http.MethodGet, "/rtm/:uid", respond(h.handleRTM))
+	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", respond(h.handleRTE))
+	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", respond(h.handleRTE))
+	both(community, http.MethodGet, "/chat/app", respond(h.handleChatApp))
+	both(community, http.MethodGet, "/chat/account/:uid", respond(h.handleChatUser))
+	both(community, http.MethodPost, "/getToken", respond(h.handleGetToken))
 
-	reference := r.Group("", middleware.UseDialect(middleware.ReferenceDialect), h.guard)
-	both(reference, http.MethodPost, "/token/generate", h.handleGenerate)
+	reference := r.Group("", h.guard)
+	both(reference, http.MethodPost, "/token/generate", respond(h.handleGenerate))
 
 	v1 := r.Group("/v1", h.guard)
-	both(v1, http.MethodPost, "/tokens/rtc", h.handleV1RTC)
-	both(v1, http.MethodPost, "/tokens/rtm", h.handleV1RTM)
-	both(v1, http.MethodPost, "/tokens/chat", h.handleV1Chat)
-	both(v1, http.MethodPost, "/tokens/inspect", h.handleV1Inspect)
+	both(v1, http.MethodPost, "/tokens/rtc", respond(h.handleV1RTC))
+	both(v1, http.MethodPost, "/tokens/rtm", respond(h.handleV1RTM))
+	both(v1, http.MethodPost, "/tokens/chat", respond(h.handleV1Chat))
+	both(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
 
 	docsRoutes(r)
 }
 
+// dialectOf names the dialect of the errors on path: the community
+// servers' clients read "error", and those of Agora's reference server
+// "code" and "message", whatever went wrong, even on a path or method
+// that does not exist under their prefix.
+func dialectOf(path string) middleware.Dialect {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	switch first {
+	case "rtc", "rtm", "rte", "chat", "getToken":
+		return middleware.CommunityDialect
+	case "token":
+		return middleware.ReferenceDialect
+	}
+	return middleware.Standard
+}
+
 // both registers path with and without a trailing slash.
 func both(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
+	handle(r, method, path, h)
+	handle(r, method, path+"/", h)
+}
+
+// handle registers one route, and for GET the HEAD that HTTP expects
+// wherever GET works: uptime monitors and load balancers probe with it.
+// HEAD runs the whole handler, and the server leaves the body out.
+func handle(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
 	r.Handle(method, path, h)
-	r.Handle(method, path+"/", h)
+	if method == http.MethodGet {
+		r.Handle(http.MethodHead, path, h)
+	}
 }
 
 func handlePing(c *gin.Context) {

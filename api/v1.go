@@ -1,17 +1,11 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
-	"net/http"
+	"context"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
 
-	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -23,7 +17,7 @@ import (
 type v1RTCRequest struct {
 	Channel    string           `json:"channel" binding:"required,agora_channel"`
 	UID        *uint32          `json:"uid"`
-	Account    *string          `json:"account"`
+	Account    *string          `json:"account" binding:"omitnil,agora_account"`
 	Role       string           `json:"role" binding:"required,oneof=publisher subscriber"`
 	Expire     *uint64          `json:"expire"`
 	Privileges *v1RTCPrivileges `json:"privileges"`
@@ -39,21 +33,15 @@ type v1RTCPrivileges struct {
 }
 
 type v1RTMLogin struct {
-	UserID string `json:"userId"`
+	UserID string `json:"userId" binding:"required,agora_user_id"`
 }
 
-// validateV1RTC applies the rules that span fields: one of uid and
-// account, and the RTM user when the token also carries RTM.
+// validateV1RTC applies the rule that spans fields: exactly one of uid
+// and account.
 func validateV1RTC(sl validator.StructLevel) {
 	req := sl.Current().Interface().(v1RTCRequest)
 	if (req.UID == nil) == (req.Account == nil) {
 		sl.ReportError(req.UID, "uid", "uid", "agora_uid_xor_account", "")
-	}
-	if req.Account != nil && !service.ValidAccount(*req.Account) {
-		sl.ReportError(*req.Account, "account", "account", "agora_account", "")
-	}
-	if req.RTM != nil {
-		requireRule(sl, req.RTM.UserID, "rtm.userId", "agora_user_id", service.ValidUserID)
 	}
 }
 
@@ -66,16 +54,14 @@ func (r v1RTCRequest) account() string {
 	return service.UIDAccount(*r.UID)
 }
 
-func (h *handlers) handleV1RTC(c *gin.Context) {
+func (h *handlers) handleV1RTC(c *gin.Context) (any, error) {
 	var req v1RTCRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("expire", req.Expire)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	rtc := service.RTC{Channel: req.Channel, Account: req.account(), Role: roleOf(req.Role)}
 	if p := req.Privileges; p != nil {
@@ -90,7 +76,7 @@ func (h *handlers) handleV1RTC(c *gin.Context) {
 	if req.RTM != nil {
 		b.RTMUserID = req.RTM.UserID
 	}
-	h.renderToken(c, b)
+	return h.mintV1(c.Request.Context(), b)
 }
 
 type v1RTMRequest struct {
@@ -99,18 +85,16 @@ type v1RTMRequest struct {
 	Version string  `json:"version" binding:"omitempty,oneof=007 006"`
 }
 
-func (h *handlers) handleV1RTM(c *gin.Context) {
+func (h *handlers) handleV1RTM(c *gin.Context) (any, error) {
 	var req v1RTMRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("expire", req.Expire)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	h.renderToken(c, service.Bundle{RTMUserID: req.UserID, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{RTMUserID: req.UserID, Expire: expire, Version: req.Version})
 }
 
 // v1ChatRequest asks for a user token when it names a user, else for an
@@ -122,35 +106,29 @@ type v1ChatRequest struct {
 	Version string  `json:"version" binding:"omitempty,oneof=007"`
 }
 
-func (h *handlers) handleV1Chat(c *gin.Context) {
+func (h *handlers) handleV1Chat(c *gin.Context) (any, error) {
 	var req v1ChatRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	expire, err := h.tokens.Lifetime("expire", req.Expire)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	chat := service.Chat{App: true}
 	if req.UserID != nil {
 		chat = service.Chat{UserID: *req.UserID, User: true}
 	}
-	h.renderToken(c, service.Bundle{Chat: &chat, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{Chat: &chat, Expire: expire, Version: req.Version})
 }
 
-func (h *handlers) renderToken(c *gin.Context, b service.Bundle) {
-	if err := h.policy.Check(c.Request.Context(), b); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	tok, err := h.tokens.Bundle(b)
+// mintV1 answers with the whole token: its value, times and grants.
+func (h *handlers) mintV1(ctx context.Context, b service.Bundle) (any, error) {
+	tokens, err := h.mint(ctx, b)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusOK, tok)
+	return tokens[0], nil
 }
 
 // v1InspectRequest names a token and, for a 006 token only, what it was
@@ -171,11 +149,10 @@ func validateV1Inspect(sl validator.StructLevel) {
 	}
 }
 
-func (h *handlers) handleV1Inspect(c *gin.Context) {
+func (h *handlers) handleV1Inspect(c *gin.Context) (any, error) {
 	var req v1InspectRequest
 	if err := bindStrictJSON(c, &req); err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
 	who := service.Subject{Channel: req.Channel, UserID: req.UserID}
 	switch {
@@ -184,41 +161,7 @@ func (h *handlers) handleV1Inspect(c *gin.Context) {
 	case req.UID != nil:
 		who.Account = service.UIDAccount(*req.UID)
 	}
-	ins, err := h.tokens.Inspect(req.Token, who)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, ins)
-}
-
-// bindStrictJSON reads one JSON object into req, refusing other media
-// types, unknown fields and anything after the object, then applies req's
-// validation rules. Gin's own JSON binding is left lenient, because the
-// compatible routes must keep accepting the extra fields their clients
-// send. The body is bounded by the BodyLimit every route has: past it,
-// the read fails with *http.MaxBytesError, which becomes the server's one
-// 413 answer.
-func bindStrictJSON(c *gin.Context, req any) error {
-	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != binding.MIMEJSON {
-		return &middleware.HTTPError{Status: http.StatusUnsupportedMediaType, Detail: "send the body as " + binding.MIMEJSON}
-	}
-	body := c.Request.Body
-	if body == nil {
-		body = http.NoBody
-	}
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(req); err != nil {
-		return err
-	}
-	var tooLarge *http.MaxBytesError
-	if _, err := dec.Token(); errors.As(err, &tooLarge) {
-		return err
-	} else if !errors.Is(err, io.EOF) {
-		return &middleware.HTTPError{Status: http.StatusBadRequest, Detail: "the body must hold one JSON object and nothing after it"}
-	}
-	return binding.Validator.ValidateStruct(req)
+	return h.tokens.Inspect(req.Token, who)
 }
 
 // registerV1Validators teaches Gin's validator the /v1 rules that span

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"sync"
@@ -26,11 +27,10 @@ func registerValidators() {
 		must(v.RegisterValidation("agora_channel", stringRule(service.ValidChannel)))
 		must(v.RegisterValidation("agora_account", stringRule(service.ValidAccount)))
 		must(v.RegisterValidation("agora_user_id", stringRule(service.ValidUserID)))
-		must(v.RegisterValidation("agora_uid", stringRule(func(s string) bool { _, ok := service.ParseUID(s); return ok })))
 		must(v.RegisterValidation("agora_uid_or_account", stringRule(validUIDOrAccount)))
 		must(v.RegisterValidation("agora_rtc_user", validRTCUser))
-		v.RegisterStructValidation(validateGetToken, getTokenRequest{})
-		v.RegisterStructValidation(validateGenerate, generateRequest{})
+		must(v.RegisterValidation("agora_rte_user", validRTEUser))
+		must(v.RegisterValidation("agora_alias_of", validAliasOf))
 		registerV1Validators(v)
 	})
 }
@@ -82,6 +82,55 @@ func validRTCUser(fl validator.FieldLevel) bool {
 	}
 	_, valid := service.ParseUID(s)
 	return valid
+}
+
+// validRTEUser holds when /rte names its RTM user in rtmUid, whose own
+// rules follow it, or when the RTC user the RTM user then defaults to can
+// be one: not any uid (0), and an RTM user id other than "0".
+func validRTEUser(fl validator.FieldLevel) bool {
+	if fl.Field().String() != "" {
+		return true
+	}
+	req, ok := fl.Parent().Interface().(rteRequest)
+	if !ok {
+		return false
+	}
+	user := req.rtmUser()
+	return user != "0" && service.ValidUserID(user)
+}
+
+// validAliasOf holds unless the field, another name for the one the tag
+// names in the client's words, is given together with it. Both are
+// strings or lists of them.
+func validAliasOf(fl validator.FieldLevel) bool {
+	if fl.Field().Len() == 0 {
+		return true
+	}
+	parent := fl.Parent()
+	for i := 0; i < parent.NumField(); i++ {
+		if clientFieldName(parent.Type().Field(i)) == fl.Param() {
+			return parent.Field(i).Len() == 0
+		}
+	}
+	return false // the tag names no field: a mistake to catch in tests
+}
+
+// validate checks each part by its rules, and reports every rule broken
+// in any of them at once.
+func validate(parts ...any) error {
+	var all validator.ValidationErrors
+	for _, p := range parts {
+		var broken validator.ValidationErrors
+		if err := binding.Validator.ValidateStruct(p); errors.As(err, &broken) {
+			all = append(all, broken...)
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return nil
 }
 
 func isDigits(s string) bool {

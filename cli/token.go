@@ -55,12 +55,8 @@ func tokenRTC(args []string, e env) error {
 	case *account == "":
 		return usageError("--account", "must not be empty; for any uid give --uid 0")
 	}
-	switch *role {
-	case "publisher":
-		r.Role = service.Publisher
-	case "subscriber":
-		r.Role = service.Subscriber
-	default:
+	var known bool
+	if r.Role, known = service.RoleOf(*role); !known {
 		return usageError("--role", "must be publisher or subscriber")
 	}
 	if f.Changed("join-channel") || f.Changed("publish-audio") || f.Changed("publish-video") || f.Changed("publish-data") {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // Config is every setting the server runs with.
@@ -258,11 +260,11 @@ func build(v *viper.Viper) (Config, error) {
 	if c.Port, err = strconv.Atoi(v.GetString("port")); err != nil || c.Port < 0 || c.Port > 65535 {
 		return Config{}, &Error{Key: "PORT", Rule: "must be a whole number from 0 to 65535"}
 	}
-	if c.DefaultExpiry, err = seconds(v.GetString("default_expiry")); err != nil {
-		return Config{}, &Error{Key: "DEFAULT_EXPIRY", Rule: "must be a whole number of seconds from 1 to " + strconv.Itoa(AgoraMaxExpiry)}
+	if c.DefaultExpiry, err = seconds("DEFAULT_EXPIRY", v.GetString("default_expiry")); err != nil {
+		return Config{}, err
 	}
-	if c.MaxExpiry, err = seconds(v.GetString("max_expiry")); err != nil {
-		return Config{}, &Error{Key: "MAX_EXPIRY", Rule: "must be a whole number of seconds from 1 to " + strconv.Itoa(AgoraMaxExpiry)}
+	if c.MaxExpiry, err = seconds("MAX_EXPIRY", v.GetString("max_expiry")); err != nil {
+		return Config{}, err
 	}
 	for _, o := range strings.Split(v.GetString("cors_allow_origins"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -281,10 +283,15 @@ func build(v *viper.Viper) (Config, error) {
 	return c, c.Validate()
 }
 
-func seconds(s string) (uint32, error) {
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
-	if err != nil || n < 1 || n > AgoraMaxExpiry {
-		return 0, errors.New("out of range")
+// seconds reads the lifetime setting key by the rule of every lifetime.
+func seconds(key, s string) (uint32, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		n = 0 // not a whole number, or a huge one: out of range too
+	}
+	var bad *service.Error
+	if errors.As(service.CheckLifetime(key, n, AgoraMaxExpiry), &bad) {
+		return 0, &Error{Key: key, Rule: bad.Message}
 	}
 	return uint32(n), nil
 }

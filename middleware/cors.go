@@ -7,6 +7,8 @@ import (
 
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // CORS answers preflights and marks responses for the allowed origins.
@@ -54,7 +56,7 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 		origin := c.GetHeader("Origin")
 		sameHost := origin == "http://"+c.Request.Host || origin == "https://"+c.Request.Host
 		if origin != "" && !sameHost && !allowed(origin) {
-			_ = c.Error(&HTTPError{Status: http.StatusForbidden, Detail: "origin " + origin + " is not allowed by CORS_ALLOW_ORIGINS"})
+			_ = c.Error(service.Errorf(service.Forbidden, "origin %s is not allowed by CORS_ALLOW_ORIGINS", origin))
 			c.Abort()
 			return
 		}

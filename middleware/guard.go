@@ -39,6 +39,10 @@ var (
 // realm names this server in WWW-Authenticate challenges.
 const realm = "agora-token-server"
 
+// guardedKey marks a request Guard has seen, for Metrics to count its
+// refusals as those of a token client.
+const guardedKey = "middleware.guarded"
+
 // Guard stands in front of the routes that mint tokens. It authenticates
 // the caller with authn (nil: everyone is anonymous), counts the request
 // against the caller's rate limit (nil: no limit), and puts the caller in
@@ -55,6 +59,7 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 	keys, ok := authn.(apiKeyHeader)
 	xAPIKey := ok && keys.AcceptsXAPIKey()
 	return func(c *gin.Context) {
+		c.Set(guardedKey, true)
 		ctx := c.Request.Context()
 		var who service.Principal
 		var authErr error

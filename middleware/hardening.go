@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // MaxBodyBytes is the largest request body the server reads. Every token
@@ -39,6 +41,6 @@ func BodyLimit(limit int64) gin.HandlerFunc {
 	}
 }
 
-func tooLarge(limit int64) *HTTPError {
-	return &HTTPError{Status: http.StatusRequestEntityTooLarge, Detail: "the body is larger than " + strconv.FormatInt(limit, 10) + " bytes"}
+func tooLarge(limit int64) *service.Error {
+	return &service.Error{Kind: service.TooLarge, Message: "the body is larger than " + strconv.FormatInt(limit, 10) + " bytes"}
 }

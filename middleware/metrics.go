@@ -1,8 +1,6 @@
 package middleware
 
 import (
-	"errors"
-	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,12 +30,13 @@ const (
 )
 
 // Metrics reports every request to obs by route pattern, never by raw
-// path. Layers that refuse requests report through c.Error as usual and
-// are counted from it: a service error of kind Unauthorized or Forbidden
-// as an auth failure, with the reason why, and one of kind
-// TooManyRequests (or an HTTPError 429) as rate limited. Other HTTP
-// errors, such as a scrape of /metrics without its token, are counted
-// only as requests.
+// path. On the routes Guard stands in front of, the refusals are counted
+// too, from the error the refusing layer recorded with c.Error: one of
+// kind Unauthorized or Forbidden as an auth failure, with the reason why,
+// and one of kind TooManyRequests as rate limited. Elsewhere, as in a
+// scrape of /metrics without its token or a request from an origin CORS
+// refuses, nobody asked for a token, and the refusal is counted only as a
+// request.
 func Metrics(obs RequestObserver) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		obs.RequestStarted()
@@ -46,28 +45,19 @@ func Metrics(obs RequestObserver) gin.HandlerFunc {
 		c.Next()
 		route := routeOf(c)
 		obs.ObserveRequest(c.Request.Method, route, c.Writer.Status(), time.Since(start))
-		if len(c.Errors) == 0 {
+		if len(c.Errors) == 0 || !c.GetBool(guardedKey) {
 			return
 		}
-		var (
-			svcErr  *service.Error
-			httpErr *HTTPError
-		)
-		switch err := c.Errors.Last().Err; {
-		case errors.As(err, &svcErr):
-			switch svcErr.Kind {
-			case service.Unauthorized:
-				obs.AuthFailure(route, ReasonUnauthenticated)
-			case service.Forbidden:
-				reason := ReasonPolicy
-				if service.PrincipalFrom(c.Request.Context()).Binding != nil {
-					reason = ReasonForbidden
-				}
-				obs.AuthFailure(route, reason)
-			case service.TooManyRequests:
-				obs.RateLimited(route)
+		switch service.KindOf(c.Errors.Last().Err) {
+		case service.Unauthorized:
+			obs.AuthFailure(route, ReasonUnauthenticated)
+		case service.Forbidden:
+			reason := ReasonPolicy
+			if service.PrincipalFrom(c.Request.Context()).Binding != nil {
+				reason = ReasonForbidden
 			}
-		case errors.As(err, &httpErr) && httpErr.Status == http.StatusTooManyRequests:
+			obs.AuthFailure(route, reason)
+		case service.TooManyRequests:
 			obs.RateLimited(route)
 		}
 	}

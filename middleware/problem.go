@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -53,32 +54,35 @@ const (
 
 const dialectKey = "problem.dialect"
 
-// UseDialect marks the routes of a group as speaking dialect d in errors.
-func UseDialect(d Dialect) gin.HandlerFunc {
+// Dialects decides once, before anything else can fail, which dialect
+// each request's errors speak, by its path alone: a request that no route
+// matched, or that was refused before reaching its route (a body too
+// large, an origin not allowed), still reaches a client that reads the
+// dialect's members.
+func Dialects(of func(path string) Dialect) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Set(dialectKey, d)
+		c.Set(dialectKey, of(c.Request.URL.Path))
 		c.Next()
 	}
 }
 
-// HTTPError is an error that already knows its status, for failures that
-// belong to HTTP itself: unknown routes, wrong methods, bad media types.
-type HTTPError struct {
-	Status int
-	Detail string
-}
-
-func (e *HTTPError) Error() string { return e.Detail }
-
-// statusOf maps the service's error kinds to HTTP statuses; the only
-// place that does so.
+// statusOf maps every kind of error to its HTTP status; the only place
+// that does so.
 var statusOf = map[service.Kind]int{
-	service.Internal:        http.StatusInternalServerError,
-	service.Invalid:         http.StatusBadRequest,
-	service.Unauthorized:    http.StatusUnauthorized,
-	service.Forbidden:       http.StatusForbidden,
-	service.TooManyRequests: http.StatusTooManyRequests,
+	service.Internal:             http.StatusInternalServerError,
+	service.Invalid:              http.StatusBadRequest,
+	service.Unauthorized:         http.StatusUnauthorized,
+	service.Forbidden:            http.StatusForbidden,
+	service.TooManyRequests:      http.StatusTooManyRequests,
+	service.NotFound:             http.StatusNotFound,
+	service.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	service.TooLarge:             http.StatusRequestEntityTooLarge,
+	service.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	service.Unavailable:          http.StatusServiceUnavailable,
 }
+
+// internalDetail is all a client hears of a failure that is not its own.
+const internalDetail = "the server could not complete the request"
 
 // Errors renders the last error a handler recorded with c.Error as a
 // problem document. Errors that are not ours become a generic 500 and
@@ -118,55 +122,87 @@ func Write(c *gin.Context, p Problem) {
 	c.AbortWithStatusJSON(p.Status, p)
 }
 
+// problemFor describes err to the client: its kind picks the status, and
+// an invalid input is named in errors.
 func problemFor(err error) Problem {
+	e, fields := classify(err)
+	status, known := statusOf[e.Kind]
+	switch {
+	case !known || e.Kind == service.Internal:
+		return Problem{Status: statusOf[service.Internal], Detail: internalDetail}
+	case len(fields) > 0:
+		return invalid(fields)
+	}
+	return Problem{Status: status, Detail: e.Error()}
+}
+
+// classify puts any error a handler records in the service's terms: its
+// own errors as they are, those of the JSON decoder and the validator as
+// Invalid, a body past its limit as TooLarge, anything else as Internal.
+// fields lists the inputs at fault, when the error names some.
+func classify(err error) (e *service.Error, fields []FieldError) {
 	var (
 		verrs   validator.ValidationErrors
 		svcErr  *service.Error
-		httpErr *HTTPError
 		synErr  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError
 		bigErr  *http.MaxBytesError
 	)
+	invalidBody := func(detail string) *service.Error { return &service.Error{Kind: service.Invalid, Message: detail} }
 	switch {
 	case errors.As(err, &bigErr):
-		big := tooLarge(bigErr.Limit)
-		return Problem{Status: big.Status, Detail: big.Detail}
+		return tooLarge(bigErr.Limit), nil
 	case errors.As(err, &verrs):
-		fields := make([]FieldError, 0, len(verrs))
 		for _, fe := range verrs {
-			fields = append(fields, FieldError{Field: fe.Field(), Message: ruleMessage(fe)})
+			fields = append(fields, FieldError{Field: fieldPath(fe), Message: ruleMessage(fe)})
 		}
-		return invalid(fields)
+		return &service.Error{Kind: service.Invalid}, fields
 	case errors.As(err, &svcErr):
-		p := Problem{Status: statusOf[svcErr.Kind], Detail: svcErr.Error()}
 		if svcErr.Kind == service.Invalid && svcErr.Field != "" {
-			p = invalid([]FieldError{{Field: svcErr.Field, Message: svcErr.Message}})
+			fields = []FieldError{{Field: svcErr.Field, Message: svcErr.Message}}
 		}
-		if p.Status >= 500 {
-			p.Detail = "the server could not complete the request"
-		}
-		return p
-	case errors.As(err, &httpErr):
-		return Problem{Status: httpErr.Status, Detail: httpErr.Detail}
+		return svcErr, fields
 	case errors.As(err, &typeErr) && typeErr.Field == "":
 		// The body as a whole has the wrong type, such as an array.
-		return Problem{Status: http.StatusBadRequest, Detail: "the body must be an object"}
+		return invalidBody("the body must be an object"), nil
 	case errors.As(err, &typeErr):
-		return invalid([]FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}})
-	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return Problem{Status: http.StatusBadRequest, Detail: "the body is not valid JSON"}
-	case errors.Is(err, io.EOF):
-		return Problem{Status: http.StatusBadRequest, Detail: "the body is empty; send a JSON object"}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if field == "" {
-			// A key that is the empty string still needs a name a
-			// client can read.
-			field = `""`
+		want := jsonKind(typeErr.Type.Kind().String())
+		if e, ok := reflect.Zero(typeErr.Type).Interface().(expecter); ok {
+			want = e.Expects()
 		}
-		return invalid([]FieldError{{Field: field, Message: "is not a known field"}})
+		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: typeErr.Field, Message: "must be " + want}}
+	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return invalidBody("the body is not valid JSON"), nil
+	case errors.Is(err, io.EOF):
+		return invalidBody("the body is empty; send a JSON object"), nil
 	}
-	return Problem{Status: http.StatusInternalServerError, Detail: "the server could not complete the request"}
+	return &service.Error{Kind: service.Internal, Message: err.Error()}, nil
+}
+
+// expecter is a type of a request's field that says in words what JSON
+// it takes, when its Go kind would say it wrongly.
+type expecter interface {
+	Expects() string
+}
+
+// fieldPath names the field fe is about by its path from the request's
+// root, in the client's words: "rtm.userId", not "userId". A struct
+// embedded in a request, such as its path or query parameters, reads
+// alike in the Go and the client namespaces, having no tag to rename it,
+// and adds nothing to the path.
+func fieldPath(fe validator.FieldError) string {
+	client := strings.Split(fe.Namespace(), ".")
+	goNames := strings.Split(fe.StructNamespace(), ".")
+	if len(client) != len(goNames) {
+		return fe.Field()
+	}
+	var path []string
+	for i := 1; i < len(client)-1; i++ {
+		if client[i] != goNames[i] {
+			path = append(path, client[i])
+		}
+	}
+	return strings.Join(append(path, fe.Field()), ".")
 }
 
 func invalid(fields []FieldError) Problem {
@@ -202,32 +238,39 @@ func ruleMessage(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "required":
 		return "is required"
+	case "ne":
+		return `must not be "` + fe.Param() + `"`
 	case "oneof":
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
 	case "max":
+		switch {
+		case fe.Kind() == reflect.Slice && fe.Param() == "1":
+			return "is given more than once"
+		case fe.Kind() == reflect.Slice:
+			return "is given more than " + fe.Param() + " times"
+		}
 		return "must be at most " + fe.Param() + " long"
+	case "agora_alias_of":
+		return "is another name for " + fe.Param() + ": give one of them"
 	case "agora_channel":
-		return "must be 1 to " + strconv.Itoa(service.MaxChannelBytes) + " bytes of a-z, A-Z, 0-9, space and !#$%&()+-:;<=.>?@[]^_{}|~,"
+		return service.ChannelRule
 	case "agora_account":
-		return "must be 1 to " + strconv.Itoa(service.MaxAccountBytes) + " bytes of a-z, A-Z, 0-9, space and !#$%&()+-:;<=.>?@[]^_{}|~,"
+		return service.AccountRule
 	case "agora_user_id":
-		return "must be 1 to " + strconv.Itoa(service.MaxRTMUserIDBytes) + " bytes"
-	case "agora_uid":
-		return "must be a whole number from 0 to 4294967295"
+		return service.UserIDRule
 	case "agora_rtc_user":
 		return "must be a whole number from 0 to 4294967295 for tokenType uid, or 1 to " +
 			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters for userAccount"
 	case "agora_uid_or_account":
 		return "must be a whole number from 0 to 4294967295, or 1 to " +
 			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters"
-	case "agora_rtm_uid":
-		return "must be 1 to " + strconv.Itoa(service.MaxRTMUserIDBytes) + " bytes and not \"0\" when serviceRtm is enabled"
+	case "agora_rte_user":
+		return "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id " +
+			service.UserIDRule + ` and not "0"`
 	case "agora_uid_xor_account":
 		return "give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)"
 	case "agora_uid_not_account":
 		return "give uid or account, not both"
-	case "agora_any_service":
-		return "at least one of serviceRtc, serviceRtm or serviceChat must be enabled"
 	}
 	return "breaks the rule " + fe.Tag()
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // Recovery turns a panic in any later handler into a 500 problem
@@ -26,7 +28,7 @@ func Recovery(log *slog.Logger) gin.HandlerFunc {
 				"method", c.Request.Method, "route", routeOf(c),
 				"panic", rec, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
-				Write(c, Problem{Status: http.StatusInternalServerError, Detail: "the server could not complete the request"})
+				Write(c, problemFor(service.Errorf(service.Internal, "panic")))
 			}
 			c.Abort()
 		}()

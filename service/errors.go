@@ -9,7 +9,11 @@ import (
 // layer can pick a status, without parsing messages.
 type Kind int
 
-// The kinds of failure the service reports.
+// The kinds of failure the server reports. The service raises the first
+// five; the others describe how a request reached the server rather than
+// what it asked for, and the HTTP layer raises them. They are all listed
+// here so that one table, in the HTTP layer, turns every kind into a
+// status.
 const (
 	// Internal is a failure that is not the caller's fault.
 	Internal Kind = iota
@@ -21,6 +25,18 @@ const (
 	Forbidden
 	// TooManyRequests means the caller has spent its rate limit.
 	TooManyRequests
+	// NotFound means nothing answers to the name the caller used.
+	NotFound
+	// MethodNotAllowed means the name is known but not the action.
+	MethodNotAllowed
+	// TooLarge means the request is larger than the server reads.
+	TooLarge
+	// UnsupportedMediaType means the request is in a form the server does
+	// not read.
+	UnsupportedMediaType
+	// Unavailable means the server cannot serve for now: it is stopping,
+	// or something it depends on is failing.
+	Unavailable
 )
 
 // Error is the one error type the service returns. Field names the input
@@ -31,11 +47,17 @@ type Error struct {
 	Message string
 }
 
+// Error names the field at fault, when there is one, before the message.
 func (e *Error) Error() string {
 	if e.Field == "" {
 		return e.Message
 	}
 	return e.Field + ": " + e.Message
+}
+
+// Errorf reports a failure of the given kind, described by the message.
+func Errorf(kind Kind, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
 // Invalidf reports that field breaks a rule described by the message.

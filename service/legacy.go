@@ -65,7 +65,7 @@ func (t *Tokens) legacy(b Bundle) (Token, error) {
 		access.UID, access.Account = splitAccount(r.Account)
 	case b.RTMUserID != "":
 		if !ValidUserID(b.RTMUserID) {
-			return Token{}, Invalidf("userId", "must be 1 to %d bytes", MaxRTMUserIDBytes)
+			return Token{}, Invalidf("userId", "%s", UserIDRule)
 		}
 		// Agora's RtmTokenBuilder puts the user where RTC puts the channel.
 		at.ChannelName = b.RTMUserID

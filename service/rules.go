@@ -1,6 +1,9 @@
 package service
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Limits Agora places on the strings a token carries.
 const (
@@ -10,8 +13,11 @@ const (
 	MaxChatUserBytes  = 64
 )
 
-// agoraChars marks the bytes Agora allows in channel names and user
-// accounts: letters, digits, space and a fixed set of punctuation.
+// agoraPunctuation is the punctuation Agora allows in channel names, user
+// accounts and RTM user ids, besides letters, digits and space.
+const agoraPunctuation = "!#$%&()+-:;<=.>?@[]^_{}|~,"
+
+// agoraChars marks the bytes Agora allows in those strings.
 var agoraChars = func() (set [256]bool) {
 	for c := 'a'; c <= 'z'; c++ {
 		set[c] = true
@@ -22,11 +28,20 @@ var agoraChars = func() (set [256]bool) {
 	for c := '0'; c <= '9'; c++ {
 		set[c] = true
 	}
-	for _, c := range " !#$%&()+-:;<=.>?@[]^_{}|~," {
+	for _, c := range " " + agoraPunctuation {
 		set[c] = true
 	}
 	return set
 }()
+
+// The rules of those strings in words, for the messages that name them.
+var (
+	ChannelRule = fmt.Sprintf("must be 1 to %d bytes of %s", MaxChannelBytes, agoraCharsText)
+	AccountRule = fmt.Sprintf("must be 1 to %d bytes of %s", MaxAccountBytes, agoraCharsText)
+	UserIDRule  = fmt.Sprintf("must be 1 to %d bytes of %s, not starting with a space", MaxRTMUserIDBytes, agoraCharsText)
+)
+
+const agoraCharsText = "a-z, A-Z, 0-9, space and " + agoraPunctuation
 
 func inAgoraCharset(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -47,9 +62,14 @@ func ValidAccount(s string) bool {
 	return len(s) >= 1 && len(s) <= MaxAccountBytes && inAgoraCharset(s)
 }
 
-// ValidUserID reports whether s is an RTM or Chat user id: 1 to 64 bytes.
+// ValidUserID reports whether s is an RTM or Chat user id Agora accepts:
+// 1 to 64 bytes of the characters of channel names, not starting with a
+// space, as Agora's RTM login requires. That keeps out control bytes,
+// invalid UTF-8 and anything else a token would carry as bytes no client
+// could log in with. Chat user ids are narrower still (letters, digits,
+// "_", "-" and "."), all within this set.
 func ValidUserID(s string) bool {
-	return len(s) >= 1 && len(s) <= MaxRTMUserIDBytes
+	return len(s) >= 1 && len(s) <= MaxRTMUserIDBytes && inAgoraCharset(s) && s[0] != ' '
 }
 
 // ParseUID reads a numeric RTC uid. The empty string and "0" both mean

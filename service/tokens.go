@@ -25,6 +25,30 @@ const (
 	Subscriber Role = 2
 )
 
+// RoleOf reads a role in any spelling clients use: "publisher" or "1";
+// "subscriber", "audience" (the Node server's word) or "2"; and "0",
+// which Agora's reference server treats as subscriber. Which spellings a
+// request may use is its own rule; this is the one place that says what
+// each means.
+func RoleOf(s string) (Role, bool) {
+	switch s {
+	case "publisher", "1":
+		return Publisher, true
+	case "subscriber", "audience", "2", "0":
+		return Subscriber, true
+	}
+	return 0, false
+}
+
+// CheckLifetime returns an Invalid error naming field unless seconds is
+// a lifetime from 1 to max seconds.
+func CheckLifetime(field string, seconds uint64, max uint32) error {
+	if seconds < 1 || seconds > uint64(max) {
+		return Invalidf(field, "must be a whole number of seconds from 1 to %d", max)
+	}
+	return nil
+}
+
 // Token is a signed token and the times a client needs to plan its renewal.
 // Its JSON form is the body the /v1 API and the command line answer with.
 type Token struct {
@@ -104,8 +128,8 @@ func (t *Tokens) Lifetime(field string, seconds *uint64) (uint32, error) {
 	if seconds == nil {
 		return t.defaultExpiry, nil
 	}
-	if *seconds < 1 || *seconds > uint64(t.maxExpiry) {
-		return 0, Invalidf(field, "must be a whole number of seconds from 1 to %d", t.maxExpiry)
+	if err := CheckLifetime(field, *seconds, t.maxExpiry); err != nil {
+		return 0, err
 	}
 	return uint32(*seconds), nil
 }
@@ -186,7 +210,7 @@ func (t *Tokens) Bundle(b Bundle) (Token, error) {
 	if privExpire == 0 {
 		privExpire = b.Expire
 	}
-	if err := t.checkLifetime("privilegeExpire", privExpire); err != nil {
+	if err := checkPrivilege("privilegeExpire", uint64(privExpire), b.Expire); err != nil {
 		return Token{}, err
 	}
 
@@ -200,7 +224,7 @@ func (t *Tokens) Bundle(b Bundle) (Token, error) {
 	}
 	if b.RTMUserID != "" {
 		if !ValidUserID(b.RTMUserID) {
-			return Token{}, Invalidf("userId", "must be 1 to %d bytes", MaxRTMUserIDBytes)
+			return Token{}, Invalidf("userId", "%s", UserIDRule)
 		}
 		grants = append(grants, grant{
 			service:    serviceRTM,
@@ -222,8 +246,29 @@ func (t *Tokens) Bundle(b Bundle) (Token, error) {
 }
 
 func (t *Tokens) checkLifetime(field string, seconds uint32) error {
-	if seconds < 1 || seconds > t.maxExpiry {
-		return Invalidf(field, "must be a whole number of seconds from 1 to %d", t.maxExpiry)
+	return CheckLifetime(field, uint64(seconds), t.maxExpiry)
+}
+
+// PrivilegeLifetime turns the requested lifetime of a privilege, in a
+// token that lives tokenExpire seconds, into the one to sign: the
+// token's when seconds is nil, else seconds itself if it lies within
+// 1..tokenExpire. A privilege cannot outlive its token. field names the
+// input in the caller's words, for the error.
+func PrivilegeLifetime(field string, seconds *uint64, tokenExpire uint32) (uint32, error) {
+	if seconds == nil {
+		return tokenExpire, nil
+	}
+	if err := checkPrivilege(field, *seconds, tokenExpire); err != nil {
+		return 0, err
+	}
+	return uint32(*seconds), nil
+}
+
+// checkPrivilege is the rule of every privilege's lifetime: from 1
+// second to the token's.
+func checkPrivilege(field string, seconds uint64, tokenExpire uint32) error {
+	if seconds < 1 || seconds > uint64(tokenExpire) {
+		return Invalidf(field, "must be a whole number of seconds from 1 to the token's lifetime, %d", tokenExpire)
 	}
 	return nil
 }
@@ -257,8 +302,8 @@ func rtcGrant(r RTC, expire, tokenExpire uint32) (grant, error) {
 		}
 		seconds := expire
 		if l.own != nil {
-			if *l.own < 1 || *l.own > uint64(tokenExpire) {
-				return grant{}, Invalidf(l.field, "must be a whole number of seconds from 1 to the token's lifetime, %d", tokenExpire)
+			if err := checkPrivilege(l.field, *l.own, tokenExpire); err != nil {
+				return grant{}, err
 			}
 			seconds = uint32(*l.own)
 		}
@@ -270,10 +315,10 @@ func rtcGrant(r RTC, expire, tokenExpire uint32) (grant, error) {
 // checkRTC applies the rules every RTC grant shares, whatever its version.
 func checkRTC(r RTC) error {
 	if !ValidChannel(r.Channel) {
-		return Invalidf("channel", "must be 1 to %d bytes of Agora's channel characters", MaxChannelBytes)
+		return Invalidf("channel", "%s", ChannelRule)
 	}
 	if r.Account != "" && !ValidAccount(r.Account) {
-		return Invalidf("uid", "must be 1 to %d bytes of Agora's account characters", MaxAccountBytes)
+		return Invalidf("uid", "%s", AccountRule)
 	}
 	if r.Role != Publisher && r.Role != Subscriber {
 		return Invalidf("role", "must be publisher or subscriber")
@@ -285,7 +330,7 @@ func chatGrant(c Chat, expire uint32) (grant, error) {
 	var privs []privilege
 	if c.User {
 		if !ValidUserID(c.UserID) {
-			return grant{}, Invalidf("userId", "must be 1 to %d bytes", MaxChatUserBytes)
+			return grant{}, Invalidf("userId", "%s", UserIDRule)
 		}
 		privs = append(privs, privilege{privChatUser, expire})
 	}

@@ -230,7 +230,19 @@ func TestRules(t *testing.T) {
 		{"account 256 bytes", ValidAccount, long(256), false},
 		{"user id 64 bytes", ValidUserID, long(64), true},
 		{"user id 65 bytes", ValidUserID, long(65), false},
-		{"user id unicode", ValidUserID, "名前", true},
+		{"user id of Agora's characters", ValidUserID, "ann.lee@example.com|7 (home)", true},
+		{"user id all punctuation", ValidUserID, "!#$%&()+-:;<=.>?@[]^_{}|~,", true},
+		{"user id 0", ValidUserID, "0", true},
+		{"user id empty", ValidUserID, "", false},
+		{"user id non-ASCII", ValidUserID, "名前", false},
+		{"user id NUL and control bytes", ValidUserID, "a\x00\x01", false},
+		{"user id tab", ValidUserID, "a\tb", false},
+		{"user id invalid UTF-8", ValidUserID, "\xff\xfe", false},
+		{"user id replacement character", ValidUserID, "\ufffd", false},
+		{"user id slash", ValidUserID, "a/b", false},
+		{"user id leading space", ValidUserID, " ann", false},
+		{"user id only spaces", ValidUserID, "   ", false},
+		{"user id inner space", ValidUserID, "ann lee", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
