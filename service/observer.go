@@ -15,6 +15,7 @@ type Observer interface {
 
 type unobserved struct{}
 
+// TokenIssued does nothing: no one is watching.
 func (unobserved) TokenIssued(string, string) {}
 
 // kindOf names the services of a token, in Agora's service order, which

@@ -53,22 +53,6 @@ func (p *Policy) Check(ctx context.Context, b Bundle) error {
 	return nil
 }
 
-// RTC is Check for a request that asks for one RTC grant.
-func (p *Policy) RTC(ctx context.Context, r RTC) error {
-	return p.Check(ctx, Bundle{RTC: &r})
-}
-
-// RTM is Check for a request that asks for an RTM login as userID.
-func (p *Policy) RTM(ctx context.Context, userID string) error {
-	return p.Check(ctx, Bundle{RTMUserID: userID})
-}
-
-// Chat is Check for a Chat token as ChatToken mints it: a user token for
-// userID, or an app token when userID is empty.
-func (p *Policy) Chat(ctx context.Context, userID string) error {
-	return p.Check(ctx, Bundle{Chat: &Chat{UserID: userID, User: userID != "", App: userID == ""}})
-}
-
 func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 	if p.ChannelPattern != nil && !p.ChannelPattern.MatchString(r.Channel) {
 		return forbidden("channel", "is not allowed by this server's CHANNEL_PATTERN")

@@ -92,13 +92,13 @@ func TestPolicyShortcutsMatchCheck(t *testing.T) {
 		err     error
 		refused bool
 	}{
-		{"RTC own", p.RTC(ctx, RTC{Channel: "c", Account: "42", Role: Subscriber}), false},
-		{"RTC other", p.RTC(ctx, RTC{Channel: "c", Account: "1", Role: Subscriber}), true},
-		{"RTM own", p.RTM(ctx, "42"), false},
-		{"RTM other", p.RTM(ctx, "1"), true},
-		{"Chat own", p.Chat(ctx, "42"), false},
-		{"Chat app", p.Chat(ctx, ""), true},
-		{"Chat app, anonymous", p.Chat(context.Background(), ""), false},
+		{"RTC own", p.Check(ctx, Bundle{RTC: &RTC{Channel: "c", Account: "42", Role: Subscriber}}), false},
+		{"RTC other", p.Check(ctx, Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Subscriber}}), true},
+		{"RTM own", p.Check(ctx, Bundle{RTMUserID: "42"}), false},
+		{"RTM other", p.Check(ctx, Bundle{RTMUserID: "1"}), true},
+		{"Chat own", p.Check(ctx, Bundle{Chat: &Chat{UserID: "42", User: true}}), false},
+		{"Chat app", p.Check(ctx, Bundle{Chat: &Chat{App: true}}), true},
+		{"Chat app, anonymous", p.Check(context.Background(), Bundle{Chat: &Chat{App: true}}), false},
 	}
 	for _, tt := range tests {
 		if got := KindOf(tt.err) == Forbidden; got != tt.refused {
