@@ -3,9 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
+	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -259,7 +258,7 @@ func testCLIInspect(t *testing.T, bin string) {
 		{"valid 006", "", []string{"inspect", "--channel", "lobby", "--uid", "42", good006}, 0, "valid", false, ""},
 		{"006 without its channel", "", []string{"inspect", good006}, 1, "unverifiable", false, "signature is unverifiable"},
 		{"006 other channel", "", []string{"inspect", "--channel", "hall", "--uid", "42", good006}, 1, "", false, "--channel does not match"},
-		{"tampered", "", []string{"inspect", tamper(t, good)}, 1, "invalid", false, "signature is invalid"},
+		{"tampered", "", []string{"inspect", tokentest.Flip007(t, good, -1)}, 1, "invalid", false, "signature is invalid"},
 		{"expired", "", []string{"inspect", mint(twoDaysAgo, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "valid", true, "the token expired at"},
 		{"foreign", "", []string{"inspect", mint(foreign, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "foreign", false, "signature is foreign"},
 		{"malformed", "", []string{"inspect", "hello"}, 1, "", false, "the token has a bad version prefix"},
@@ -290,29 +289,6 @@ func testCLIInspect(t *testing.T, bin string) {
 			}
 		})
 	}
-}
-
-// tamper inverts the last byte of a 007 token's payload and packs it again.
-func tamper(t *testing.T, token string) string {
-	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(token[3:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload[len(payload)-1] ^= 1
-	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	zw.Write(payload)
-	zw.Close()
-	return "007" + base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
 // testCLIServes starts the binary without a command, waits for it to log

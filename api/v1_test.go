@@ -1,11 +1,8 @@
 package api_test
 
 import (
-	"bytes"
-	"compress/zlib"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -18,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
+	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -332,7 +330,7 @@ func TestV1InspectSignature(t *testing.T) {
 		want  string
 	}{
 		{"007 as minted", mintV1(t, ours, "/v1/tokens/rtc", rtc007), "", "valid"},
-		{"007 one byte flipped", flip007(t, mintV1(t, ours, "/v1/tokens/rtc", rtc007)), "", "invalid"},
+		{"007 one byte flipped", tokentest.Flip007(t, mintV1(t, ours, "/v1/tokens/rtc", rtc007), -1), "", "invalid"},
 		{"007 another certificate, same App ID", mintV1(t, sameAppOtherCert, "/v1/tokens/rtc", rtc007), "", "invalid"},
 		{"007 another App ID", mintV1(t, otherApp, "/v1/tokens/rtc", rtc007), "", "foreign"},
 		{"006 as minted", mintV1(t, ours, "/v1/tokens/rtc", rtc006), subject, "valid"},
@@ -360,30 +358,6 @@ func TestV1InspectSignature(t *testing.T) {
 			}
 		})
 	}
-}
-
-// flip007 inverts the last byte of a 007 token's inflated payload (the
-// end of its uid) and packs it again, so that only the signature can tell.
-func flip007(t *testing.T, token string) string {
-	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(token[3:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload[len(payload)-1] ^= 0x01
-	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	zw.Write(payload)
-	zw.Close()
-	return "007" + base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
 // flip006 inverts one byte of a 006 token's salt, inside the signed message.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz/FuzzInspect from the seeds below")
@@ -98,18 +100,18 @@ func fuzzSeeds(t testing.TB) []fuzzSeed {
 		{name: "garbage-text", token: "not a token at all"},
 		{name: "garbage-bytes", token: "007\x00\xff\xfe=\n"},
 		{name: "garbage-padding", token: "007===="},
-		{name: "garbage-zlib-bomb", token: "007" + base64.StdEncoding.EncodeToString(deflateTest(make([]byte, 1<<20)))},
+		{name: "garbage-zlib-bomb", token: "007" + base64.StdEncoding.EncodeToString(tokentest.Deflate(make([]byte, 1<<20)))},
 	}
 
-	payload := inflateTest(t, rtc007)
+	payload := tokentest.Payload007(t, rtc007)
 	for _, n := range []int{1, 2, 20, 34, 36, 50, 70, 78, firstService, firstService + 3, len(payload) - 3} {
-		seeds = append(seeds, fuzzSeed{name: "007-truncated-payload-" + strconv.Itoa(n), token: encode007Payload(payload[:n])})
+		seeds = append(seeds, fuzzSeed{name: "007-truncated-payload-" + strconv.Itoa(n), token: tokentest.Pack007(payload[:n])})
 	}
 	seeds = append(seeds,
-		fuzzSeed{name: "007-unknown-service", token: encode007Payload(withService(payload, 9))},
-		fuzzSeed{name: "007-huge-privilege-count", token: encode007Payload(withPrivilegeCount(payload, 0xffff))},
-		fuzzSeed{name: "007-trailing-bytes", token: encode007Payload(append(bytes.Clone(payload), 0))},
-		fuzzSeed{name: "007-flipped-signature", token: flip007(t, rtc007, 2)},
+		fuzzSeed{name: "007-unknown-service", token: tokentest.Pack007(withService(payload, 9))},
+		fuzzSeed{name: "007-huge-privilege-count", token: tokentest.Pack007(withPrivilegeCount(payload, 0xffff))},
+		fuzzSeed{name: "007-trailing-bytes", token: tokentest.Pack007(append(bytes.Clone(payload), 0))},
+		fuzzSeed{name: "007-flipped-signature", token: tokentest.Flip007(t, rtc007, 2)},
 	)
 	for _, n := range []int{len(rtc007) / 2, len(rtc007) - 1} {
 		seeds = append(seeds, fuzzSeed{name: "007-truncated-text-" + strconv.Itoa(n), token: rtc007[:n]})
