@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/redistest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -25,28 +25,10 @@ const (
 	secAppCert = "ffeeddccbbaa99887766554433221100"
 )
 
-// safeBuffer collects what a server writes from many goroutines.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // guardedServer is run() serving on a free loopback port.
 type guardedServer struct {
 	url    string
-	out    *safeBuffer
+	out    *testkit.Buffer
 	stop   context.CancelFunc
 	done   chan error
 	once   sync.Once
@@ -65,7 +47,7 @@ func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 		full[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &guardedServer{out: &safeBuffer{}, stop: cancel, done: make(chan error, 1)}
+	s := &guardedServer{out: &testkit.Buffer{}, stop: cancel, done: make(chan error, 1)}
 	s.logged = s.out.String
 	go func() {
 		s.done <- run(ctx, nil, func(k string) string { return full[k] }, strings.NewReader(""), s.out, s.out)

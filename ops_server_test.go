@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // These helpers run the real program, built from this tree, on a free
@@ -144,21 +145,7 @@ func (s *liveServer) scrape(t *testing.T, client *http.Client, header http.Heade
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /metrics = %d", resp.StatusCode)
 	}
-	samples := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if i < 0 || err != nil {
-			t.Fatalf("metrics line %q does not end in a number", line)
-		}
-		samples[line[:i]] = v
-	}
-	return samples
+	return testkit.ParseMetrics(t, resp.Body)
 }
 
 // lineLog keeps the server's log lines and reports its address once it

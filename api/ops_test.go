@@ -6,12 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/logging"
 	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
@@ -101,26 +100,7 @@ func (s *opsServer) scrape(t *testing.T, header http.Header) map[string]float64 
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET /metrics = %d: %s", w.Code, w.Body)
 	}
-	return parseSamples(t, w.Body)
-}
-
-func parseSamples(t *testing.T, r io.Reader) map[string]float64 {
-	t.Helper()
-	samples := map[string]float64{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if i < 0 || err != nil {
-			t.Fatalf("metrics line %q does not end in a number", line)
-		}
-		samples[line[:i]] = v
-	}
-	return samples
+	return testkit.ParseMetrics(t, w.Body)
 }
 
 // verifyToken parses an AccessToken2 and checks that it is signed with

@@ -22,6 +22,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -370,7 +371,7 @@ func TestJWKSProviderDownAtStart(t *testing.T) {
 	idp := newJWKS(t)
 	url := idp.srv.URL
 	idp.srv.Close()
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	rs, _, _ := newSigners(t)
 	start := time.Now()
 	j := newJWKSVerifier(t, url, JWTOptions{Log: slog.New(slog.NewTextHandler(&logs, nil)), UnknownKIDEvery: time.Hour})

@@ -1,17 +1,16 @@
 package auth
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -20,24 +19,6 @@ const (
 	fileKey1 = "file-key-one-0123456789"
 	fileKey2 = "file-key-two-0123456789"
 )
-
-// lockedBuffer is a log sink safe for the watcher's goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
@@ -150,7 +131,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestKeysWatchReloadsWhenTheFileChanges(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys")
 	writeFile(t, path, fileKey1+"\n")
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	k, err := NewKeys([]string{fixedKey}, path, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -1,36 +1,17 @@
 package ratelimit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/redistest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/logging"
 )
-
-// syncBuffer is a log sink the limiter may write to from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // newShared returns a Shared limiter whose Watch runs until the test ends.
 func newShared(t *testing.T, url string, r Rate, log *slog.Logger) *Shared {
@@ -103,7 +84,7 @@ func TestSharedLimitHoldsAcrossReplicas(t *testing.T) {
 
 func TestSharedFallsBackWhileRedisIsDownAndRecovers(t *testing.T) {
 	redis := redistest.Start(t)
-	var logsA, logsB syncBuffer
+	var logsA, logsB testkit.Buffer
 	r := Rate{Count: 3, Period: time.Hour}
 	a := newShared(t, redis.URL(), r, slog.New(slog.NewTextHandler(&logsA, nil)))
 	b := newShared(t, redis.URL(), r, slog.New(slog.NewTextHandler(&logsB, nil)))
@@ -127,7 +108,7 @@ func TestSharedFallsBackWhileRedisIsDownAndRecovers(t *testing.T) {
 	}
 	// b had no request: its Watch finds the outage.
 	waitFor(t, "degraded without a request", b.Degraded)
-	for name, logs := range map[string]*syncBuffer{"a": &logsA, "b": &logsB} {
+	for name, logs := range map[string]*testkit.Buffer{"a": &logsA, "b": &logsB} {
 		if n := strings.Count(logs.String(), "rate limit store unreachable"); n != 1 {
 			t.Errorf("%s logged the outage %d times, want once:\n%s", name, n, logs.String())
 		}
@@ -136,7 +117,7 @@ func TestSharedFallsBackWhileRedisIsDownAndRecovers(t *testing.T) {
 	// Watch finds Redis back with no request to help it.
 	redis.Start()
 	waitFor(t, "back to shared limits after Redis returned", func() bool { return !a.Degraded() && !b.Degraded() })
-	for name, logs := range map[string]*syncBuffer{"a": &logsA, "b": &logsB} {
+	for name, logs := range map[string]*testkit.Buffer{"a": &logsA, "b": &logsB} {
 		if n := strings.Count(logs.String(), "rate limit store answers again"); n != 1 {
 			t.Errorf("%s logged the recovery %d times, want once:\n%s", name, n, logs.String())
 		}
@@ -159,7 +140,7 @@ func TestNewSharedKeepsTheURLOutOfErrors(t *testing.T) {
 
 func TestSharedDoesNotWaitOnAHungRedis(t *testing.T) {
 	redis := redistest.Start(t)
-	var logs syncBuffer
+	var logs testkit.Buffer
 	r := Rate{Count: 5, Period: time.Hour}
 	a := newShared(t, redis.URL(), r, slog.New(slog.NewTextHandler(&logs, nil)))
 	if got := countAllowed(a, "carol", 1); got != 1 {
@@ -189,7 +170,7 @@ func TestSharedDoesNotWaitOnAHungRedis(t *testing.T) {
 func TestSharedWatchFindsRedisDownAtStart(t *testing.T) {
 	redis := redistest.Start(t)
 	redis.Stop()
-	var logs syncBuffer
+	var logs testkit.Buffer
 	s := newShared(t, redis.URL(), Rate{Count: 5, Period: time.Hour}, logging.New(&logs, logging.JSON, slog.LevelInfo))
 
 	// No request has come: Watch alone finds Redis missing, and says so
@@ -212,7 +193,7 @@ func TestSharedWatchFindsRedisDownAtStart(t *testing.T) {
 // so that the line leads to the request that paid for the discovery.
 func TestSharedOutageFoundByARequestNamesIt(t *testing.T) {
 	redis := redistest.Start(t)
-	var logs syncBuffer
+	var logs testkit.Buffer
 	s := newUnwatched(t, redis.URL(), Rate{Count: 5, Period: time.Hour}, logging.New(&logs, logging.JSON, slog.LevelInfo))
 	redis.Stop()
 
@@ -229,7 +210,7 @@ func TestSharedOutageFoundByARequestNamesIt(t *testing.T) {
 }
 
 // logLine returns the only JSON line of logs whose msg starts with msg.
-func logLine(t *testing.T, logs *syncBuffer, msg string) map[string]any {
+func logLine(t *testing.T, logs *testkit.Buffer, msg string) map[string]any {
 	t.Helper()
 	var found []map[string]any
 	for _, text := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
