@@ -18,7 +18,7 @@ import (
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
-	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -258,7 +258,7 @@ func testCLIInspect(t *testing.T, bin string) {
 		{"valid 006", "", []string{"inspect", "--channel", "lobby", "--uid", "42", good006}, 0, "valid", false, ""},
 		{"006 without its channel", "", []string{"inspect", good006}, 1, "unverifiable", false, "signature is unverifiable"},
 		{"006 other channel", "", []string{"inspect", "--channel", "hall", "--uid", "42", good006}, 1, "", false, "--channel does not match"},
-		{"tampered", "", []string{"inspect", tokentest.Flip007(t, good, -1)}, 1, "invalid", false, "signature is invalid"},
+		{"tampered", "", []string{"inspect", testkit.Flip007(t, good, -1)}, 1, "invalid", false, "signature is invalid"},
 		{"expired", "", []string{"inspect", mint(twoDaysAgo, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "valid", true, "the token expired at"},
 		{"foreign", "", []string{"inspect", mint(foreign, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "foreign", false, "signature is foreign"},
 		{"malformed", "", []string{"inspect", "hello"}, 1, "", false, "the token has a bad version prefix"},

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -207,11 +206,11 @@ func chatOf(userID string) *service.Chat {
 // needs, and their rules, depend on tokenType: see getTokenRTC,
 // getTokenRTM and getTokenChat.
 type getTokenRequest struct {
-	TokenType string     `json:"tokenType" binding:"required,oneof=rtc rtm chat"`
-	Channel   string     `json:"channel"`
-	Role      string     `json:"role" binding:"omitempty,oneof=publisher subscriber audience 1 2"`
-	UID       flexString `json:"uid"`
-	Expire    *uint64    `json:"expire"`
+	TokenType string  `json:"tokenType" binding:"required,oneof=rtc rtm chat"`
+	Channel   string  `json:"channel"`
+	Role      string  `json:"role" binding:"omitempty,oneof=publisher subscriber audience 1 2"`
+	UID       flexUID `json:"uid"`
+	Expire    *uint64 `json:"expire"`
 }
 
 // The fields each tokenType of /getToken needs, with their rules.
@@ -264,10 +263,10 @@ func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
 // generateRequest is the body of POST /token/generate, as Agora's
 // reference server takes it. Lifetimes are seconds from now.
 type generateRequest struct {
-	ChannelName       string     `json:"channelName"`
-	UID               flexString `json:"uid"`
-	TokenExpireTs     *uint64    `json:"tokenExpireTs"`
-	PrivilegeExpireTs *uint64    `json:"privilegeExpireTs"`
+	ChannelName       string  `json:"channelName"`
+	UID               flexUID `json:"uid"`
+	TokenExpireTs     *uint64 `json:"tokenExpireTs"`
+	PrivilegeExpireTs *uint64 `json:"privilegeExpireTs"`
 	ServiceRtc        *struct {
 		Enable bool `json:"enable"`
 		Role   int  `json:"role"`
@@ -360,33 +359,28 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	return gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tokens[0].Value}}, nil
 }
 
-// flexString takes a JSON string or a whole number that fits a uid,
-// because clients of the older servers send uids both ways.
-type flexString string
+// flexUID is a uid in a JSON body: a string, or a whole number that fits
+// a uid, because clients of the older servers send uids both ways.
+type flexUID string
 
 // UnmarshalJSON takes a string as it is and a number as its digits, and
-// refuses any other number with the rule a uid follows.
-func (f *flexString) UnmarshalJSON(b []byte) error {
+// refuses any other value by naming the field itself: encoding/json does
+// not say which field an unmarshaler's error is about on every Go release.
+func (f *flexUID) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*f = flexString(s)
+		*f = flexUID(s)
 		return nil
 	}
 	if string(b) == "null" {
 		return nil
 	}
 	if _, err := strconv.ParseUint(string(b), 10, 32); err != nil {
-		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: reflect.TypeFor[flexString]()}
+		return service.Invalidf("uid", "must be a string or a whole number from 0 to 4294967295")
 	}
-	*f = flexString(b)
+	*f = flexUID(b)
 	return nil
-}
-
-// Expects says what a flexString takes, for the message that refuses
-// anything else.
-func (flexString) Expects() string {
-	return "a string or a whole number from 0 to 4294967295"
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
-	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -330,7 +330,7 @@ func TestV1InspectSignature(t *testing.T) {
 		want  string
 	}{
 		{"007 as minted", mintV1(t, ours, "/v1/tokens/rtc", rtc007), "", "valid"},
-		{"007 one byte flipped", tokentest.Flip007(t, mintV1(t, ours, "/v1/tokens/rtc", rtc007), -1), "", "invalid"},
+		{"007 one byte flipped", testkit.Flip007(t, mintV1(t, ours, "/v1/tokens/rtc", rtc007), -1), "", "invalid"},
 		{"007 another certificate, same App ID", mintV1(t, sameAppOtherCert, "/v1/tokens/rtc", rtc007), "", "invalid"},
 		{"007 another App ID", mintV1(t, otherApp, "/v1/tokens/rtc", rtc007), "", "foreign"},
 		{"006 as minted", mintV1(t, ours, "/v1/tokens/rtc", rtc006), subject, "valid"},

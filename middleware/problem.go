@@ -167,9 +167,6 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		return invalidBody("the body must be an object"), nil
 	case errors.As(err, &typeErr):
 		want := jsonKind(typeErr.Type.Kind().String())
-		if e, ok := reflect.Zero(typeErr.Type).Interface().(expecter); ok {
-			want = e.Expects()
-		}
 		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: typeErr.Field, Message: "must be " + want}}
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return invalidBody("the body is not valid JSON"), nil
@@ -177,12 +174,6 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		return invalidBody("the body is empty; send a JSON object"), nil
 	}
 	return &service.Error{Kind: service.Internal, Message: err.Error()}, nil
-}
-
-// expecter is a type of a request's field that says in words what JSON
-// it takes, when its Go kind would say it wrongly.
-type expecter interface {
-	Expects() string
 }
 
 // fieldPath names the field fe is about by its path from the request's

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"bytes"
+	"compress/zlib"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -8,8 +10,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-
-	"github.com/seed6ab08d10/agora-token-server/internal/shortzlib"
 )
 
 // Service types and privileges of AccessToken2, as Agora numbers them.
@@ -45,7 +45,7 @@ type privilege struct {
 var fieldCount = map[uint16]int{serviceRTC: 2, serviceRTM: 1, serviceChat: 1}
 
 // An AccessToken2 is "007" then the standard base64 of a zlib stream
-// (as compress/zlib's default level writes it) holding:
+// holding:
 //
 //	signature   string: HMAC-SHA256(signing key, body)
 //	body        app ID string, issueTs uint32, expire uint32, salt uint32,
@@ -56,8 +56,14 @@ var fieldCount = map[uint16]int{serviceRTC: 2, serviceRTM: 1, serviceChat: 1}
 //
 // The signing key is HMAC-SHA256(salt, HMAC-SHA256(issueTs, certificate)),
 // with the two numbers as 4 bytes each. Integers are little-endian; a
-// string is its uint16 length, then its bytes. These are the bytes Agora's
-// own package writes; the tests hold it as the reference.
+// string is its uint16 length, then its bytes. The inflated bytes are the
+// ones Agora's own package writes; the tests hold it as the reference.
+//
+// Any valid zlib stream will do, since Agora signs the uncompressed bytes
+// and every reader inflates first. We write stored (uncompressed) blocks:
+// a token is a few hundred bytes, which DEFLATE barely shrinks, and a
+// stored block costs a fraction of a microsecond where compressing costs
+// tens. It also gives the same bytes whichever Go release builds us.
 
 // sigField is the room the packed signature takes in front of the body.
 const sigField = 2 + sha256.Size
@@ -66,13 +72,18 @@ const sigField = 2 + sha256.Size
 // token to token.
 type encoder struct {
 	plain    []byte // the packed signature, then the body
-	zlib     shortzlib.Encoder
-	deflated []byte
+	deflated bytes.Buffer
+	zlib     *zlib.Writer
 	token    []byte
-	scratch  []byte // what hmac hashes
+	signer   signer
 }
 
-var encoders = sync.Pool{New: func() any { return new(encoder) }}
+var encoders = sync.Pool{New: func() any {
+	e := new(encoder)
+	// NoCompression is a valid level: the error cannot happen.
+	e.zlib, _ = zlib.NewWriterLevel(&e.deflated, zlib.NoCompression)
+	return e
+}}
 
 // encode007 signs and encodes an AccessToken2. Grants come in ascending
 // service type, each service at most once.
@@ -117,37 +128,18 @@ func encode007(appID, certificate string, issueTs, salt, expire uint32, grants [
 	}
 	e.plain = b
 
-	var n [4]byte
-	binary.LittleEndian.PutUint32(n[:], issueTs)
-	key := e.hmac(n[:], []byte(certificate))
-	binary.LittleEndian.PutUint32(n[:], salt)
-	key = e.hmac(n[:], key[:])
-	sig := e.hmac(key[:], b[sigField:])
+	sig := e.signer.sign007(certificate, issueTs, salt, b[sigField:])
 	binary.LittleEndian.PutUint16(b, sha256.Size)
 	copy(b[2:sigField], sig[:])
 
-	e.deflated = e.zlib.Append(e.deflated[:0], b)
+	e.deflated.Reset()
+	e.zlib.Reset(&e.deflated)
+	// Writes to a bytes.Buffer do not fail.
+	_, _ = e.zlib.Write(b)
+	_ = e.zlib.Close()
 	e.token = append(e.token[:0], Version007...)
-	e.token = base64.StdEncoding.AppendEncode(e.token, e.deflated)
+	e.token = base64.StdEncoding.AppendEncode(e.token, e.deflated.Bytes())
 	return string(e.token), nil
-}
-
-// hmac is HMAC-SHA256 (RFC 2104) for a key of at most one block. It
-// hashes from a reused buffer, where crypto/hmac would allocate two hash
-// states and their pads for every one of a token's three signatures.
-func (e *encoder) hmac(key, msg []byte) [sha256.Size]byte {
-	var pad [sha256.BlockSize]byte
-	copy(pad[:], key)
-	for i := range pad {
-		pad[i] ^= 0x36
-	}
-	e.scratch = append(append(e.scratch[:0], pad[:]...), msg...)
-	inner := sha256.Sum256(e.scratch)
-	for i := range pad {
-		pad[i] ^= 0x36 ^ 0x5c
-	}
-	e.scratch = append(append(e.scratch[:0], pad[:]...), inner[:]...)
-	return sha256.Sum256(e.scratch)
 }
 
 func appendString(b []byte, s string) []byte {

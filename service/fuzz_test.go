@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz/FuzzInspect from the seeds below")
@@ -100,20 +100,22 @@ func fuzzSeeds(t testing.TB) []fuzzSeed {
 		{name: "garbage-text", token: "not a token at all"},
 		{name: "garbage-bytes", token: "007\x00\xff\xfe=\n"},
 		{name: "garbage-padding", token: "007===="},
-		{name: "garbage-zlib-bomb", token: "007" + base64.StdEncoding.EncodeToString(tokentest.Deflate(make([]byte, 1<<20)))},
+		{name: "garbage-zlib-bomb", token: "007" + base64.StdEncoding.EncodeToString(testkit.Deflate(make([]byte, 1<<20)))},
 	}
 
-	payload := tokentest.Payload007(t, rtc007)
+	payload := testkit.Payload007(t, rtc007)
 	for _, n := range []int{1, 2, 20, 34, 36, 50, 70, 78, firstService, firstService + 3, len(payload) - 3} {
-		seeds = append(seeds, fuzzSeed{name: "007-truncated-payload-" + strconv.Itoa(n), token: tokentest.Pack007(payload[:n])})
+		seeds = append(seeds, fuzzSeed{name: "007-truncated-payload-" + strconv.Itoa(n), token: testkit.Pack007(payload[:n])})
 	}
 	seeds = append(seeds,
-		fuzzSeed{name: "007-unknown-service", token: tokentest.Pack007(withService(payload, 9))},
-		fuzzSeed{name: "007-huge-privilege-count", token: tokentest.Pack007(withPrivilegeCount(payload, 0xffff))},
-		fuzzSeed{name: "007-trailing-bytes", token: tokentest.Pack007(append(bytes.Clone(payload), 0))},
-		fuzzSeed{name: "007-flipped-signature", token: tokentest.Flip007(t, rtc007, 2)},
+		fuzzSeed{name: "007-unknown-service", token: testkit.Pack007(withService(payload, 9))},
+		fuzzSeed{name: "007-huge-privilege-count", token: testkit.Pack007(withPrivilegeCount(payload, 0xffff))},
+		fuzzSeed{name: "007-trailing-bytes", token: testkit.Pack007(append(bytes.Clone(payload), 0))},
+		fuzzSeed{name: "007-flipped-signature", token: testkit.Flip007(t, rtc007, 2)},
 	)
-	for _, n := range []int{len(rtc007) / 2, len(rtc007) - 1} {
+	// Cut where the text is the same whichever Go release compressed it:
+	// the stored blocks of Go 1.26 and 1.27 differ only in their last bytes.
+	for _, n := range []int{83, 166} {
 		seeds = append(seeds, fuzzSeed{name: "007-truncated-text-" + strconv.Itoa(n), token: rtc007[:n]})
 	}
 	for _, n := range []int{20, 35, 39, 50, 80, len(rtc006) - 4} {
@@ -121,6 +123,37 @@ func fuzzSeeds(t testing.TB) []fuzzSeed {
 	}
 	seeds = append(seeds, fuzzSeed{name: "006-flipped-signature", token: flip006(t, rtc006, 2), channel: "lobby", account: "42"})
 	return seeds
+}
+
+// sameSeed reports whether a committed corpus file holds seed s. Tokens
+// that inflate are compared by their payload, since the zlib stream
+// around it is the compressor's choice and differs between Go releases.
+func sameSeed(file []byte, s fuzzSeed) bool {
+	lines := strings.Split(strings.TrimSuffix(string(file), "\n"), "\n")
+	if len(lines) != 5 || lines[0] != "go test fuzz v1" {
+		return false
+	}
+	var args []string
+	for _, l := range lines[1:] {
+		q, ok := strings.CutPrefix(l, "string(")
+		if !ok {
+			return false
+		}
+		arg, err := strconv.Unquote(strings.TrimSuffix(q, ")"))
+		if err != nil {
+			return false
+		}
+		args = append(args, arg)
+	}
+	if args[1] != s.channel || args[2] != s.account || args[3] != s.user {
+		return false
+	}
+	if args[0] == s.token {
+		return true
+	}
+	got, err1 := testkit.Inflate007(args[0])
+	want, err2 := testkit.Inflate007(s.token)
+	return err1 == nil && err2 == nil && bytes.Equal(got, want)
 }
 
 func (s fuzzSeed) file() []byte {
@@ -132,9 +165,9 @@ func (s fuzzSeed) file() []byte {
 	return []byte(b.String())
 }
 
-// TestFuzzSeeds keeps the committed corpus equal to fuzzSeeds, so that its
-// valid tokens stay valid as the encoder changes. Run with -update-seeds
-// to rewrite it.
+// TestFuzzSeeds keeps the committed corpus equal in meaning to fuzzSeeds,
+// so that its valid tokens stay valid as the encoder changes. Run with
+// -update-seeds to rewrite it.
 func TestFuzzSeeds(t *testing.T) {
 	dir := filepath.Join("testdata", "fuzz", "FuzzInspect")
 	seeds := fuzzSeeds(t)
@@ -156,7 +189,7 @@ func TestFuzzSeeds(t *testing.T) {
 			t.Errorf("seed %s: %v (run go test ./service -run TestFuzzSeeds -update-seeds)", s.name, err)
 			continue
 		}
-		if !bytes.Equal(got, s.file()) {
+		if !sameSeed(got, s) {
 			t.Errorf("seed %s differs from what the encoder mints now (run with -update-seeds if that is intended)", s.name)
 		}
 	}

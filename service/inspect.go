@@ -196,26 +196,17 @@ func (t *Tokens) inspect007(token string, who Subject) (Inspection, error) {
 		return Inspection{}, Invalidf("token", "is malformed: %d bytes follow the last service", len(r.b))
 	}
 
+	var s signer
+	want := s.sign007(t.certificate, issueTs, salt, body)
 	switch {
 	case ins.AppID != t.appID:
 		ins.Signature = SignatureForeign
-	case hmac.Equal(signature, sign007(t.certificate, issueTs, salt, body)):
+	case hmac.Equal(signature, want[:]):
 		ins.Signature = SignatureValid
 	default:
 		ins.Signature = SignatureInvalid
 	}
 	return ins, nil
-}
-
-// sign007 is AccessToken2's signature: the certificate keyed by the issue
-// time, that keyed by the salt, and the result keying the body.
-func sign007(certificate string, issueTs, salt uint32, body []byte) []byte {
-	var le [4]byte
-	binary.LittleEndian.PutUint32(le[:], issueTs)
-	key := hmacSHA256(le[:], []byte(certificate))
-	binary.LittleEndian.PutUint32(le[:], salt)
-	key = hmacSHA256(le[:], key)
-	return hmacSHA256(key, body)
 }
 
 func hmacSHA256(key []byte, parts ...[]byte) []byte {

@@ -12,7 +12,7 @@ import (
 	accesstoken "github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/AccessToken"
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
-	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 const (
@@ -236,8 +236,8 @@ func TestInspectSignature(t *testing.T) {
 		want  string
 	}{
 		{"007 ours", mint(t, ours, rtc("")), Subject{}, SignatureValid},
-		{"007 flipped signature byte", tokentest.Flip007(t, mint(t, ours, rtc("")), 2), Subject{}, SignatureInvalid},
-		{"007 flipped body byte", tokentest.Flip007(t, mint(t, ours, rtc("")), -1), Subject{}, SignatureInvalid},
+		{"007 flipped signature byte", testkit.Flip007(t, mint(t, ours, rtc("")), 2), Subject{}, SignatureInvalid},
+		{"007 flipped body byte", testkit.Flip007(t, mint(t, ours, rtc("")), -1), Subject{}, SignatureInvalid},
 		{"007 other certificate", mint(t, otherCertTokens, rtc("")), Subject{}, SignatureInvalid},
 		{"007 other app", mint(t, otherApp, rtc("")), Subject{}, SignatureForeign},
 		{"006 ours", mint(t, ours, rtc(Version006)), who006, SignatureValid},
@@ -329,7 +329,7 @@ func TestInspectMalformed(t *testing.T) {
 	tokens := newTestTokens(testAppID, testCertificate, testNow)
 	good007 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: 600})
 	good006 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: 600, Version: Version006})
-	payload := tokentest.Payload007(t, good007)
+	payload := testkit.Payload007(t, good007)
 
 	tests := []struct {
 		name    string
@@ -342,16 +342,16 @@ func TestInspectMalformed(t *testing.T) {
 		{"too long", "007" + strings.Repeat("A", MaxTokenChars), "no Agora token is longer"},
 		{"007 bad base64", good007[:10] + "*" + good007[11:], "bad base64 at character 10"},
 		{"007 not zlib", "007" + base64.StdEncoding.EncodeToString([]byte("not compressed at all")), "bad zlib"},
-		{"007 zlib cut short", "007" + base64.StdEncoding.EncodeToString(tokentest.Deflate(payload)[:20]), "bad zlib: the stream is cut short"},
+		{"007 zlib cut short", "007" + base64.StdEncoding.EncodeToString(testkit.Deflate(payload)[:20]), "bad zlib: the stream is cut short"},
 		{"007 flipped compressed byte", flipRaw(t, good007, 3, -1), "bad zlib"},
-		{"007 zlib trailing bytes", "007" + base64.StdEncoding.EncodeToString(append(tokentest.Deflate(payload), 0)), "follow the stream"},
-		{"007 zlib bomb", "007" + base64.StdEncoding.EncodeToString(tokentest.Deflate(make([]byte, 1<<20))), "inflates to more than"},
-		{"007 empty payload", tokentest.Pack007(nil), "truncated field: signature length"},
-		{"007 truncated signature", tokentest.Pack007(payload[:10]), "truncated field: signature needs 32 bytes, 8 remain"},
-		{"007 truncated channel", tokentest.Pack007(payload[:len(payload)-5]), "truncated field: rtc"},
-		{"007 trailing bytes", tokentest.Pack007(append(bytes.Clone(payload), 1, 2)), "2 bytes follow the last service"},
-		{"007 unknown service", tokentest.Pack007(withService(payload, 9)), "service type 9"},
-		{"007 huge privilege count", tokentest.Pack007(withPrivilegeCount(payload, 0xffff)), "lists 65535 privileges"},
+		{"007 zlib trailing bytes", "007" + base64.StdEncoding.EncodeToString(append(testkit.Deflate(payload), 0)), "follow the stream"},
+		{"007 zlib bomb", "007" + base64.StdEncoding.EncodeToString(testkit.Deflate(make([]byte, 1<<20))), "inflates to more than"},
+		{"007 empty payload", testkit.Pack007(nil), "truncated field: signature length"},
+		{"007 truncated signature", testkit.Pack007(payload[:10]), "truncated field: signature needs 32 bytes, 8 remain"},
+		{"007 truncated channel", testkit.Pack007(payload[:len(payload)-5]), "truncated field: rtc"},
+		{"007 trailing bytes", testkit.Pack007(append(bytes.Clone(payload), 1, 2)), "2 bytes follow the last service"},
+		{"007 unknown service", testkit.Pack007(withService(payload, 9)), "service type 9"},
+		{"007 huge privilege count", testkit.Pack007(withPrivilegeCount(payload, 0xffff)), "lists 65535 privileges"},
 		{"006 short app id", "006" + testAppID[:10], "truncated field: the App ID"},
 		{"006 bad base64", good006[:40] + "!" + good006[41:], "bad base64 at character 40"},
 		{"006 truncated", good006[:35+8], "truncated field"},

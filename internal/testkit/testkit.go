@@ -1,5 +1,6 @@
 // Package testkit holds the small pieces several packages' tests share:
-// a log sink safe for many goroutines and a reader of /metrics.
+// the test credentials, one checker of issued tokens, a log sink safe for
+// many goroutines and a reader of /metrics.
 package testkit
 
 import (
