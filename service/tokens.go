@@ -214,8 +214,8 @@ type Bundle struct {
 	FPA   bool
 	Chat  *Chat
 	APaaS *APaaS
-	// Expire is the token's lifetime in seconds, and that of every
-	// privilege but RTC's.
+	// Expire is the token's lifetime in seconds, and that of the RTM,
+	// Chat and APaaS privileges.
 	Expire uint32
 	// RTCPrivilegeExpire is the lifetime in seconds of the RTC privileges
 	// that RTC.Privileges leaves unset; zero means Expire. As in Agora's
