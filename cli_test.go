@@ -66,6 +66,12 @@ func TestCLI(t *testing.T) {
 	t.Run("token", func(t *testing.T) { testCLIToken(t, bin, inspector) })
 	t.Run("token --json", func(t *testing.T) { testCLITokenJSON(t, bin) })
 	t.Run("usage errors", func(t *testing.T) { testCLIUsage(t, bin) })
+	t.Run("dev mode allows app tokens", func(t *testing.T) {
+		got := runBinary(t, bin, nil, "", "token", "apaas", "--privilege", "app", "--dev")
+		if got.code != 0 || !strings.HasPrefix(got.stdout, "007") {
+			t.Errorf("got %+v, want an APaaS app token", got)
+		}
+	})
 	t.Run("inspect", func(t *testing.T) { testCLIInspect(t, bin) })
 	t.Run("version", func(t *testing.T) {
 		got := runBinary(t, bin, nil, "", "version")
@@ -91,36 +97,52 @@ func TestCLI(t *testing.T) {
 
 func testCLIToken(t *testing.T, bin string, inspector *service.Tokens) {
 	one := func(s uint32) *uint32 { return &s }
+	i16 := func(n int16) *int16 { return &n }
+	str := func(s string) *string { return &s }
+	allowApp := []string{"ALLOW_APP_TOKENS=true"}
 	tests := []struct {
 		name     string
+		env      []string // beside the credentials
 		args     []string
 		who      service.Subject
 		version  string
 		lifetime time.Duration
 		want     []service.Access // times are checked apart
 	}{
-		{"rtc 007", []string{"token", "rtc", "--channel", "lobby", "--uid", "42", "--role", "publisher", "--expire", "600"}, service.Subject{}, "007", 600 * time.Second,
+		{"rtc 007", nil, []string{"token", "rtc", "--channel", "lobby", "--uid", "42", "--role", "publisher", "--expire", "600"}, service.Subject{}, "007", 600 * time.Second,
 			[]service.Access{{Service: "rtc", Channel: "lobby", UID: one(42), Privileges: names("joinChannel", "publishAudio", "publishVideo", "publishData")}}},
-		{"rtc 007 account and rtm", []string{"token", "rtc", "--channel", "lobby", "--account", "alice", "--role", "subscriber", "--rtm-user-id", "bob"}, service.Subject{}, "007", time.Hour,
+		{"rtc 007 account and rtm", nil, []string{"token", "rtc", "--channel", "lobby", "--account", "alice", "--role", "subscriber", "--rtm-user-id", "bob"}, service.Subject{}, "007", time.Hour,
 			[]service.Access{
 				{Service: "rtc", Channel: "lobby", Account: "alice", Privileges: names("joinChannel")},
 				{Service: "rtm", UserID: "bob", Privileges: names("login")},
 			}},
-		{"rtc 006", []string{"token", "rtc", "--channel", "lobby", "--uid", "0", "--role", "subscriber", "--expire", "60", "--version", "006"}, service.Subject{Channel: "lobby"}, "006", time.Minute,
+		{"rtc 006", nil, []string{"token", "rtc", "--channel", "lobby", "--uid", "0", "--role", "subscriber", "--expire", "60", "--version", "006"}, service.Subject{Channel: "lobby"}, "006", time.Minute,
 			[]service.Access{{Service: "rtc", Channel: "lobby", UID: one(0), Privileges: names("joinChannel")}}},
-		{"rtm 007", []string{"token", "rtm", "--user-id", "bob", "--expire", "120"}, service.Subject{}, "007", 2 * time.Minute,
+		{"rtm 007", nil, []string{"token", "rtm", "--user-id", "bob", "--expire", "120"}, service.Subject{}, "007", 2 * time.Minute,
 			[]service.Access{{Service: "rtm", UserID: "bob", Privileges: names("login")}}},
-		{"rtm 006", []string{"token", "rtm", "--user-id", "bob", "--version", "006"}, service.Subject{UserID: "bob"}, "006", time.Hour,
+		{"rtm 006", nil, []string{"token", "rtm", "--user-id", "bob", "--version", "006"}, service.Subject{UserID: "bob"}, "006", time.Hour,
 			[]service.Access{{Service: "rtm", UserID: "bob", Privileges: names("login")}}},
-		{"chat user", []string{"token", "chat", "--user-id", "carol", "--expire", "100"}, service.Subject{}, "007", 100 * time.Second,
+		{"chat user", nil, []string{"token", "chat", "--user-id", "carol", "--expire", "100"}, service.Subject{}, "007", 100 * time.Second,
 			[]service.Access{{Service: "chat", UserID: "carol", Privileges: names("user")}}},
-		{"chat app", []string{"token", "chat"}, service.Subject{}, "007", time.Hour,
+		{"chat app", allowApp, []string{"token", "chat"}, service.Subject{}, "007", time.Hour,
 			[]service.Access{{Service: "chat", Privileges: names("app")}}},
+		{"fpa", nil, []string{"token", "fpa", "--expire", "300"}, service.Subject{}, "007", 5 * time.Minute,
+			[]service.Access{{Service: "fpa", Privileges: names("login")}}},
+		{"apaas room user", nil, []string{"token", "apaas", "--privilege", "roomUser", "--room-uuid", "class-7", "--user-uuid", "ann", "--role", "1"}, service.Subject{}, "007", time.Hour,
+			[]service.Access{
+				{Service: "rtm", UserID: "ann", Privileges: names("login")},
+				{Service: "chat", UserID: accesstoken2.Md5("ann"), Privileges: names("user")},
+				{Service: "apaas", RoomUUID: str("class-7"), UserUUID: str("ann"), Role: i16(1), Privileges: names("roomUser")},
+			}},
+		{"apaas user", nil, []string{"token", "apaas", "--privilege", "user", "--user-uuid", "ann", "--expire", "60"}, service.Subject{}, "007", time.Minute,
+			[]service.Access{{Service: "apaas", RoomUUID: str(""), UserUUID: str("ann"), Role: i16(-1), Privileges: names("user")}}},
+		{"apaas app", allowApp, []string{"token", "apaas", "--privilege", "app"}, service.Subject{}, "007", time.Hour,
+			[]service.Access{{Service: "apaas", RoomUUID: str(""), UserUUID: str(""), Role: i16(-1), Privileges: names("app")}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := time.Now().Truncate(time.Second)
-			got := runBinary(t, bin, cliEnv, "", tt.args...)
+			got := runBinary(t, bin, append(tt.env, cliEnv...), "", tt.args...)
 			if got.code != 0 || got.stderr != "" {
 				t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
 			}
@@ -216,6 +238,17 @@ func testCLIUsage(t *testing.T, bin string) {
 		{"rtm without user", cliEnv, []string{"token", "rtm"}, 2, "--user-id: is required"},
 		{"stray argument", cliEnv, []string{"token", "chat", "carol"}, 2, `unexpected "carol"`},
 		{"no credentials", nil, []string{"token", "chat"}, 2, "APP_ID"},
+		{"chat app token not allowed", cliEnv, []string{"token", "chat"}, 1, "ALLOW_APP_TOKENS=true"},
+		{"apaas app token not allowed", cliEnv, []string{"token", "apaas", "--privilege", "app"}, 1, "ALLOW_APP_TOKENS=true"},
+		{"app token turned off in dev mode", []string{"DEV_MODE=true", "ALLOW_APP_TOKENS=false"}, []string{"token", "chat"}, 1, "ALLOW_APP_TOKENS=true"},
+		{"ALLOW_APP_TOKENS not a boolean", append([]string{"ALLOW_APP_TOKENS=yes please"}, cliEnv...), []string{"token", "chat"}, 2, "ALLOW_APP_TOKENS: must be true or false"},
+		{"fpa with a stray flag", cliEnv, []string{"token", "fpa", "--user-id", "ann"}, 2, "unknown flag: --user-id"},
+		{"apaas without privilege", cliEnv, []string{"token", "apaas", "--user-uuid", "ann"}, 2, "--privilege: must be roomUser, user or app"},
+		{"apaas room user without role", cliEnv, []string{"token", "apaas", "--privilege", "roomUser", "--room-uuid", "r", "--user-uuid", "ann"}, 2, "--role: is required for privilege roomUser"},
+		{"apaas role out of range", cliEnv, []string{"token", "apaas", "--privilege", "roomUser", "--room-uuid", "r", "--user-uuid", "ann", "--role", "9"}, 2, "--role: must be one of Agora's classroom roles"},
+		{"apaas role past 16 bits", cliEnv, []string{"token", "apaas", "--privilege", "roomUser", "--room-uuid", "r", "--user-uuid", "ann", "--role", "65537"}, 2, "--role"},
+		{"apaas user in a room", cliEnv, []string{"token", "apaas", "--privilege", "user", "--user-uuid", "ann", "--room-uuid", "r"}, 2, "--room-uuid: does not apply to privilege user"},
+		{"apaas empty user", cliEnv, []string{"token", "apaas", "--privilege", "user", "--user-uuid", ""}, 2, "--user-uuid: must not be empty"},
 		{"inspect without token", cliEnv, []string{"inspect"}, 2, "inspect takes one token"},
 		{"help flag", cliEnv, []string{"token", "rtc", "--help"}, 0, "Usage: agora-token-server token rtc"},
 	}

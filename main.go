@@ -1,5 +1,6 @@
-// Command agora-token-server mints Agora RTC, RTM and Chat tokens over
-// HTTP, and on the command line through the commands of package cli.
+// Command agora-token-server mints Agora RTC, RTM, FPA, Chat and APaaS
+// tokens over HTTP, and on the command line through the commands of
+// package cli.
 package main
 
 import (
@@ -59,6 +60,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
 	}
 	log.Info("starting", "config", cfg.String())
+	switch {
+	case cfg.Security.AllowAppTokens && cfg.Dev:
+		fmt.Fprintln(stdout, "DEV MODE: ALLOW_APP_TOKENS is on: any caller gets Chat and APaaS app tokens, which act for the whole app. Set ALLOW_APP_TOKENS=false to try the server without them.")
+	case cfg.Security.AllowAppTokens:
+		log.Warn("ALLOW_APP_TOKENS is on: callers without an identity token may be issued Chat and APaaS app tokens, which act for the whole app")
+	}
 
 	m := metrics.New()
 	ready := api.NewReadiness()

@@ -144,6 +144,9 @@ var everyRoute = []struct{ method, path, body string }{
 	{"POST", "/v1/tokens/rtm/", `{"userId":"42","expiry":60}`},
 	{"POST", "/v1/tokens/chat", `{"userId":"42"}`},
 	{"POST", "/v1/tokens/chat", `{}`},
+	{"POST", "/v1/tokens/fpa", `{"expire":600}`},
+	{"POST", "/v1/tokens/apaas", `{"privilege":"roomUser","roomUuid":"lobby","userUuid":"42","role":1}`},
+	{"POST", "/v1/tokens/apaas", `{"privilege":"app"}`},
 	{"POST", "/v1/tokens/inspect", `{"token":"` + inspectedToken + `"}`},
 	{"POST", "/v1/tokens/inspect", `{"token":"007` + inspectedToken[3:40] + `"}`},
 	{"GET", "/healthz", ""},
@@ -250,7 +253,7 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 		{"Authorization": "Bearer " + forgedJWT},
 	}
 	servers := []map[string]string{
-		{},
+		{"ALLOW_APP_TOKENS": "true"},
 		{"AUTH_MODE": "apikey", "API_KEYS": apiKeys[0], "API_KEYS_FILE": keyFile, "RATE_LIMIT": "1000/m"},
 		{"AUTH_MODE": "jwt", "JWT_SECRET": jwtSecret, "RATE_LIMIT": "1000/m", "ALLOW_WILDCARD_UID": "false"},
 		// A Redis that refuses the password, and one that is not there.

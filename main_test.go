@@ -167,6 +167,15 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Dev mode turns ALLOW_APP_TOKENS on.
+	res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/chat/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET /chat/app in dev mode: %d, want 200", res.StatusCode)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -178,6 +187,9 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "DEV MODE") || !strings.Contains(stdout.String(), "APP_CERTIFICATE=") {
 		t.Errorf("dev mode did not print its made-up credentials: %q", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "DEV MODE: ALLOW_APP_TOKENS is on") {
+		t.Errorf("dev mode did not say that it issues app tokens: %q", stdout.String())
 	}
 }
 

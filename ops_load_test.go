@@ -110,7 +110,6 @@ var loadMix = []loadCase{
 	{name: "rtm", method: "GET", path: func(n int) string { return fmt.Sprintf("/rtm/user-%d?expireTime=120", n) }, caller: keyed, status: 200, tokens: [][]string{{"rtmToken"}}},
 	{name: "rte", method: "GET", path: func(n int) string { return fmt.Sprintf("/rte/room-%d/publisher/uid/%d", n%97, n+1) }, caller: keyed, status: 200, tokens: [][]string{{"rtcToken"}, {"rtmToken"}}},
 	{name: "rte rtm uid", method: "GET", path: func(n int) string { return fmt.Sprintf("/rte/room-%d/audience/uid/0/rtm-%d", n%97, n) }, caller: keyed, status: 200, tokens: [][]string{{"rtcToken"}, {"rtmToken"}}},
-	{name: "chat app", method: "GET", path: get("/chat/app"), caller: keyed, status: 200, tokens: [][]string{{"chatToken"}}},
 	{name: "chat user", method: "GET", path: func(n int) string { return fmt.Sprintf("/chat/account/user-%d", n) }, caller: keyed, status: 200, tokens: [][]string{{"chatToken"}}},
 	{name: "getToken rtc", method: "POST", path: get("/getToken"), body: func(n int) string {
 		return fmt.Sprintf(`{"tokenType":"rtc","channel":"room-%d","uid":%d,"role":"publisher","expire":900}`, n%97, n)
@@ -125,6 +124,10 @@ var loadMix = []loadCase{
 	}, caller: keyed, status: 200, tokens: [][]string{{"token"}}},
 	{name: "v1 rtm", method: "POST", path: get("/v1/tokens/rtm/"), body: func(n int) string { return fmt.Sprintf(`{"userId":"user-%d"}`, n) }, caller: keyed, status: 200, tokens: [][]string{{"token"}}},
 	{name: "v1 chat", method: "POST", path: get("/v1/tokens/chat"), body: get(`{"userId":"user"}`), caller: keyed, status: 200, tokens: [][]string{{"token"}}},
+	{name: "v1 fpa", method: "POST", path: get("/v1/tokens/fpa"), body: get(`{"expire":600}`), caller: keyed, status: 200, tokens: [][]string{{"token"}}},
+	{name: "v1 apaas", method: "POST", path: get("/v1/tokens/apaas"), body: func(n int) string {
+		return fmt.Sprintf(`{"privilege":"roomUser","roomUuid":"room-%d","userUuid":"user-%d","role":2}`, n%97, n)
+	}, caller: keyed, status: 200, tokens: [][]string{{"token"}}},
 	{name: "v1 inspect", method: "POST", path: get("/v1/tokens/inspect"), body: get(`{"token":"` + inspected + `"}`), caller: keyed, status: 200, check: signatureIs("valid")},
 	{name: "preflight", method: "OPTIONS", path: get("/getToken"), header: http.Header{
 		"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"POST"}, "Access-Control-Request-Headers": {"content-type,x-api-key"},
@@ -144,6 +147,7 @@ var loadMix = []loadCase{
 	{name: "generate nothing", method: "POST", path: get("/token/generate"), body: get(`{}`), caller: keyed, status: 400},
 	{name: "v1 rtc uid and account", method: "POST", path: get("/v1/tokens/rtc"), body: get(`{"channel":"room","uid":1,"account":"a","role":"publisher"}`), caller: keyed, status: 400},
 	{name: "v1 rtm unknown field", method: "POST", path: get("/v1/tokens/rtm"), body: get(`{"userId":"u","expiry":60}`), caller: keyed, status: 400},
+	{name: "chat app not allowed", method: "GET", path: get("/chat/app"), caller: keyed, status: 403},
 	{name: "v1 chat 006", method: "POST", path: get("/v1/tokens/chat"), body: get(`{"version":"006"}`), caller: keyed, status: 400},
 	{name: "v1 inspect garbage", method: "POST", path: get("/v1/tokens/inspect"), body: get(`{"token":"007garbage"}`), caller: keyed, status: 400},
 	{name: "v1 too big", method: "POST", path: get("/v1/tokens/rtm"), body: get(`{"userId":"` + strings.Repeat("x", 70<<10) + `"}`), caller: keyed, status: 413},

@@ -20,13 +20,16 @@ func TestPostmanCollection(t *testing.T) {
 	}
 	const apiKey = "postman-api-key-0123456789"
 	const metricsToken = "postman-metrics-token"
+	// The open server issues app tokens, as one run with --dev does; the
+	// other leaves ALLOW_APP_TOKENS at its default, and refuses them.
 	servers := []struct {
 		name                     string
 		env                      []string
 		credential, metricsToken string
+		appTokens                string
 	}{
-		{"open server", nil, "", ""},
-		{"API keys", []string{"AUTH_MODE=apikey", "API_KEYS=" + apiKey, "METRICS_TOKEN=" + metricsToken}, apiKey, metricsToken},
+		{"open server", []string{"ALLOW_APP_TOKENS=true"}, "", "", "true"},
+		{"API keys", []string{"AUTH_MODE=apikey", "API_KEYS=" + apiKey, "METRICS_TOKEN=" + metricsToken}, apiKey, metricsToken, "false"},
 	}
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
@@ -36,6 +39,7 @@ func TestPostmanCollection(t *testing.T) {
 			cmd := exec.Command(newman, "run", filepath.Join("docs", "postman", "agora-token-server.postman_collection.json"),
 				"--environment", filepath.Join("docs", "postman", "local.postman_environment.json"),
 				"--env-var", "baseUrl="+base, "--env-var", "credential="+s.credential, "--env-var", "metricsToken="+s.metricsToken,
+				"--env-var", "appTokens="+s.appTokens,
 				"--reporters", "cli", "--color", "off", "--disable-unicode")
 			out, err := cmd.CombinedOutput()
 			if err != nil {

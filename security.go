@@ -35,7 +35,7 @@ type security struct {
 // rest.
 func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*security, error) {
 	s := &security{
-		policy:  &service.Policy{ChannelPattern: cfg.ChannelPattern, RequireUID: !cfg.AllowWildcardUID},
+		policy:  cfg.Policy(),
 		proxies: cfg.TrustedProxies,
 		close:   func() {},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 	"github.com/gin-gonic/gin"
 
+	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -29,6 +30,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// newTestRouter is an open server on a fixed clock and salt that, like
+// one run with --dev, issues app tokens too. The tests of their refusal
+// build their own.
 func newTestRouter(origins ...string) *gin.Engine {
 	if len(origins) == 0 {
 		origins = []string{"*"}
@@ -37,7 +41,8 @@ func newTestRouter(origins ...string) *gin.Engine {
 		Now:  func() time.Time { return testNow },
 		Salt: func() uint32 { return 7 },
 	})
-	return New(Config{Tokens: tokens, CORSOrigins: origins, Logger: slog.New(slog.DiscardHandler)})
+	return New(Config{Tokens: tokens, CORSOrigins: origins, Logger: slog.New(slog.DiscardHandler),
+		Policy: &service.Policy{AllowAppTokens: true}})
 }
 
 // request sends one request through the whole router and checks it,
@@ -62,16 +67,11 @@ func request(t *testing.T, h http.Handler, method, path, body string, header ...
 	return w
 }
 
-// decodeToken parses a token with Agora's own package.
+// decodeToken parses a token with Agora's own package and checks that
+// the test certificate signed it.
 func decodeToken(t *testing.T, token string) *accesstoken2.AccessToken {
 	t.Helper()
-	if !strings.HasPrefix(token, "007") {
-		t.Fatalf("token %q is not an AccessToken2", token)
-	}
-	at := accesstoken2.CreateAccessToken()
-	if ok, err := at.Parse(token); !ok || err != nil {
-		t.Fatalf("Parse: %v %v", ok, err)
-	}
+	at := tokentest.Verified(t, token, testCert)
 	if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Salt != 7 {
 		t.Errorf("token header: app %s issued %d salt %d", at.AppId, at.IssueTs, at.Salt)
 	}
@@ -83,7 +83,9 @@ func decodeToken(t *testing.T, token string) *accesstoken2.AccessToken {
 type want struct {
 	service uint16
 	channel string // RTC only
-	user    string // RTC uid/account, RTM or Chat user id
+	user    string // RTC uid/account, RTM or Chat user id, APaaS user uuid
+	room    string // APaaS only
+	role    int16  // APaaS only
 	privs   []uint16
 	expire  uint32
 }
@@ -94,15 +96,24 @@ var (
 )
 
 func rtcWant(channel, uid string, privs []uint16, expire uint32) want {
-	return want{accesstoken2.ServiceTypeRtc, channel, uid, privs, expire}
+	return want{service: accesstoken2.ServiceTypeRtc, channel: channel, user: uid, privs: privs, expire: expire}
 }
 
 func rtmWant(user string, expire uint32) want {
-	return want{accesstoken2.ServiceTypeRtm, "", user, []uint16{accesstoken2.PrivilegeLogin}, expire}
+	return want{service: accesstoken2.ServiceTypeRtm, user: user, privs: []uint16{accesstoken2.PrivilegeLogin}, expire: expire}
 }
 
 func chatWant(user string, privs []uint16, expire uint32) want {
-	return want{accesstoken2.ServiceTypeChat, "", user, privs, expire}
+	return want{service: accesstoken2.ServiceTypeChat, user: user, privs: privs, expire: expire}
+}
+
+// fpaWant is FPA's login, which Agora grants with no lifetime of its own.
+func fpaWant() want {
+	return want{service: accesstoken2.ServiceTypeFpa, privs: []uint16{accesstoken2.PrivilegeLogin}, expire: 0}
+}
+
+func apaasWant(room, user string, role int16, privs []uint16, expire uint32) want {
+	return want{service: accesstoken2.ServiceTypeApaas, room: room, user: user, role: role, privs: privs, expire: expire}
 }
 
 func assertToken(t *testing.T, token string, tokenExpire uint32, wants ...want) {
@@ -115,20 +126,28 @@ func assertToken(t *testing.T, token string, tokenExpire uint32, wants ...want) 
 		t.Fatalf("token carries %d services, want %d", len(at.Services), len(wants))
 	}
 	for _, w := range wants {
-		var privs map[uint16]uint32
-		var channel, user string
+		var (
+			privs               map[uint16]uint32
+			channel, user, room string
+			role                int16
+		)
 		switch s := at.Services[w.service].(type) {
 		case *accesstoken2.ServiceRtc:
 			privs, channel, user = s.Privileges, s.ChannelName, s.Uid
 		case *accesstoken2.ServiceRtm:
 			privs, user = s.Privileges, s.UserId
+		case *accesstoken2.ServiceFpa:
+			privs = s.Privileges
 		case *accesstoken2.ServiceChat:
 			privs, user = s.Privileges, s.UserId
+		case *accesstoken2.ServiceApaas:
+			privs, room, user, role = s.Privileges, s.RoomUuid, s.UserUuid, s.Role
 		default:
 			t.Fatalf("service %d missing: %#v", w.service, at.Services)
 		}
-		if channel != w.channel || user != w.user {
-			t.Errorf("service %d: channel %q user %q, want %q %q", w.service, channel, user, w.channel, w.user)
+		if channel != w.channel || user != w.user || room != w.room || role != w.role {
+			t.Errorf("service %d: channel %q user %q room %q role %d, want %q %q %q %d",
+				w.service, channel, user, room, role, w.channel, w.user, w.room, w.role)
 		}
 		if len(privs) != len(w.privs) {
 			t.Errorf("service %d privileges = %v, want %v", w.service, privs, w.privs)

@@ -274,11 +274,19 @@ type generateRequest struct {
 	ServiceRtm *struct {
 		Enable bool `json:"enable"`
 	} `json:"serviceRtm"`
-	ServiceChat *struct {
-		EnableUser bool   `json:"enableUser"`
-		EnableApp  bool   `json:"enableApp"`
-		UserUUID   string `json:"userUuid"`
-	} `json:"serviceChat"`
+	ServiceFpa *struct {
+		Enable bool `json:"enable"`
+	} `json:"serviceFpa"`
+	ServiceChat  *generateAppService `json:"serviceChat"`
+	ServiceApaas *generateAppService `json:"serviceApaas"`
+}
+
+// generateAppService is how the reference server asks for Chat and for
+// APaaS alike: a user privilege for userUuid, the app privilege, or both.
+type generateAppService struct {
+	EnableUser bool   `json:"enableUser"`
+	EnableApp  bool   `json:"enableApp"`
+	UserUUID   string `json:"userUuid"`
 }
 
 // The fields /token/generate needs for each service it enables, with
@@ -295,9 +303,13 @@ type (
 		UID string `json:"uid" binding:"required,agora_user_id,ne=0"`
 	}
 	generateChatUser struct {
-		ServiceChat struct {
-			UserUUID string `json:"userUuid" binding:"agora_user_id"`
-		} `json:"serviceChat"`
+		ServiceChat generateUser `json:"serviceChat"`
+	}
+	generateAPaaSUser struct {
+		ServiceApaas generateUser `json:"serviceApaas"`
+	}
+	generateUser struct {
+		UserUUID string `json:"userUuid" binding:"agora_user_id"`
 	}
 )
 
@@ -322,19 +334,41 @@ func (r generateRequest) bundle() (service.Bundle, error) {
 		parts = append(parts, generateRTM{UID: uid})
 		b.RTMUserID = uid
 	}
-	if c := r.ServiceChat; c != nil && (c.EnableUser || c.EnableApp) {
+	if r.ServiceFpa != nil && r.ServiceFpa.Enable {
+		enabled = true
+		b.FPA = true
+	}
+	if c := r.ServiceChat; c.enabled() {
 		enabled = true
 		if c.EnableUser {
-			var part generateChatUser
-			part.ServiceChat.UserUUID = c.UserUUID
-			parts = append(parts, part)
+			parts = append(parts, generateChatUser{generateUser{c.UserUUID}})
 		}
-		b.Chat = &service.Chat{UserID: c.UserUUID, User: c.EnableUser, App: c.EnableApp}
+		b.Chat = &service.Chat{UserID: c.user(), User: c.EnableUser, App: c.EnableApp}
+	}
+	if a := r.ServiceApaas; a.enabled() {
+		enabled = true
+		if a.EnableUser {
+			parts = append(parts, generateAPaaSUser{generateUser{a.UserUUID}})
+		}
+		b.APaaS = &service.APaaS{UserUUID: a.user(), User: a.EnableUser, App: a.EnableApp}
 	}
 	if !enabled {
-		return b, service.Invalidf("serviceRtc", "at least one of serviceRtc, serviceRtm or serviceChat must be enabled")
+		return b, service.Invalidf("serviceRtc", "at least one of serviceRtc, serviceRtm, serviceFpa, serviceChat or serviceApaas must be enabled")
 	}
 	return b, validate(parts...)
+}
+
+func (s *generateAppService) enabled() bool {
+	return s != nil && (s.EnableUser || s.EnableApp)
+}
+
+// user is the user of the user privilege. The app privilege alone names
+// none, whatever userUuid says, as in the reference server.
+func (s *generateAppService) user() string {
+	if s.EnableUser {
+		return s.UserUUID
+	}
+	return ""
 }
 
 func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
@@ -349,7 +383,7 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	if b.Expire, err = h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs); err != nil {
 		return nil, err
 	}
-	if b.PrivilegeExpire, err = service.PrivilegeLifetime("privilegeExpireTs", req.PrivilegeExpireTs, b.Expire); err != nil {
+	if b.RTCPrivilegeExpire, err = service.PrivilegeLifetime("privilegeExpireTs", req.PrivilegeExpireTs, b.Expire); err != nil {
 		return nil, err
 	}
 	tokens, err := h.mint(c.Request.Context(), b)

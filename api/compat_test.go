@@ -113,11 +113,25 @@ func TestTokenGenerate200(t *testing.T) {
 		wants  []want
 	}{
 		{"every service", `{"channelName":"room","uid":"55","tokenExpireTs":900,"privilegeExpireTs":300,
-			"serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true},
-			"serviceChat":{"enableUser":true,"enableApp":true,"userUuid":"55"}}`, 900, []want{
+			"serviceRtc":{"enable":true,"role":1},"serviceRtm":{"enable":true},"serviceFpa":{"enable":true},
+			"serviceChat":{"enableUser":true,"enableApp":true,"userUuid":"55"},
+			"serviceApaas":{"enableUser":true,"enableApp":true,"userUuid":"55"}}`, 900, []want{
 			rtcWant("room", "55", publisherPrivs, 300),
-			rtmWant("55", 300),
-			chatWant("55", []uint16{1, 2}, 300)}},
+			rtmWant("55", 900),
+			fpaWant(),
+			chatWant("55", []uint16{1, 2}, 900),
+			apaasWant("", "55", -1, []uint16{2, 3}, 900)}},
+		{"RTC, RTM, FPA and an APaaS user", `{"channelName":"room","uid":"ann","tokenExpireTs":600,"privilegeExpireTs":60,
+			"serviceRtc":{"enable":true,"role":2},"serviceRtm":{"enable":true},"serviceFpa":{"enable":true},
+			"serviceApaas":{"enableUser":true,"userUuid":"ann"}}`, 600, []want{
+			rtcWant("room", "ann", subscriberPrivs, 60),
+			rtmWant("ann", 600),
+			fpaWant(),
+			apaasWant("", "ann", -1, []uint16{2}, 600)}},
+		{"an app privilege names no user", `{"uid":"ann","serviceChat":{"enableApp":true,"userUuid":"ann"},
+			"serviceApaas":{"enableApp":true,"userUuid":"ann"}}`, 3600, []want{
+			chatWant("", []uint16{2}, 3600),
+			apaasWant("", "", -1, []uint16{3}, 3600)}},
 		{"rtc subscriber defaults", `{"channelName":"room","uid":0,"serviceRtc":{"enable":true,"role":2}}`, 3600,
 			[]want{rtcWant("room", "", subscriberPrivs, 3600)}},
 		{"disabled services are left out", `{"channelName":"room","uid":"judy","serviceRtc":{"enable":false},"serviceRtm":{"enable":true}}`, 3600,
@@ -138,6 +152,40 @@ func TestTokenGenerate200(t *testing.T) {
 			data, _ := body["data"].(map[string]any)
 			token, _ := data["token"].(string)
 			assertToken(t, token, tt.expire, tt.wants...)
+		})
+	}
+}
+
+// TestTokenGenerateLifetimes holds /token/generate to the lifetimes of
+// Agora's reference server: privilegeExpireTs is the RTC privileges'
+// alone; RTM, Chat and APaaS privileges last tokenExpireTs, and FPA's
+// login has no lifetime of its own (0).
+func TestTokenGenerateLifetimes(t *testing.T) {
+	const lifetimes = `"tokenExpireTs":900,"privilegeExpireTs":300`
+	tests := []struct {
+		name     string
+		services string
+		want     want
+	}{
+		{"rtc publisher", `"channelName":"room","uid":"7","serviceRtc":{"enable":true,"role":1}`, rtcWant("room", "7", publisherPrivs, 300)},
+		{"rtc subscriber", `"channelName":"room","uid":"7","serviceRtc":{"enable":true,"role":2}`, rtcWant("room", "7", subscriberPrivs, 300)},
+		{"rtm", `"uid":"7","serviceRtm":{"enable":true}`, rtmWant("7", 900)},
+		{"fpa", `"serviceFpa":{"enable":true}`, fpaWant()},
+		{"chat user", `"serviceChat":{"enableUser":true,"userUuid":"7"}`, chatWant("7", []uint16{1}, 900)},
+		{"chat app", `"serviceChat":{"enableApp":true}`, chatWant("", []uint16{2}, 900)},
+		{"apaas user", `"serviceApaas":{"enableUser":true,"userUuid":"7"}`, apaasWant("", "7", -1, []uint16{2}, 900)},
+		{"apaas app", `"serviceApaas":{"enableApp":true}`, apaasWant("", "", -1, []uint16{3}, 900)},
+	}
+	r := newTestRouter()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := request(t, r, "POST", "/token/generate", "{"+lifetimes+","+tt.services+"}")
+			if w.Code != http.StatusOK {
+				t.Fatalf("status = %d, body %s", w.Code, w.Body)
+			}
+			data, _ := decodeJSON(t, w)["data"].(map[string]any)
+			token, _ := data["token"].(string)
+			assertToken(t, token, 900, tt.want)
 		})
 	}
 }
@@ -207,13 +255,17 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"getToken chat user too long", "POST", "/getToken", `{"tokenType":"chat","uid":"` + long(65) + `"}`, "uid", "1 to 64 bytes"},
 		{"getToken not JSON", "POST", "/getToken", `tokenType=rtc`, "", ""},
 		{"getToken truncated JSON", "POST", "/getToken", `{"tokenType":`, "", ""},
-		{"generate nothing enabled", "POST", "/token/generate", `{"channelName":"room","uid":"1"}`, "serviceRtc", "at least one of"},
+		{"generate nothing enabled", "POST", "/token/generate", `{"channelName":"room","uid":"1","serviceFpa":{"enable":false},"serviceApaas":{}}`, "serviceRtc", "at least one of serviceRtc, serviceRtm, serviceFpa, serviceChat or serviceApaas"},
 		{"generate bad role", "POST", "/token/generate", `{"channelName":"room","uid":"1","serviceRtc":{"enable":true,"role":7}}`, "serviceRtc.role", "one of: 0, 1, 2"},
 		{"generate rtc no channel", "POST", "/token/generate", `{"uid":"1","serviceRtc":{"enable":true,"role":1}}`, "channelName", "is required"},
 		{"generate rtm uid 0", "POST", "/token/generate", `{"uid":"0","serviceRtm":{"enable":true}}`, "uid", `must not be "0"`},
 		{"generate rtm no uid", "POST", "/token/generate", `{"serviceRtm":{"enable":true}}`, "uid", "is required"},
 		{"generate rtc bad uid", "POST", "/token/generate", `{"channelName":"room","uid":"a/b","serviceRtc":{"enable":true,"role":1}}`, "uid", "0 to 4294967295"},
 		{"generate chat user without uuid", "POST", "/token/generate", `{"serviceChat":{"enableUser":true}}`, "serviceChat.userUuid", "1 to 64 bytes"},
+		{"generate apaas user without uuid", "POST", "/token/generate", `{"serviceApaas":{"enableUser":true}}`, "serviceApaas.userUuid", "1 to 64 bytes"},
+		{"generate apaas user with a tab", "POST", "/token/generate", `{"serviceApaas":{"enableUser":true,"userUuid":"a\tb"}}`, "serviceApaas.userUuid", "1 to 64 bytes of a-z"},
+		{"generate fpa not an object", "POST", "/token/generate", `{"serviceFpa":true}`, "serviceFpa", "must be an object"},
+		{"generate apaas enable as text", "POST", "/token/generate", `{"serviceApaas":{"enableApp":"yes"}}`, "serviceApaas.enableApp", "must be true or false"},
 		{"generate expire zero", "POST", "/token/generate", `{"uid":"u","tokenExpireTs":0,"serviceRtm":{"enable":true}}`, "tokenExpireTs", "from 1 to 86400"},
 		{"generate privilege expire over max", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":90000,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 3600"},
 		{"generate privilege outlives the token", "POST", "/token/generate", `{"uid":"u","tokenExpireTs":600,"privilegeExpireTs":900,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 600"},

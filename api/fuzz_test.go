@@ -27,11 +27,14 @@ import (
 // decode and verify, or a 4xx problem document: never a 5xx. Every
 // response is also held to the OpenAPI contract.
 
+// fuzzRouter issues app tokens too, so that the fuzzer reaches the
+// code that mints them.
 func fuzzRouter(f *testing.F) *gin.Engine {
 	f.Helper()
 	return New(Config{
 		Tokens:      service.New(opsAppID, opsCert, service.Options{}),
 		CORSOrigins: []string{"*"},
+		Policy:      &service.Policy{AllowAppTokens: true},
 	})
 }
 
@@ -222,6 +225,22 @@ func FuzzV1Chat(f *testing.F) {
 	r := fuzzRouter(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w := exchangeV1(t, r, "/v1/tokens/chat", body)
+		checkV1Token(t, w, body)
+	})
+}
+
+func FuzzV1FPA(f *testing.F) {
+	r := fuzzRouter(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := exchangeV1(t, r, "/v1/tokens/fpa", body)
+		checkV1Token(t, w, body)
+	})
+}
+
+func FuzzV1APaaS(f *testing.F) {
+	r := fuzzRouter(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := exchangeV1(t, r, "/v1/tokens/apaas", body)
 		checkV1Token(t, w, body)
 	})
 }

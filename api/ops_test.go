@@ -301,10 +301,12 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		// Only the scrape itself is in flight while the metrics are read.
 		`token_server_http_requests_in_flight`: 1,
 		// RTE mints two tokens; /token/generate one carrying two services.
-		`token_server_tokens_issued_total{kind="rtc",version="007"}`:     5,
-		`token_server_tokens_issued_total{kind="rtm",version="007"}`:     3,
-		`token_server_tokens_issued_total{kind="chat",version="007"}`:    2,
-		`token_server_tokens_issued_total{kind="rtc+rtm",version="007"}`: 1,
+		`token_server_tokens_issued_total{kind="rtc",version="007"}`: 5,
+		`token_server_tokens_issued_total{kind="rtm",version="007"}`: 3,
+		// The Chat app token is refused: the server does not allow them.
+		`token_server_tokens_issued_total{kind="chat",version="007"}`:         1,
+		`token_server_tokens_issued_total{kind="rtc+rtm",version="007"}`:      1,
+		`token_server_auth_failures_total{reason="policy",route="/chat/app"}`: 1,
 	}
 	for key, v := range want {
 		if got[key] != v {

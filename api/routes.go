@@ -151,7 +151,9 @@ func routes(r *gin.Engine, h *handlers) {
 	v1 := r.Group("/v1", h.guard)
 	both(v1, http.MethodPost, "/tokens/rtc", respond(h.handleV1RTC))
 	both(v1, http.MethodPost, "/tokens/rtm", respond(h.handleV1RTM))
+	both(v1, http.MethodPost, "/tokens/fpa", respond(h.handleV1FPA))
 	both(v1, http.MethodPost, "/tokens/chat", respond(h.handleV1Chat))
+	both(v1, http.MethodPost, "/tokens/apaas", respond(h.handleV1APaaS))
 	both(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
 
 	docsRoutes(r)

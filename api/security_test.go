@@ -122,7 +122,8 @@ func problem(t *testing.T, w *httptest.ResponseRecorder) map[string]any {
 }
 
 // grants decodes every token in a 200 body and returns, per service, the
-// strings it carries: channel and uid for RTC, the user for RTM and Chat.
+// strings it carries: channel and uid for RTC, the user for RTM and Chat,
+// room and user for APaaS, none for FPA.
 func grants(t *testing.T, w *httptest.ResponseRecorder) map[uint16][]string {
 	t.Helper()
 	var body map[string]any
@@ -155,6 +156,10 @@ func grants(t *testing.T, w *httptest.ResponseRecorder) map[uint16][]string {
 				out[typ] = []string{s.UserId}
 			case *accesstoken2.ServiceChat:
 				out[typ] = []string{s.UserId}
+			case *accesstoken2.ServiceFpa:
+				out[typ] = []string{}
+			case *accesstoken2.ServiceApaas:
+				out[typ] = []string{s.RoomUuid, s.UserUuid}
 			}
 		}
 	}
@@ -177,6 +182,9 @@ var tokenRoutes = []call{
 	{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"42"}}`},
 	{method: "POST", path: "/v1/tokens/rtm", body: `{"userId":"42"}`},
 	{method: "POST", path: "/v1/tokens/chat", body: `{"userId":"42"}`},
+	{method: "POST", path: "/v1/tokens/fpa", body: `{}`},
+	{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"user","userUuid":"42"}`},
+	{method: "POST", path: "/token/generate", body: `{"serviceFpa":{"enable":true},"serviceApaas":{"enableUser":true,"userUuid":"42"}}`},
 }
 
 func with(c call, header map[string]string) call {
@@ -274,8 +282,8 @@ func TestJWTModeCredentials(t *testing.T) {
 				}
 				if tt.wantStatus == 200 {
 					for typ, g := range grants(t, w) {
-						if user := g[len(g)-1]; user != "42" {
-							t.Errorf("service %d issued for %q, want the bearer 42", typ, user)
+						if len(g) > 0 && g[len(g)-1] != "42" { // FPA names no user
+							t.Errorf("service %d issued for %q, want the bearer 42", typ, g[len(g)-1])
 						}
 					}
 					return
@@ -328,6 +336,12 @@ func TestJWTIdentityBinding(t *testing.T) {
 		{"v1 RTC with a foreign RTM user", speaker, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher","rtm":{"userId":"7"}}`}, 403, "uid", nil},
 		{"v1 foreign RTM user", speaker, call{method: "POST", path: "/v1/tokens/rtm", body: `{"userId":"7"}`}, 403, "uid", nil},
 		{"v1 chat app token", speaker, call{method: "POST", path: "/v1/tokens/chat", body: `{}`}, 403, "", nil},
+		{"v1 own APaaS user", speaker, call{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"user","userUuid":"42"}`}, 200, "", []string{"", "42"}},
+		{"v1 someone else's APaaS user", speaker, call{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"user","userUuid":"7"}`}, 403, "userUuid", nil},
+		{"v1 APaaS room user for someone else", speaker, call{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"roomUser","roomUuid":"lobby","userUuid":"7","role":1}`}, 403, "userUuid", nil},
+		{"v1 APaaS room user in an unlisted room", listener, call{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"roomUser","roomUuid":"lobby","userUuid":"42","role":2}`}, 403, "roomUuid", nil},
+		{"v1 APaaS app token", speaker, call{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"app"}`}, 403, "", nil},
+		{"generate APaaS user for someone else", speaker, call{method: "POST", path: "/token/generate", body: `{"serviceApaas":{"enableUser":true,"userUuid":"7"}}`}, 403, "userUuid", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -384,6 +398,8 @@ func TestServerPolicyInEveryMode(t *testing.T) {
 		{"generate without uid", call{method: "POST", path: "/token/generate", body: `{"channelName":"room-7","serviceRtc":{"enable":true,"role":1}}`}, 403, "uid"},
 		{"v1 outside the pattern", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":5,"role":"publisher"}`}, 403, "channel"},
 		{"v1 wildcard uid", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"room-7","uid":0,"role":"publisher"}`}, 403, "uid"},
+		{"v1 APaaS room outside the pattern", call{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"roomUser","roomUuid":"lobby","userUuid":"5","role":2}`}, 403, "roomUuid"},
+		{"v1 APaaS room in the pattern", call{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"roomUser","roomUuid":"room-7","userUuid":"5","role":2}`}, 200, ""},
 		{"rtm is not bound by the pattern", call{method: "GET", path: "/rtm/anyone"}, 200, ""},
 		{"invalid channel is still a 400", call{method: "GET", path: "/rtc/bad*channel/publisher/uid/5"}, 400, ""},
 	}

@@ -122,6 +122,59 @@ func (h *handlers) handleV1Chat(c *gin.Context) (any, error) {
 	return h.mintV1(c.Request.Context(), service.Bundle{Chat: &chat, Expire: expire, Version: req.Version})
 }
 
+// v1FPARequest asks for an FPA token; like Chat's, it exists as 007 only.
+type v1FPARequest struct {
+	Expire  *uint64 `json:"expire"`
+	Version string  `json:"version" binding:"omitempty,oneof=007"`
+}
+
+func (h *handlers) handleV1FPA(c *gin.Context) (any, error) {
+	var req v1FPARequest
+	if err := bindStrictJSON(c, &req); err != nil {
+		return nil, err
+	}
+	expire, err := h.tokens.Lifetime("expire", req.Expire)
+	if err != nil {
+		return nil, err
+	}
+	return h.mintV1(c.Request.Context(), service.Bundle{FPA: true, Expire: expire, Version: req.Version})
+}
+
+// v1APaaSRequest asks for an APaaS token with one of the privileges
+// Agora's builders grant. Which other fields each privilege takes is the
+// service's rule.
+type v1APaaSRequest struct {
+	Privilege string  `json:"privilege" binding:"required,oneof=roomUser user app"`
+	RoomUUID  string  `json:"roomUuid" binding:"omitempty,agora_channel"`
+	UserUUID  string  `json:"userUuid" binding:"omitempty,agora_user_id"`
+	Role      *int    `json:"role" binding:"omitnil,agora_apaas_role"`
+	Expire    *uint64 `json:"expire"`
+	Version   string  `json:"version" binding:"omitempty,oneof=007"`
+}
+
+func (h *handlers) handleV1APaaS(c *gin.Context) (any, error) {
+	var req v1APaaSRequest
+	if err := bindStrictJSON(c, &req); err != nil {
+		return nil, err
+	}
+	expire, err := h.tokens.Lifetime("expire", req.Expire)
+	if err != nil {
+		return nil, err
+	}
+	a := service.APaaS{
+		RoomUser: req.Privilege == "roomUser",
+		User:     req.Privilege == "user",
+		App:      req.Privilege == "app",
+		RoomUUID: req.RoomUUID,
+		UserUUID: req.UserUUID,
+	}
+	if req.Role != nil {
+		role := int16(*req.Role) // one of Agora's roles, by the rule above
+		a.Role = &role
+	}
+	return h.mintV1(c.Request.Context(), service.Bundle{APaaS: &a, Expire: expire, Version: req.Version})
+}
+
 // mintV1 answers with the whole token: its value, times and grants.
 func (h *handlers) mintV1(ctx context.Context, b service.Bundle) (any, error) {
 	tokens, err := h.mint(ctx, b)

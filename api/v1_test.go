@@ -30,13 +30,14 @@ const (
 var issued = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // newRouter is the whole router for one project, its clock fixed at now.
+// Like a server run with --dev, it issues app tokens too.
 func newRouter(app, certificate string, now time.Time) http.Handler {
 	gin.SetMode(gin.TestMode)
 	tokens := service.New(app, certificate, service.Options{
 		Now:  func() time.Time { return now },
 		Salt: func() uint32 { return salt },
 	})
-	return api.New(api.Config{Tokens: tokens, CORSOrigins: []string{"*"}})
+	return api.New(api.Config{Tokens: tokens, CORSOrigins: []string{"*"}, Policy: &service.Policy{AllowAppTokens: true}})
 }
 
 // post sends one request through the whole router and checks it, and
@@ -71,6 +72,9 @@ type accessBody struct {
 	UID        *uint32         `json:"uid"`
 	Account    string          `json:"account"`
 	UserID     string          `json:"userId"`
+	RoomUUID   *string         `json:"roomUuid"`
+	UserUUID   *string         `json:"userUuid"`
+	Role       *int16          `json:"role"`
 	Privileges []privilegeBody `json:"privileges"`
 }
 
@@ -127,6 +131,8 @@ func at(seconds int) string {
 }
 
 func u32(n uint32) *uint32 { return &n }
+func i16(n int16) *int16   { return &n }
+func str(s string) *string { return &s }
 
 func privs(names string, expires ...int) []privilegeBody {
 	out := []privilegeBody{}
@@ -215,6 +221,41 @@ func TestV1RoundTrip(t *testing.T) {
 			wantVersion: "007", wantExpires: 3600, wantRenew: 3570,
 			want: []accessBody{{Service: "chat", Privileges: privs("app", 3600)}},
 		},
+		{
+			// FPA's login has no lifetime of its own: it lasts as the token.
+			name: "fpa", path: "/v1/tokens/fpa",
+			body:        `{"expire": 600, "version": "007"}`,
+			wantVersion: "007", wantExpires: 600, wantRenew: 570,
+			want: []accessBody{{Service: "fpa", Privileges: privs("login", 600)}},
+		},
+		{
+			name: "fpa, default lifetime", path: "/v1/tokens/fpa",
+			body:        `{}`,
+			wantVersion: "007", wantExpires: 3600, wantRenew: 3570,
+			want: []accessBody{{Service: "fpa", Privileges: privs("login", 3600)}},
+		},
+		{
+			name: "apaas room user", path: "/v1/tokens/apaas",
+			body:        `{"privilege": "roomUser", "roomUuid": "class 7", "userUuid": "ann", "role": 2, "expire": 900}`,
+			wantVersion: "007", wantExpires: 900, wantRenew: 870,
+			want: []accessBody{
+				{Service: "rtm", UserID: "ann", Privileges: privs("login", 900)},
+				{Service: "chat", UserID: accesstoken2.Md5("ann"), Privileges: privs("user", 900)},
+				{Service: "apaas", RoomUUID: str("class 7"), UserUUID: str("ann"), Role: i16(2), Privileges: privs("roomUser", 900)},
+			},
+		},
+		{
+			name: "apaas user", path: "/v1/tokens/apaas",
+			body:        `{"privilege": "user", "userUuid": "ann"}`,
+			wantVersion: "007", wantExpires: 3600, wantRenew: 3570,
+			want: []accessBody{{Service: "apaas", RoomUUID: str(""), UserUUID: str("ann"), Role: i16(-1), Privileges: privs("user", 3600)}},
+		},
+		{
+			name: "apaas app", path: "/v1/tokens/apaas",
+			body:        `{"privilege": "app", "expire": 60}`,
+			wantVersion: "007", wantExpires: 60, wantRenew: 30,
+			want: []accessBody{{Service: "apaas", RoomUUID: str(""), UserUUID: str(""), Role: i16(-1), Privileges: privs("app", 60)}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,14 +324,11 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 		}
 		return
 	}
-	at := accesstoken2.CreateAccessToken()
-	if ok, err := at.Parse(token); !ok || err != nil {
-		t.Fatalf("Agora's 007 parser: %t %v", ok, err)
-	}
+	at := tokentest.Verified(t, token, cert)
 	if at.AppId != appID || at.IssueTs != uint32(issued.Unix()) || at.Expire != uint32(expire) || at.Salt != salt {
 		t.Errorf("Agora's 007 parser: app %s issued %d expire %d salt %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 	}
-	switch s := at.Services[map[string]uint16{"rtc": 1, "rtm": 2, "chat": 5}[first.Service]].(type) {
+	switch s := at.Services[map[string]uint16{"rtc": 1, "rtm": 2, "fpa": 4, "chat": 5, "apaas": 7}[first.Service]].(type) {
 	case *accesstoken2.ServiceRtc:
 		if s.ChannelName != first.Channel || len(s.Privileges) != len(first.Privileges) {
 			t.Errorf("Agora's 007 parser: rtc %+v", s)
@@ -302,6 +340,15 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 	case *accesstoken2.ServiceChat:
 		if s.UserId != first.UserID {
 			t.Errorf("Agora's 007 parser: chat user %q", s.UserId)
+		}
+	case *accesstoken2.ServiceFpa:
+		// FPA's login lasts as long as the token: Agora writes it as 0.
+		if len(s.Privileges) != 1 || s.Privileges[accesstoken2.PrivilegeLogin] != 0 {
+			t.Errorf("Agora's 007 parser: fpa privileges %v", s.Privileges)
+		}
+	case *accesstoken2.ServiceApaas:
+		if s.RoomUuid != *first.RoomUUID || s.UserUuid != *first.UserUUID || s.Role != *first.Role || len(s.Privileges) != len(first.Privileges) {
+			t.Errorf("Agora's 007 parser: apaas %+v", s)
 		}
 	default:
 		t.Errorf("Agora's 007 parser finds no %s service", first.Service)
@@ -449,6 +496,24 @@ func TestV1Status400(t *testing.T) {
 		{"chat empty user", "/v1/tokens/chat", `{"userId": ""}`, []fieldErr{{"userId", "1 to 64 bytes"}}},
 		{"chat 006", "/v1/tokens/chat", `{"version": "006"}`, []fieldErr{{"version", "must be one of: 007"}}},
 		{"chat expire as text", "/v1/tokens/chat", `{"expire": "60"}`, []fieldErr{{"expire", "whole number"}}},
+		{"fpa 006", "/v1/tokens/fpa", `{"version": "006"}`, []fieldErr{{"version", "must be one of: 007"}}},
+		{"fpa expire too long", "/v1/tokens/fpa", `{"expire": 86401}`, []fieldErr{{"expire", "from 1 to 86400"}}},
+		{"fpa unknown field", "/v1/tokens/fpa", `{"expire": 60, "userId": "ann"}`, []fieldErr{{"userId", "is not a known field"}}},
+		{"apaas without privilege", "/v1/tokens/apaas", `{"userUuid": "ann"}`, []fieldErr{{"privilege", "is required"}}},
+		{"apaas unknown privilege", "/v1/tokens/apaas", `{"privilege": "admin"}`, []fieldErr{{"privilege", "must be one of: roomUser, user, app"}}},
+		{"apaas privilege in another case", "/v1/tokens/apaas", `{"privilege": "roomuser"}`, []fieldErr{{"privilege", "must be one of: roomUser, user, app"}}},
+		{"apaas room user without a room", "/v1/tokens/apaas", `{"privilege": "roomUser", "userUuid": "ann", "role": 1}`, []fieldErr{{"roomUuid", "is required for privilege roomUser"}}},
+		{"apaas room user without a user", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "role": 1}`, []fieldErr{{"userUuid", "is required for privilege roomUser"}}},
+		{"apaas room user without a role", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann"}`, []fieldErr{{"role", "is required for privilege roomUser"}}},
+		{"apaas role past Agora's", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann", "role": 5}`, []fieldErr{{"role", "4 (observer)"}}},
+		{"apaas role of 16 bits and more", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann", "role": 65537}`, []fieldErr{{"role", "0 (invisible)"}}},
+		{"apaas role as text", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann", "role": "teacher"}`, []fieldErr{{"role", "must be a number"}}},
+		{"apaas room too long", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "` + strings.Repeat("r", 64) + `", "userUuid": "ann", "role": 1}`, []fieldErr{{"roomUuid", "1 to 63 bytes"}}},
+		{"apaas user with a tab", "/v1/tokens/apaas", `{"privilege": "user", "userUuid": "a\tb"}`, []fieldErr{{"userUuid", "1 to 64 bytes of a-z"}}},
+		{"apaas user in a room", "/v1/tokens/apaas", `{"privilege": "user", "userUuid": "ann", "roomUuid": "r"}`, []fieldErr{{"roomUuid", "does not apply to privilege user"}}},
+		{"apaas user with a role", "/v1/tokens/apaas", `{"privilege": "user", "userUuid": "ann", "role": 2}`, []fieldErr{{"role", "does not apply to privilege user"}}},
+		{"apaas app for a user", "/v1/tokens/apaas", `{"privilege": "app", "userUuid": "ann"}`, []fieldErr{{"userUuid", "does not apply to privilege app"}}},
+		{"apaas 006", "/v1/tokens/apaas", `{"privilege": "app", "version": "006"}`, []fieldErr{{"version", "must be one of: 007"}}},
 		{"inspect without token", "/v1/tokens/inspect", `{}`, []fieldErr{{"token", "is required"}}},
 		{"inspect uid and account", "/v1/tokens/inspect", `{"token": "` + token006 + `", "channel": "lobby", "uid": 42, "account": "42"}`, []fieldErr{{"uid", "not both"}}},
 		{"inspect bad version prefix", "/v1/tokens/inspect", `{"token": "abc"}`, []fieldErr{{"token", "bad version prefix"}}},

@@ -31,6 +31,9 @@ func registerValidators() {
 		must(v.RegisterValidation("agora_rtc_user", validRTCUser))
 		must(v.RegisterValidation("agora_rte_user", validRTEUser))
 		must(v.RegisterValidation("agora_alias_of", validAliasOf))
+		must(v.RegisterValidation("agora_apaas_role", func(fl validator.FieldLevel) bool {
+			return service.ValidAPaaSRole(fl.Field().Int())
+		}))
 		registerV1Validators(v)
 	})
 }

@@ -41,7 +41,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"token", "token rtc|rtm|chat [flags]", "print a token", runToken},
+		{"token", "token rtc|rtm|fpa|chat|apaas [flags]", "print a token", runToken},
 		{"inspect", "inspect [flags] TOKEN|-", "decode a token and check its signature", runInspect},
 		{"version", "version", "print the version", runVersion},
 		{"help", "help", "print this help", runHelp},
@@ -67,7 +67,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func runHelp(_ context.Context, _ []string, e env) error {
-	const line = "  %s %-27s %s\n"
+	const line = "  %s %-37s %s\n"
 	fmt.Fprintf(e.stdout, "Usage:\n"+line, Program, "[flags]", "serve HTTP; --help lists the flags")
 	for _, c := range commands() {
 		fmt.Fprintf(e.stdout, line, Program, c.usage, c.summary)
@@ -153,19 +153,28 @@ func (f flags) parse(args []string, e env) ([]string, error) {
 	return all.Args(), nil
 }
 
-// tokens builds the service from the server's configuration.
-func (f flags) tokens(e env) (*service.Tokens, error) {
+// issuer mints as the server would: with its credentials and lifetimes,
+// under its policy.
+type issuer struct {
+	*service.Tokens
+	policy *service.Policy
+}
+
+// tokens builds the service and its policy from the server's
+// configuration.
+func (f flags) tokens(e env) (issuer, error) {
 	cfg, err := config.FromFlags(f.config, e.getenv)
 	if err != nil {
-		return nil, err
+		return issuer{}, err
 	}
 	if cfg.DevCredentials {
 		fmt.Fprintln(e.stderr, "DEV MODE: made-up credentials for this process only; Agora's servers and the server will reject tokens signed with them.")
 	}
-	return service.New(cfg.AppID, cfg.AppCertificate, service.Options{
+	tokens := service.New(cfg.AppID, cfg.AppCertificate, service.Options{
 		DefaultExpiry: cfg.DefaultExpiry,
 		MaxExpiry:     cfg.MaxExpiry,
-	}), nil
+	})
+	return issuer{tokens, cfg.Security.Policy()}, nil
 }
 
 // optional returns a pointer to a flag's value when the flag was given.

@@ -13,17 +13,21 @@ import (
 // runToken mints a token as POST /v1/tokens/{kind} would, and prints it.
 func runToken(_ context.Context, args []string, e env) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return usageError("arguments", "token needs a kind: %s token rtc|rtm|chat [flags]", Program)
+		return usageError("arguments", "token needs a kind: %s token rtc|rtm|fpa|chat|apaas [flags]", Program)
 	}
 	switch kind, rest := args[0], args[1:]; kind {
 	case "rtc":
 		return tokenRTC(rest, e)
 	case "rtm":
 		return tokenRTM(rest, e)
+	case "fpa":
+		return tokenFPA(rest, e)
 	case "chat":
 		return tokenChat(rest, e)
+	case "apaas":
+		return tokenAPaaS(rest, e)
 	default:
-		return usageError("arguments", "unknown token kind %q: want rtc, rtm or chat", kind)
+		return usageError("arguments", "unknown token kind %q: want rtc, rtm, fpa, chat or apaas", kind)
 	}
 }
 
@@ -119,26 +123,79 @@ func tokenChat(args []string, e env) error {
 	return mint(tokens, f, b, expire, *asJSON, e, map[string]string{"userId": "--user-id"})
 }
 
+func tokenFPA(args []string, e env) error {
+	f := newFlags("token fpa [flags]", e)
+	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
+	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
+	tokens, err := f.parseAll(args, e)
+	if err != nil {
+		return err
+	}
+	return mint(tokens, f, service.Bundle{FPA: true}, expire, *asJSON, e, map[string]string{})
+}
+
+func tokenAPaaS(args []string, e env) error {
+	f := newFlags("token apaas --privilege roomUser|user|app [--room-uuid ID] [--user-uuid ID] [--role N] [flags]", e)
+	privilege := f.String("privilege", "", "roomUser (with --room-uuid, --user-uuid and --role), user (with --user-uuid) or app")
+	room := f.String("room-uuid", "", "the room, for roomUser")
+	user := f.String("user-uuid", "", "the user, for roomUser and user")
+	role := f.Int16("role", 0, "the user's role in the room, for roomUser: 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer")
+	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
+	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
+	tokens, err := f.parseAll(args, e)
+	if err != nil {
+		return err
+	}
+	a := service.APaaS{RoomUUID: *room, UserUUID: *user, Role: optional(f, "role", role)}
+	switch *privilege {
+	case "roomUser":
+		a.RoomUser = true
+	case "user":
+		a.User = true
+	case "app":
+		a.App = true
+	default:
+		return usageError("--privilege", "must be roomUser, user or app")
+	}
+	for _, name := range []string{"room-uuid", "user-uuid"} {
+		if f.Changed(name) && f.Lookup(name).Value.String() == "" {
+			return usageError("--"+name, "must not be empty")
+		}
+	}
+	return mint(tokens, f, service.Bundle{APaaS: &a}, expire, *asJSON, e, map[string]string{
+		"privilege": "--privilege",
+		"roomUuid":  "--room-uuid",
+		"userUuid":  "--user-uuid",
+		"role":      "--role",
+	})
+}
+
 // parseAll parses a token command's flags, which take no arguments, and
 // builds the service from the configuration.
-func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
+func (f flags) parseAll(args []string, e env) (issuer, error) {
 	rest, err := f.parse(args, e)
 	if err != nil {
-		return nil, err
+		return issuer{}, err
 	}
 	if len(rest) > 0 {
-		return nil, usageError("arguments", "unexpected %q: every value is given by a flag", rest[0])
+		return issuer{}, usageError("arguments", "unexpected %q: every value is given by a flag", rest[0])
 	}
 	return f.tokens(e)
 }
 
-// mint signs b with the lifetime from --expire and prints the token. The
-// service names fields as the API does; flagOf renames them as flags.
-func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, asJSON bool, e env, flagOf map[string]string) error {
+// mint signs b with the lifetime from --expire, if the server's policy
+// allows it, and prints the token. The service names fields as the API
+// does; flagOf renames them as flags.
+func mint(tokens issuer, f flags, b service.Bundle, expire *uint64, asJSON bool, e env, flagOf map[string]string) error {
 	flagOf["expire"], flagOf["version"] = "--expire", "--version"
 	var err error
 	if b.Expire, err = tokens.Lifetime("expire", optional(f, "expire", expire)); err != nil {
 		return inFlagTerms(err, flagOf)
+	}
+	// The one at the terminal holds no identity token: the server's own
+	// rules are the ones that apply.
+	if err := tokens.policy.Check(context.Background(), b); err != nil {
+		return err
 	}
 	tok, err := tokens.Bundle(b)
 	if err != nil {

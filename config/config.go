@@ -106,6 +106,7 @@ var keys = []key{
 	{name: "jwt_role_claim", env: []string{"JWT_ROLE_CLAIM"}, flag: "jwt-role-claim", usage: "claim that must say publisher for a publisher token"},
 	{name: "channel_pattern", env: []string{"CHANNEL_PATTERN"}, flag: "channel-pattern", usage: "regular expression every whole channel name must match"},
 	{name: "allow_wildcard_uid", env: []string{"ALLOW_WILDCARD_UID"}, flag: "allow-wildcard-uid", def: "true", usage: "issue RTC tokens for uid 0, valid for any user"},
+	{name: "allow_app_tokens", env: []string{"ALLOW_APP_TOKENS"}, flag: "allow-app-tokens", usage: "issue Chat and APaaS app tokens, which act for the whole app; false unless in dev mode"},
 	{name: "rate_limit", env: []string{"RATE_LIMIT"}, flag: "rate-limit", usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
 	{name: "rate_limit_burst", env: []string{"RATE_LIMIT_BURST"}, flag: "rate-limit-burst", usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
 	{name: "redis_url", env: []string{"REDIS_URL"}, flag: "redis-url", usage: "Redis that shares the rate limit between replicas", secret: true},
@@ -276,6 +277,14 @@ func build(v *viper.Viper) (Config, error) {
 	}
 	if c.Security, err = buildSecurity(v); err != nil {
 		return Config{}, err
+	}
+	// Unset, app tokens follow dev mode: off in production, on where
+	// someone is trying the server out.
+	c.Security.AllowAppTokens = c.Dev
+	if a := strings.TrimSpace(v.GetString("allow_app_tokens")); a != "" {
+		if c.Security.AllowAppTokens, err = strconv.ParseBool(a); err != nil {
+			return Config{}, &Error{Key: "ALLOW_APP_TOKENS", Rule: "must be true or false"}
+		}
 	}
 	if c.Dev && c.AppID == "" && c.AppCertificate == "" {
 		c.AppID, c.AppCertificate, c.DevCredentials = randomHex32(), randomHex32(), true

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // The values of AUTH_MODE.
@@ -51,6 +52,8 @@ type Security struct {
 	// nil when unset.
 	ChannelPattern   *regexp.Regexp
 	AllowWildcardUID bool
+	// AllowAppTokens lets Chat and APaaS app tokens be issued.
+	AllowAppTokens bool
 
 	// RateCount requests per RatePeriod, RateBurst at once; RateCount is
 	// zero when there is no limit.
@@ -108,6 +111,12 @@ func buildSecurity(v *viper.Viper) (Security, error) {
 		return Security{}, err
 	}
 	return s, s.checkAPIKeys()
+}
+
+// Policy is the server's own rules of what may be issued, as these
+// settings set them.
+func (s Security) Policy() *service.Policy {
+	return &service.Policy{ChannelPattern: s.ChannelPattern, RequireUID: !s.AllowWildcardUID, AllowAppTokens: s.AllowAppTokens}
 }
 
 // checkAPIKeys reads the API keys as the server will, so that a key too
@@ -223,7 +232,8 @@ func (s Security) String() string {
 	if s.ChannelPattern != nil {
 		pattern = s.ChannelPattern.String()
 	}
-	b.WriteString(" channel_pattern=" + pattern + " allow_wildcard_uid=" + strconv.FormatBool(s.AllowWildcardUID))
+	b.WriteString(" channel_pattern=" + pattern + " allow_wildcard_uid=" + strconv.FormatBool(s.AllowWildcardUID) +
+		" allow_app_tokens=" + strconv.FormatBool(s.AllowAppTokens))
 	if s.RateCount > 0 {
 		burst := s.RateBurst
 		if burst == 0 {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,45 @@ func TestSecurityDefaultsKeepTheServerOpen(t *testing.T) {
 	s := c.Security
 	if s.AuthMode != AuthNone || !s.AllowWildcardUID || s.ChannelPattern != nil || s.RateCount != 0 || len(s.TrustedProxies) != 0 || s.JWTUIDClaim != "sub" {
 		t.Errorf("defaults = %+v, want auth none, wildcard uid allowed, no pattern, no limit, no proxies, uid claim sub", s)
+	}
+	if s.AllowAppTokens || s.Policy().AllowAppTokens {
+		t.Error("app tokens are allowed by default; they act for the whole app and must be asked for")
+	}
+}
+
+// ALLOW_APP_TOKENS follows dev mode unless it is set.
+func TestAllowAppTokens(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"unset", nil, nil, false},
+		{"true", nil, map[string]string{"ALLOW_APP_TOKENS": "true"}, true},
+		{"false", nil, map[string]string{"ALLOW_APP_TOKENS": "false"}, false},
+		{"flag", []string{"--allow-app-tokens", "1"}, nil, true},
+		{"unset in dev mode", []string{"--dev"}, nil, true},
+		{"DEV_MODE", nil, map[string]string{"DEV_MODE": "true"}, true},
+		{"turned off in dev mode", []string{"--dev"}, map[string]string{"ALLOW_APP_TOKENS": "false"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"APP_ID": testAppID, "APP_CERTIFICATE": testCert}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			c, err := Load(tt.args, func(k string) string { return env[k] }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Security.AllowAppTokens != tt.want || c.Security.Policy().AllowAppTokens != tt.want {
+				t.Errorf("AllowAppTokens = %t, policy %t, want %t", c.Security.AllowAppTokens, c.Security.Policy().AllowAppTokens, tt.want)
+			}
+			if want := "allow_app_tokens=" + strconv.FormatBool(tt.want); !strings.Contains(c.String(), want) {
+				t.Errorf("the start-up line %q does not say %s", c.String(), want)
+			}
+		})
 	}
 }
 
@@ -120,6 +160,7 @@ func TestSecurityRejects(t *testing.T) {
 		{"redis with another scheme", map[string]string{"RATE_LIMIT": "1/s", "REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"},
 		{"bad channel pattern", map[string]string{"CHANNEL_PATTERN": "room-("}, "CHANNEL_PATTERN"},
 		{"bad wildcard flag", map[string]string{"ALLOW_WILDCARD_UID": "maybe"}, "ALLOW_WILDCARD_UID"},
+		{"bad app tokens flag", map[string]string{"ALLOW_APP_TOKENS": "sometimes"}, "ALLOW_APP_TOKENS"},
 		{"bad proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,router"}, "TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {

@@ -98,8 +98,8 @@ func (m *Metrics) ObserveRequest(method, route string, status int, elapsed time.
 }
 
 // TokenIssued counts one token. kind names the services it carries
-// ("rtc", "rtm", "chat", or several joined by "+"); version is its format
-// ("007" or "006").
+// ("rtc", "rtm", "fpa", "chat", "apaas", or several joined by "+");
+// version is its format ("007" or "006").
 func (m *Metrics) TokenIssued(kind, version string) {
 	m.tokens.WithLabelValues(kind, version).Inc()
 }

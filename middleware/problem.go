@@ -262,6 +262,8 @@ func ruleMessage(fe validator.FieldError) string {
 		return "give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)"
 	case "agora_uid_not_account":
 		return "give uid or account, not both"
+	case "agora_apaas_role":
+		return service.APaaSRoleRule
 	}
 	return "breaks the rule " + fe.Tag()
 }

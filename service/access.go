@@ -24,9 +24,12 @@ type Access struct {
 	Account string `json:"account,omitempty"`
 	// UserID is the RTM or Chat user.
 	UserID string `json:"userId,omitempty"`
-	// RoomUUID and Role belong to Agora's aPaaS service.
-	RoomUUID string `json:"roomUuid,omitempty"`
-	Role     *int16 `json:"role,omitempty"`
+	// RoomUUID, UserUUID and Role belong to Agora's APaaS service, which
+	// always names all three: empty strings when its grant names no room
+	// or no user, and role -1 outside a room.
+	RoomUUID *string `json:"roomUuid,omitempty"`
+	UserUUID *string `json:"userUuid,omitempty"`
+	Role     *int16  `json:"role,omitempty"`
 	// Privileges are listed in Agora's numbering order.
 	Privileges []PrivilegeExpiry `json:"privileges"`
 }
@@ -37,19 +40,13 @@ type PrivilegeExpiry struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// Services of AccessToken2 that this server reads but does not issue.
-const (
-	svcFPA   uint16 = 4
-	svcAPaaS uint16 = 7
-)
-
 // serviceNames and privilegeNames spell Agora's numbers for people.
 var serviceNames = map[uint16]string{
-	serviceRTC:  "rtc",
-	serviceRTM:  "rtm",
-	svcFPA:      "fpa",
-	serviceChat: "chat",
-	svcAPaaS:    "apaas",
+	serviceRTC:   "rtc",
+	serviceRTM:   "rtm",
+	serviceFPA:   "fpa",
+	serviceChat:  "chat",
+	serviceAPaaS: "apaas",
 }
 
 var privilegeNames = map[uint16]map[uint16]string{
@@ -59,10 +56,10 @@ var privilegeNames = map[uint16]map[uint16]string{
 		privPublishVideo: "publishVideo",
 		privPublishData:  "publishData",
 	},
-	serviceRTM:  {privRTMLogin: "login"},
-	svcFPA:      {1: "login"},
-	serviceChat: {privChatUser: "user", privChatApp: "app"},
-	svcAPaaS:    {1: "roomUser", 2: "user", 3: "app"},
+	serviceRTM:   {privRTMLogin: "login"},
+	serviceFPA:   {privFPALogin: "login"},
+	serviceChat:  {privChatUser: "user", privChatApp: "app"},
+	serviceAPaaS: {privAPaaSRoomUser: "roomUser", privAPaaSUser: "user", privAPaaSApp: "app"},
 }
 
 func serviceName(service uint16) string {
@@ -81,23 +78,38 @@ func privilegeName(service, id uint16) string {
 
 // accessOf describes AccessToken2 grants, whose privilege lifetimes
 // count from the issue time.
-func accessOf(grants []grant, issued time.Time) []Access {
+func accessOf(grants []grant, issued, expires time.Time) []Access {
 	out := make([]Access, 0, len(grants))
 	for _, g := range grants {
-		a := Access{Service: serviceName(g.service), Privileges: make([]PrivilegeExpiry, 0, len(g.privileges))}
-		for _, p := range g.privileges {
-			a.Privileges = append(a.Privileges, PrivilegeExpiry{privilegeName(g.service, p.id), after(issued, p.expire)})
-		}
-		switch g.service {
-		case serviceRTC:
-			a.Channel = g.fields[0]
-			a.UID, a.Account = splitAccount(g.fields[1])
-		case serviceRTM, serviceChat:
-			a.UserID = g.fields[0]
-		}
-		out = append(out, a)
+		out = append(out, g.access(issued, expires))
 	}
 	return out
+}
+
+// access describes one grant of a token issued and expiring at the
+// times given.
+func (g grant) access(issued, expires time.Time) Access {
+	a := Access{Service: serviceName(g.service), Privileges: make([]PrivilegeExpiry, 0, len(g.privileges))}
+	for _, p := range g.privileges {
+		at := after(issued, p.expire)
+		if p.expire == 0 {
+			// No limit of its own, as Agora's builders grant FPA's login:
+			// the privilege lasts as long as the token.
+			at = expires
+		}
+		a.Privileges = append(a.Privileges, PrivilegeExpiry{privilegeName(g.service, p.id), at})
+	}
+	switch g.service {
+	case serviceRTC:
+		a.Channel = g.fields[0]
+		a.UID, a.Account = splitAccount(g.fields[1])
+	case serviceRTM, serviceChat:
+		a.UserID = g.fields[0]
+	case serviceAPaaS:
+		room, user, role := g.fields[0], g.fields[1], g.role
+		a.RoomUUID, a.UserUUID, a.Role = &room, &user, &role
+	}
+	return a
 }
 
 // splitAccount tells a numeric uid from a user account: a token carries

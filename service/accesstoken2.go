@@ -14,26 +14,35 @@ import (
 
 // Service types and privileges of AccessToken2, as Agora numbers them.
 const (
-	serviceRTC  uint16 = 1
-	serviceRTM  uint16 = 2
-	serviceChat uint16 = 5
+	serviceRTC   uint16 = 1
+	serviceRTM   uint16 = 2
+	serviceFPA   uint16 = 4
+	serviceChat  uint16 = 5
+	serviceAPaaS uint16 = 7
 
-	privJoinChannel  uint16 = 1
-	privPublishAudio uint16 = 2
-	privPublishVideo uint16 = 3
-	privPublishData  uint16 = 4
-	privRTMLogin     uint16 = 1
-	privChatUser     uint16 = 1
-	privChatApp      uint16 = 2
+	privJoinChannel   uint16 = 1
+	privPublishAudio  uint16 = 2
+	privPublishVideo  uint16 = 3
+	privPublishData   uint16 = 4
+	privRTMLogin      uint16 = 1
+	privFPALogin      uint16 = 1
+	privChatUser      uint16 = 1
+	privChatApp       uint16 = 2
+	privAPaaSRoomUser uint16 = 1
+	privAPaaSUser     uint16 = 2
+	privAPaaSApp      uint16 = 3
 )
 
 // grant is one service inside an AccessToken2: its privileges in
 // ascending order, then the strings that service packs after them
-// (channel and uid for RTC, the user id for RTM and Chat).
+// (channel and uid for RTC, the user id for RTM and Chat, room and user
+// for APaaS, none for FPA).
 type grant struct {
 	service    uint16
 	privileges []privilege
 	fields     []string
+	// role is the APaaS user's role, which APaaS packs after its strings.
+	role int16
 }
 
 type privilege struct {
@@ -41,8 +50,15 @@ type privilege struct {
 	expire uint32
 }
 
-// fieldCount is how many strings each service packs after its privileges.
-var fieldCount = map[uint16]int{serviceRTC: 2, serviceRTM: 1, serviceChat: 1}
+// fieldNames names, in order, the strings each service packs after its
+// privileges.
+var fieldNames = map[uint16][]string{
+	serviceRTC:   {"channel", "uid"},
+	serviceRTM:   {"user id"},
+	serviceFPA:   {},
+	serviceChat:  {"user id"},
+	serviceAPaaS: {"room uuid", "user uuid"},
+}
 
 // An AccessToken2 is "007" then the standard base64 of a zlib stream
 // holding:
@@ -52,7 +68,8 @@ var fieldCount = map[uint16]int{serviceRTC: 2, serviceRTM: 1, serviceChat: 1}
 //	            uint16 count of services, then each service by ascending type:
 //	              type uint16, uint16 count of privileges, then each
 //	              privilege by ascending id as (id uint16, expire uint32),
-//	              then the service's strings
+//	              then the service's strings, and for APaaS the role
+//	              as an int16
 //
 // The signing key is HMAC-SHA256(salt, HMAC-SHA256(issueTs, certificate)),
 // with the two numbers as 4 bytes each. Integers are little-endian; a
@@ -106,8 +123,8 @@ func encode007(appID, certificate string, issueTs, salt, expire uint32, grants [
 			return "", fmt.Errorf("service: AccessToken2 service %d out of order", g.service)
 		}
 		last = g.service
-		n, known := fieldCount[g.service]
-		if !known || len(g.fields) != n {
+		names, known := fieldNames[g.service]
+		if !known || len(g.fields) != len(names) {
 			return "", fmt.Errorf("service: AccessToken2 service %d with %d fields", g.service, len(g.fields))
 		}
 		b = binary.LittleEndian.AppendUint16(b, g.service)
@@ -124,6 +141,9 @@ func encode007(appID, certificate string, issueTs, salt, expire uint32, grants [
 				return "", fmt.Errorf("service: a string of service %d is longer than AccessToken2 allows", g.service)
 			}
 			b = appendString(b, f)
+		}
+		if g.service == serviceAPaaS {
+			b = binary.LittleEndian.AppendUint16(b, uint16(g.role))
 		}
 	}
 	e.plain = b

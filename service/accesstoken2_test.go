@@ -46,9 +46,15 @@ func agoraBuild(appID, certificate string, issueTs, salt, expire uint32, grants 
 		case serviceRTM:
 			rtm := accesstoken2.NewServiceRtm(g.fields[0])
 			s, base = rtm, rtm.Service
+		case serviceFPA:
+			fpa := accesstoken2.NewServiceFpa()
+			s, base = fpa, fpa.Service
 		case serviceChat:
 			chat := accesstoken2.NewServiceChat(g.fields[0])
 			s, base = chat, chat.Service
+		case serviceAPaaS:
+			apaas := accesstoken2.NewServiceApaas(g.fields[0], g.fields[1], g.role)
+			s, base = apaas, apaas.Service
 		default:
 			return "", fmt.Errorf("no Agora service %d", g.service)
 		}
@@ -159,10 +165,22 @@ func (g gen) chat() grant {
 	return grant{service: serviceChat, privileges: g.privileges(privChatUser, privChatApp), fields: []string{g.userID()}}
 }
 
+// apaas draws an APaaS grant: any of its privileges, any strings and role.
+func (g gen) apaas() grant {
+	var ids []uint16
+	for id := privAPaaSRoomUser; id <= privAPaaSApp; id++ {
+		if g.r.IntN(2) == 0 {
+			ids = append(ids, id)
+		}
+	}
+	role := int16(g.r.Uint32())
+	return grant{service: serviceAPaaS, privileges: g.privileges(ids...), fields: []string{g.userID(), g.userID()}, role: role}
+}
+
 // grants draws a non-empty set of services.
 func (g gen) grants() []grant {
 	var gs []grant
-	set := 1 + g.r.IntN(7)
+	set := 1 + g.r.IntN(31)
 	if set&1 != 0 {
 		gs = append(gs, g.rtc())
 	}
@@ -170,7 +188,13 @@ func (g gen) grants() []grant {
 		gs = append(gs, grant{service: serviceRTM, privileges: g.privileges(privRTMLogin), fields: []string{g.userID()}})
 	}
 	if set&4 != 0 {
+		gs = append(gs, grant{service: serviceFPA, privileges: g.privileges(privFPALogin), fields: []string{}})
+	}
+	if set&8 != 0 {
 		gs = append(gs, g.chat())
+	}
+	if set&16 != 0 {
+		gs = append(gs, g.apaas())
 	}
 	return gs
 }

@@ -168,29 +168,17 @@ func (t *Tokens) inspect007(token string, who Subject) (Inspection, error) {
 		}
 		seen[typ] = true
 
-		a := Access{Service: name}
-		for _, p := range r.privileges(name) {
-			a.Privileges = append(a.Privileges, PrivilegeExpiry{privilegeName(typ, p.id), after(issued, p.expire)})
+		g := grant{service: typ, privileges: r.privileges(name)}
+		for _, field := range fieldNames[typ] {
+			g.fields = append(g.fields, string(r.bytes(name+" "+field)))
 		}
-		switch typ {
-		case serviceRTC:
-			a.Channel = string(r.bytes("rtc channel"))
-			a.UID, a.Account = splitAccount(string(r.bytes("rtc uid")))
-		case serviceRTM, serviceChat:
-			a.UserID = string(r.bytes(name + " user id"))
-		case svcAPaaS:
-			a.RoomUUID = string(r.bytes("apaas room uuid"))
-			a.UserID = string(r.bytes("apaas user uuid"))
-			role := int16(r.u16("apaas role"))
-			a.Role = &role
+		if typ == serviceAPaaS {
+			g.role = int16(r.u16(name + " role"))
 		}
 		if r.err != nil {
 			return Inspection{}, r.err
 		}
-		if a.Privileges == nil {
-			a.Privileges = []PrivilegeExpiry{}
-		}
-		ins.Services = append(ins.Services, a)
+		ins.Services = append(ins.Services, g.access(issued, ins.ExpiresAt))
 	}
 	if len(r.b) > 0 {
 		return Inspection{}, Invalidf("token", "is malformed: %d bytes follow the last service", len(r.b))

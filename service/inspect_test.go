@@ -35,6 +35,8 @@ func newTestTokens(appID, cert string, now time.Time) *Tokens {
 
 func u32(n uint32) *uint32 { return &n }
 func u64(n uint64) *uint64 { return &n }
+func i16(n int16) *int16   { return &n }
+func str(s string) *string { return &s }
 
 func rtcPrivs(expires ...time.Time) []PrivilegeExpiry {
 	names := []string{"joinChannel", "publishAudio", "publishVideo", "publishData"}
@@ -103,6 +105,50 @@ func TestInspectRoundTrip(t *testing.T) {
 			bundle:  Bundle{Chat: &Chat{App: true}, Expire: 100},
 			want:    []Access{{Service: "chat", Privileges: []PrivilegeExpiry{{"app", in(100)}}}},
 			expires: in(100), renew: in(70),
+		},
+		{
+			name:    "007 fpa",
+			bundle:  Bundle{FPA: true, Expire: 900},
+			want:    []Access{{Service: "fpa", Privileges: []PrivilegeExpiry{{"login", in(900)}}}},
+			expires: in(900), renew: in(870),
+		},
+		{
+			name:   "007 apaas room user",
+			bundle: Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: "class 7", UserUUID: "ann", Role: i16(1)}, Expire: 600},
+			want: []Access{
+				{Service: "rtm", UserID: "ann", Privileges: []PrivilegeExpiry{{"login", in(600)}}},
+				{Service: "chat", UserID: accesstoken2.Md5("ann"), Privileges: []PrivilegeExpiry{{"user", in(600)}}},
+				{Service: "apaas", RoomUUID: str("class 7"), UserUUID: str("ann"), Role: i16(1), Privileges: []PrivilegeExpiry{{"roomUser", in(600)}}},
+			},
+			expires: in(600), renew: in(570),
+		},
+		{
+			name:    "007 apaas user and app",
+			bundle:  Bundle{APaaS: &APaaS{User: true, App: true, UserUUID: "ann"}, Expire: 60},
+			want:    []Access{{Service: "apaas", RoomUUID: str(""), UserUUID: str("ann"), Role: i16(-1), Privileges: []PrivilegeExpiry{{"user", in(60)}, {"app", in(60)}}}},
+			expires: in(60), renew: in(30),
+		},
+		{
+			name:    "007 apaas app",
+			bundle:  Bundle{APaaS: &APaaS{App: true}, Expire: 60},
+			want:    []Access{{Service: "apaas", RoomUUID: str(""), UserUUID: str(""), Role: i16(-1), Privileges: []PrivilegeExpiry{{"app", in(60)}}}},
+			expires: in(60), renew: in(30),
+		},
+		{
+			name: "007 every service",
+			bundle: Bundle{
+				RTC: &RTC{Channel: "c", Account: "7", Role: Subscriber}, RTMUserID: "7", FPA: true,
+				Chat: &Chat{UserID: "7", User: true}, APaaS: &APaaS{User: true, UserUUID: "7"},
+				Expire: 900, RTCPrivilegeExpire: 300,
+			},
+			want: []Access{
+				{Service: "rtc", Channel: "c", UID: u32(7), Privileges: rtcPrivs(in(300))},
+				{Service: "rtm", UserID: "7", Privileges: []PrivilegeExpiry{{"login", in(900)}}},
+				{Service: "fpa", Privileges: []PrivilegeExpiry{{"login", in(900)}}},
+				{Service: "chat", UserID: "7", Privileges: []PrivilegeExpiry{{"user", in(900)}}},
+				{Service: "apaas", RoomUUID: str(""), UserUUID: str("7"), Role: i16(-1), Privileges: []PrivilegeExpiry{{"user", in(900)}}},
+			},
+			expires: in(900), renew: in(270),
 		},
 		{
 			name:    "006 rtc publisher uid",
@@ -433,15 +479,17 @@ func withPrivilegeCount(payload []byte, n uint16) []byte {
 	return p
 }
 
-// TestInspectServicesNotIssued decodes the services this server does not
-// mint, from a token built by Agora's own package.
-func TestInspectServicesNotIssued(t *testing.T) {
+// TestInspectAgoraFPAAndAPaaS decodes FPA and APaaS grants of a shape
+// this server does not mint, from a token built by Agora's own package: a
+// login privilege with a lifetime of its own, and a room user's grant
+// without the RTM and Chat grants Agora's builder adds to it.
+func TestInspectAgoraFPAAndAPaaS(t *testing.T) {
 	at := accesstoken2.NewAccessToken(testAppID, testCertificate, 300)
 	at.IssueTs, at.Salt = uint32(testNow.Unix()), testSalt
 	fpa := accesstoken2.NewServiceFpa()
 	fpa.AddPrivilege(accesstoken2.PrivilegeLogin, 200)
 	at.AddService(fpa)
-	apaas := accesstoken2.NewServiceApaas("room-1", "user-1", -1)
+	apaas := accesstoken2.NewServiceApaas("room-1", "user-1", 3)
 	apaas.AddPrivilege(accesstoken2.PrivilegeApaasRoomUser, 100)
 	at.AddService(apaas)
 	value, err := at.Build()
@@ -453,10 +501,9 @@ func TestInspectServicesNotIssued(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Inspect: %v", err)
 	}
-	role := int16(-1)
 	want := []Access{
 		{Service: "fpa", Privileges: []PrivilegeExpiry{{"login", testNow.Add(200 * time.Second)}}},
-		{Service: "apaas", RoomUUID: "room-1", UserID: "user-1", Role: &role, Privileges: []PrivilegeExpiry{{"roomUser", testNow.Add(100 * time.Second)}}},
+		{Service: "apaas", RoomUUID: str("room-1"), UserUUID: str("user-1"), Role: i16(3), Privileges: []PrivilegeExpiry{{"roomUser", testNow.Add(100 * time.Second)}}},
 	}
 	if !reflect.DeepEqual(got.Services, want) || got.Signature != SignatureValid || !got.RenewAt.Equal(testNow.Add(70*time.Second)) {
 		t.Errorf("got services %+v signature %s renew %v, want %+v valid %v", got.Services, got.Signature, got.RenewAt, want, testNow.Add(70*time.Second))

@@ -31,11 +31,15 @@ func (t *Tokens) legacy(b Bundle) (Token, error) {
 	switch {
 	case b.Chat != nil:
 		return Token{}, Invalidf("version", "must be %s for a Chat token", Version007)
+	case b.FPA:
+		return Token{}, Invalidf("version", "must be %s for an FPA token", Version007)
+	case b.APaaS != nil:
+		return Token{}, Invalidf("version", "must be %s for an APaaS token", Version007)
 	case b.RTC != nil && b.RTMUserID != "":
 		return Token{}, Invalidf("rtm", "needs version %s: a %s token carries RTC or RTM, not both", Version007, Version006)
 	case b.RTC != nil && b.RTC.Privileges != nil:
 		return Token{}, Invalidf("privileges", "needs version %s: in a %s token every privilege has the token's lifetime", Version007, Version006)
-	case b.PrivilegeExpire != 0 && b.PrivilegeExpire != b.Expire:
+	case b.RTCPrivilegeExpire != 0 && b.RTCPrivilegeExpire != b.Expire:
 		return Token{}, Invalidf("privilegeExpire", "needs version %s: in a %s token every privilege has the token's lifetime", Version007, Version006)
 	}
 

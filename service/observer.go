@@ -8,8 +8,8 @@ import "strings"
 // reports it here.
 type Observer interface {
 	// TokenIssued reports one token: kind names the services it carries
-	// ("rtc", "rtm", "chat", or several joined by "+", in that order) and
-	// version its format (Version007 or Version006).
+	// ("rtc", "rtm", "fpa", "chat", "apaas", or several joined by "+", in
+	// that order) and version its format (Version007 or Version006).
 	TokenIssued(kind, version string)
 }
 
@@ -19,18 +19,11 @@ type unobserved struct{}
 func (unobserved) TokenIssued(string, string) {}
 
 // kindOf names the services of a token, in Agora's service order, which
-// is the order Bundle adds them in.
+// is the order grants come in.
 func kindOf(grants []grant) string {
 	names := make([]string, 0, len(grants))
 	for _, g := range grants {
-		switch g.service {
-		case serviceRTC:
-			names = append(names, "rtc")
-		case serviceRTM:
-			names = append(names, "rtm")
-		case serviceChat:
-			names = append(names, "chat")
-		}
+		names = append(names, serviceName(g.service))
 	}
 	return strings.Join(names, "+")
 }

@@ -8,18 +8,24 @@ import (
 
 // Policy decides whether the caller of a request may be issued what it
 // asks for: the server's own rules, which hold for every caller, and the
-// limits an identity token puts on its bearer. The zero Policy, and a nil
-// one, add no rules of their own.
+// limits an identity token puts on its bearer. The zero Policy, like a nil
+// one, refuses app tokens and adds no other rule of its own.
 //
 // A refusal is a Forbidden error: the request is well formed and Agora
 // would accept it, but this server will not issue it to this caller.
 type Policy struct {
-	// ChannelPattern, when set, must match every channel. Compile it
-	// anchored (^(?:...)$) so that it judges the whole name.
+	// ChannelPattern, when set, must match every channel, and every APaaS
+	// room, which Agora uses as a channel. Compile it anchored (^(?:...)$)
+	// so that it judges the whole name.
 	ChannelPattern *regexp.Regexp
 	// RequireUID refuses RTC tokens for uid 0 or an empty account, which
 	// Agora honours for any user in the channel.
 	RequireUID bool
+	// AllowAppTokens lets Chat and APaaS app tokens, which act for a whole
+	// app with admin rights, be issued to callers without an identity
+	// token. Agora says to make them on your own server for your own
+	// backend only, so they are refused unless the operator opts in.
+	AllowAppTokens bool
 }
 
 // Check returns nil when the caller in ctx may be issued every grant b
@@ -29,7 +35,13 @@ func (p *Policy) Check(ctx context.Context, b Bundle) error {
 	if p == nil {
 		p = &Policy{}
 	}
+	if err := p.checkAppToken(b); err != nil {
+		return err
+	}
 	bind := PrincipalFrom(ctx).Binding
+	if b.appToken() && bind != nil {
+		return forbidden("", "an app token acts for the whole app, not for one user, so it is not issued to an identity token")
+	}
 	if b.RTC != nil {
 		if err := p.checkRTC(bind, *b.RTC); err != nil {
 			return err
@@ -40,12 +52,19 @@ func (p *Policy) Check(ctx context.Context, b Bundle) error {
 			return err
 		}
 	}
-	if b.Chat != nil {
-		if b.Chat.App && bind != nil {
-			return forbidden("", "a Chat app token acts for the whole app, not for one user, so it is not issued to an identity token")
+	if b.Chat != nil && b.Chat.User {
+		if err := bind.checkUser("uid", b.Chat.UserID); err != nil {
+			return err
 		}
-		if b.Chat.User {
-			if err := bind.checkUser("uid", b.Chat.UserID); err != nil {
+	}
+	if a := b.APaaS; a != nil {
+		if a.RoomUser {
+			if err := p.checkChannel(bind, "roomUuid", a.RoomUUID); err != nil {
+				return err
+			}
+		}
+		if a.RoomUser || a.User {
+			if err := bind.checkUser("userUuid", a.UserUUID); err != nil {
 				return err
 			}
 		}
@@ -53,9 +72,26 @@ func (p *Policy) Check(ctx context.Context, b Bundle) error {
 	return nil
 }
 
+// checkAppToken refuses an app token, unless the operator allows them.
+func (p *Policy) checkAppToken(b Bundle) error {
+	if p.AllowAppTokens {
+		return nil
+	}
+	var what string
+	switch {
+	case b.Chat != nil && b.Chat.App:
+		what = "a Chat app token is an admin token for the whole Chat app, able to create and delete its users, groups and messages"
+	case b.APaaS != nil && b.APaaS.App:
+		what = "an APaaS app token is an admin token for the whole APaaS app, every classroom and user of it"
+	default:
+		return nil
+	}
+	return forbidden("", what+"; this server issues one only when its operator sets ALLOW_APP_TOKENS=true, for a backend of their own")
+}
+
 func (p *Policy) checkRTC(bind *Binding, r RTC) error {
-	if p.ChannelPattern != nil && !p.ChannelPattern.MatchString(r.Channel) {
-		return forbidden("channel", "is not allowed by this server's CHANNEL_PATTERN")
+	if err := p.checkChannel(bind, "channel", r.Channel); err != nil {
+		return err
 	}
 	if p.RequireUID && r.Account == "" {
 		return forbidden("uid", "must name one user: this server does not issue tokens for uid 0, which Agora accepts for any user")
@@ -66,11 +102,20 @@ func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 	if err := bind.checkUser("uid", r.Account); err != nil {
 		return err
 	}
-	if bind.ChannelsClaim != "" && !channelListed(bind.Channels, r.Channel) {
-		return forbidden("channel", "is not among the channels the identity token's "+bind.ChannelsClaim+" claim allows")
-	}
 	if bind.RoleClaim != "" && r.Role == Publisher && !bind.Publisher {
 		return forbidden("role", "publisher needs the identity token's "+bind.RoleClaim+" claim to say publisher")
+	}
+	return nil
+}
+
+// checkChannel applies CHANNEL_PATTERN and the identity token's list of
+// channels to a channel, named field in the request.
+func (p *Policy) checkChannel(bind *Binding, field, channel string) error {
+	if p.ChannelPattern != nil && !p.ChannelPattern.MatchString(channel) {
+		return forbidden(field, "is not allowed by this server's CHANNEL_PATTERN")
+	}
+	if bind != nil && bind.ChannelsClaim != "" && !channelListed(bind.Channels, channel) {
+		return forbidden(field, "is not among the channels the identity token's "+bind.ChannelsClaim+" claim allows")
 	}
 	return nil
 }

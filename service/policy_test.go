@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"errors"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -21,6 +23,9 @@ func TestPolicyCheck(t *testing.T) {
 	rtc := func(channel, account string, role Role) Bundle {
 		return Bundle{RTC: &RTC{Channel: channel, Account: account, Role: role}}
 	}
+	apaasRoom := func(room, user string) Bundle {
+		return Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: room, UserUUID: user, Role: i16(2)}}
+	}
 	tests := []struct {
 		name      string
 		policy    *Policy
@@ -37,6 +42,18 @@ func TestPolicyCheck(t *testing.T) {
 		{"channel matching the pattern", &Policy{ChannelPattern: pattern}, context.Background(), rtc("room-12", "7", Subscriber), "", 0},
 		{"channel outside the pattern", &Policy{ChannelPattern: pattern}, context.Background(), rtc("room-12x", "7", Subscriber), "channel", Forbidden},
 		{"pattern does not bind RTM", &Policy{ChannelPattern: pattern}, context.Background(), Bundle{RTMUserID: "anyone"}, "", 0},
+		{"APaaS room matching the pattern", &Policy{ChannelPattern: pattern}, context.Background(), apaasRoom("room-3", "7"), "", 0},
+		{"APaaS room outside the pattern", &Policy{ChannelPattern: pattern}, context.Background(), apaasRoom("lobby", "7"), "roomUuid", Forbidden},
+
+		// App tokens: only when the operator allows them.
+		{"Chat app token refused by a nil policy", nil, context.Background(), Bundle{Chat: &Chat{App: true}}, "", Forbidden},
+		{"Chat app token refused by default", &Policy{}, context.Background(), Bundle{Chat: &Chat{App: true}}, "", Forbidden},
+		{"Chat user and app token refused by default", &Policy{}, context.Background(), Bundle{Chat: &Chat{UserID: "7", User: true, App: true}}, "", Forbidden},
+		{"APaaS app token refused by default", &Policy{}, context.Background(), Bundle{APaaS: &APaaS{App: true}}, "", Forbidden},
+		{"APaaS app token in a bundle refused by default", &Policy{}, context.Background(), Bundle{RTMUserID: "7", APaaS: &APaaS{User: true, UserUUID: "7", App: true}}, "", Forbidden},
+		{"Chat app token allowed", &Policy{AllowAppTokens: true}, context.Background(), Bundle{Chat: &Chat{App: true}}, "", 0},
+		{"APaaS app token allowed", &Policy{AllowAppTokens: true}, context.Background(), Bundle{APaaS: &APaaS{App: true}}, "", 0},
+		{"user tokens need no opt-in", &Policy{}, context.Background(), Bundle{Chat: &Chat{UserID: "7", User: true}, APaaS: &APaaS{User: true, UserUUID: "7"}}, "", 0},
 
 		// Identity tokens: the user must be the bearer.
 		{"own numeric uid", &Policy{}, as(user42), rtc("c", "42", Publisher), "", 0},
@@ -48,9 +65,16 @@ func TestPolicyCheck(t *testing.T) {
 		{"own Chat user", &Policy{}, as(user42), Bundle{Chat: &Chat{UserID: "42", User: true}}, "", 0},
 		{"someone else's Chat user", &Policy{}, as(user42), Bundle{Chat: &Chat{UserID: "43", User: true}}, "uid", Forbidden},
 		{"Chat app token", &Policy{}, as(user42), Bundle{Chat: &Chat{App: true}}, "", Forbidden},
+		{"Chat app token, app tokens allowed", &Policy{AllowAppTokens: true}, as(user42), Bundle{Chat: &Chat{App: true}}, "", Forbidden},
+		{"APaaS app token, app tokens allowed", &Policy{AllowAppTokens: true}, as(user42), Bundle{APaaS: &APaaS{App: true}}, "", Forbidden},
+		{"own APaaS user", &Policy{}, as(user42), Bundle{APaaS: &APaaS{User: true, UserUUID: "42"}}, "", 0},
+		{"someone else's APaaS user", &Policy{}, as(user42), Bundle{APaaS: &APaaS{User: true, UserUUID: "43"}}, "userUuid", Forbidden},
+		{"someone else's APaaS room user", &Policy{}, as(user42), apaasRoom("lobby", "43"), "userUuid", Forbidden},
 		{"bundle with a foreign RTM user", &Policy{}, as(user42), Bundle{RTC: &RTC{Channel: "c", Account: "42", Role: Publisher}, RTMUserID: "43"}, "uid", Forbidden},
 
-		// Channels claim.
+		// Channels claim, which an APaaS room is subject to too.
+		{"APaaS room under a wildcard", &Policy{}, as(rooms), apaasRoom("team-red", "42"), "", 0},
+		{"unlisted APaaS room", &Policy{}, as(rooms), apaasRoom("lobby2", "42"), "roomUuid", Forbidden},
 		{"listed channel", &Policy{}, as(rooms), rtc("lobby", "42", Subscriber), "", 0},
 		{"channel under a wildcard", &Policy{}, as(rooms), rtc("team-blue", "42", Subscriber), "", 0},
 		{"the wildcard's bare prefix", &Policy{}, as(rooms), rtc("team-", "42", Subscriber), "", 0},
@@ -98,11 +122,35 @@ func TestPolicyShortcutsMatchCheck(t *testing.T) {
 		{"RTM other", p.Check(ctx, Bundle{RTMUserID: "1"}), true},
 		{"Chat own", p.Check(ctx, Bundle{Chat: &Chat{UserID: "42", User: true}}), false},
 		{"Chat app", p.Check(ctx, Bundle{Chat: &Chat{App: true}}), true},
-		{"Chat app, anonymous", p.Check(context.Background(), Bundle{Chat: &Chat{App: true}}), false},
+		{"Chat app, anonymous", p.Check(context.Background(), Bundle{Chat: &Chat{App: true}}), true},
+		{"Chat app, anonymous, allowed", (&Policy{AllowAppTokens: true}).Check(context.Background(), Bundle{Chat: &Chat{App: true}}), false},
 	}
 	for _, tt := range tests {
 		if got := KindOf(tt.err) == Forbidden; got != tt.refused {
 			t.Errorf("%s: refused = %t (%v), want %t", tt.name, got, tt.err, tt.refused)
+		}
+	}
+}
+
+// A refused app token says which setting would allow it, and why it is
+// off: whoever reads the 403 is told what to ask the operator for.
+func TestAppTokenRefusalNamesTheSetting(t *testing.T) {
+	for _, tt := range []struct {
+		what string
+		ask  Bundle
+	}{
+		{"a Chat app token", Bundle{Chat: &Chat{App: true}}},
+		{"an APaaS app token", Bundle{APaaS: &APaaS{App: true}}},
+	} {
+		err := (&Policy{}).Check(context.Background(), tt.ask)
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != Forbidden {
+			t.Fatalf("%s: got %v, want a Forbidden *Error", tt.what, err)
+		}
+		for _, want := range []string{tt.what, "whole", "ALLOW_APP_TOKENS=true"} {
+			if !strings.Contains(e.Message, want) {
+				t.Errorf("%s: message %q does not say %q", tt.what, e.Message, want)
+			}
 		}
 	}
 }

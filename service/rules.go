@@ -34,6 +34,21 @@ var agoraChars = func() (set [256]bool) {
 	return set
 }()
 
+// The roles of a user in an APaaS room, as Agora numbers them.
+const (
+	MinAPaaSRole = 0 // invisible
+	MaxAPaaSRole = 4 // observer
+)
+
+// APaaSRoleRule is the rule of an APaaS room user's role in words.
+const APaaSRoleRule = "must be one of Agora's classroom roles: 0 (invisible), 1 (teacher), 2 (student), 3 (assistant) or 4 (observer)"
+
+// ValidAPaaSRole reports whether r is a role Agora defines for a user in
+// an APaaS room.
+func ValidAPaaSRole(r int64) bool {
+	return r >= MinAPaaSRole && r <= MaxAPaaSRole
+}
+
 // The rules of those strings in words, for the messages that name them.
 var (
 	ChannelRule = fmt.Sprintf("must be 1 to %d bytes of %s", MaxChannelBytes, agoraCharsText)

@@ -4,8 +4,12 @@
 package service
 
 import (
+	"cmp"
+	"crypto/md5"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -177,21 +181,55 @@ func (t *Tokens) ChatToken(userID string, expire uint32) (Token, error) {
 type Chat struct {
 	UserID string
 	User   bool
-	App    bool
+	// App is admin rights over the whole Chat app: Agora's REST API lets
+	// its bearer create and delete users, groups and messages.
+	App bool
+}
+
+// APaaS describes a grant of Agora's APaaS service, the platform of its
+// Flexible Classroom, in one of the shapes Agora's builders make: a room
+// user; or a user, the app, or both of these two. Each shape takes the
+// fields it names, and no others.
+type APaaS struct {
+	// RoomUser places UserUUID in room RoomUUID as Role. As Agora's
+	// builder does, the token also logs UserUUID in to RTM, and to Chat
+	// as the user whose id is the MD5 of UserUUID in hex: a classroom
+	// client signs in to all three with it.
+	RoomUser bool
+	// User grants UserUUID the user privilege, in no room.
+	User bool
+	// App is admin rights over the whole APaaS app.
+	App      bool
+	RoomUUID string
+	UserUUID string
+	Role     *int16
 }
 
 // Bundle is one token carrying several services at once.
 type Bundle struct {
 	RTC       *RTC
 	RTMUserID string // empty: no RTM service
-	Chat      *Chat
-	// Expire is the token's lifetime in seconds.
+	// FPA adds Agora's FPA service, with a login privilege that lasts as
+	// long as the token, as Agora's builder grants it.
+	FPA   bool
+	Chat  *Chat
+	APaaS *APaaS
+	// Expire is the token's lifetime in seconds, and that of the RTM,
+	// Chat and APaaS privileges.
 	Expire uint32
-	// PrivilegeExpire is each privilege's lifetime in seconds; zero means Expire.
-	PrivilegeExpire uint32
+	// RTCPrivilegeExpire is the lifetime in seconds of the RTC privileges
+	// that RTC.Privileges leaves unset; zero means Expire. As in Agora's
+	// reference server, only RTC privileges have a lifetime of their own.
+	RTCPrivilegeExpire uint32
 	// Version is the token format: Version007 (also when empty) or
 	// Version006, which carries a single RTC or RTM grant.
 	Version string
+}
+
+// appToken reports whether b asks for admin rights over a whole app: a
+// Chat or an APaaS app privilege.
+func (b Bundle) appToken() bool {
+	return (b.Chat != nil && b.Chat.App) || (b.APaaS != nil && b.APaaS.App)
 }
 
 // Bundle mints one token carrying every service b enables.
@@ -206,17 +244,18 @@ func (t *Tokens) Bundle(b Bundle) (Token, error) {
 	default:
 		return Token{}, Invalidf("version", "must be %s or %s", Version007, Version006)
 	}
-	privExpire := b.PrivilegeExpire
-	if privExpire == 0 {
-		privExpire = b.Expire
+	rtcExpire := b.RTCPrivilegeExpire
+	if rtcExpire == 0 {
+		rtcExpire = b.Expire
 	}
-	if err := checkPrivilege("privilegeExpire", uint64(privExpire), b.Expire); err != nil {
+	if err := checkPrivilege("privilegeExpire", uint64(rtcExpire), b.Expire); err != nil {
 		return Token{}, err
 	}
 
+	// Grants are added in Agora's order of service types.
 	var grants []grant
 	if b.RTC != nil {
-		g, err := rtcGrant(*b.RTC, privExpire, b.Expire)
+		g, err := rtcGrant(*b.RTC, rtcExpire, b.Expire)
 		if err != nil {
 			return Token{}, err
 		}
@@ -228,16 +267,31 @@ func (t *Tokens) Bundle(b Bundle) (Token, error) {
 		}
 		grants = append(grants, grant{
 			service:    serviceRTM,
-			privileges: []privilege{{privRTMLogin, privExpire}},
+			privileges: []privilege{{privRTMLogin, b.Expire}},
 			fields:     []string{b.RTMUserID},
 		})
 	}
+	if b.FPA {
+		grants = append(grants, grant{service: serviceFPA, privileges: []privilege{{privFPALogin, 0}}, fields: []string{}})
+	}
 	if b.Chat != nil {
-		g, err := chatGrant(*b.Chat, privExpire)
+		g, err := chatGrant(*b.Chat, b.Expire)
 		if err != nil {
 			return Token{}, err
 		}
 		grants = append(grants, g)
+	}
+	if b.APaaS != nil {
+		if b.APaaS.RoomUser && (b.RTMUserID != "" || b.Chat != nil) {
+			return Token{}, Invalidf("privilege", "roomUser brings its own RTM and Chat grants; ask for it without them")
+		}
+		gs, err := apaasGrants(*b.APaaS, b.Expire)
+		if err != nil {
+			return Token{}, err
+		}
+		grants = append(grants, gs...)
+		// A room user's RTM and Chat grants go before an FPA grant.
+		slices.SortFunc(grants, func(a, b grant) int { return cmp.Compare(a.service, b.service) })
 	}
 	if len(grants) == 0 {
 		return Token{}, Invalidf("", "a token needs at least one service")
@@ -340,7 +394,80 @@ func chatGrant(c Chat, expire uint32) (grant, error) {
 	if len(privs) == 0 {
 		return grant{}, Invalidf("chat", "must enable the user or the app privilege")
 	}
-	return grant{service: serviceChat, privileges: privs, fields: []string{c.UserID}}, nil
+	user := ""
+	if c.User {
+		user = c.UserID
+	}
+	return grant{service: serviceChat, privileges: privs, fields: []string{user}}, nil
+}
+
+// apaasGrants are the grants of a, each privilege lasting expire seconds.
+func apaasGrants(a APaaS, expire uint32) ([]grant, error) {
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	if a.RoomUser {
+		chatUser := md5.Sum([]byte(a.UserUUID))
+		return []grant{
+			{service: serviceRTM, privileges: []privilege{{privRTMLogin, expire}}, fields: []string{a.UserUUID}},
+			{service: serviceChat, privileges: []privilege{{privChatUser, expire}}, fields: []string{hex.EncodeToString(chatUser[:])}},
+			{service: serviceAPaaS, privileges: []privilege{{privAPaaSRoomUser, expire}}, fields: []string{a.RoomUUID, a.UserUUID}, role: *a.Role},
+		}, nil
+	}
+	var privs []privilege
+	if a.User {
+		privs = append(privs, privilege{privAPaaSUser, expire})
+	}
+	if a.App {
+		privs = append(privs, privilege{privAPaaSApp, expire})
+	}
+	// Outside a room Agora's builders write no room and role -1.
+	return []grant{{service: serviceAPaaS, privileges: privs, fields: []string{"", a.UserUUID}, role: -1}}, nil
+}
+
+// check applies the rules of an APaaS grant: the privileges it may
+// combine, the fields they take and refuse, and the rules of each field.
+func (a APaaS) check() error {
+	var (
+		name             string
+		room, user, role bool // the fields the privileges take
+	)
+	switch {
+	case a.RoomUser && (a.User || a.App):
+		return Invalidf("privilege", "roomUser comes alone: it names a room and a role, user and app do not")
+	case a.RoomUser:
+		name, room, user, role = "roomUser", true, true, true
+	case a.User:
+		name, user = "user", true
+	case a.App:
+		name = "app"
+	default:
+		return Invalidf("privilege", "must be roomUser, user or app")
+	}
+	for _, f := range []struct {
+		field        string
+		given, takes bool
+	}{
+		{"roomUuid", a.RoomUUID != "", room},
+		{"userUuid", a.UserUUID != "", user},
+		{"role", a.Role != nil, role},
+	} {
+		switch {
+		case f.takes && !f.given:
+			return Invalidf(f.field, "is required for privilege %s", name)
+		case f.given && !f.takes:
+			return Invalidf(f.field, "does not apply to privilege %s; leave it out", name)
+		}
+	}
+	switch {
+	case room && !ValidChannel(a.RoomUUID):
+		return Invalidf("roomUuid", "%s", ChannelRule)
+	case user && !ValidUserID(a.UserUUID):
+		return Invalidf("userUuid", "%s", UserIDRule)
+	case role && !ValidAPaaSRole(int64(*a.Role)):
+		return Invalidf("role", "%s", APaaSRoleRule)
+	}
+	return nil
 }
 
 func (t *Tokens) issue(expire uint32, grants []grant) (Token, error) {
@@ -351,7 +478,8 @@ func (t *Tokens) issue(expire uint32, grants []grant) (Token, error) {
 		return Token{}, err
 	}
 	t.observer.TokenIssued(kindOf(grants), Version007)
-	return newToken(value, Version007, issued, after(issued, expire), accessOf(grants, issued)), nil
+	expires := after(issued, expire)
+	return newToken(value, Version007, issued, expires, accessOf(grants, issued, expires)), nil
 }
 
 // newToken fills in a Token, its times in UTC.

@@ -103,27 +103,6 @@ func TestRTMAndChatTokens(t *testing.T) {
 	assertPrivileges(t, c.Privileges, map[uint16]uint32{privChatApp: 300})
 }
 
-func TestBundleCarriesEveryService(t *testing.T) {
-	tok, err := newTestTokens(testAppID, testCertificate, testNow).Bundle(Bundle{
-		RTC:             &RTC{Channel: "c", Account: "9", Role: Publisher},
-		RTMUserID:       "9",
-		Chat:            &Chat{UserID: "9", User: true, App: true},
-		Expire:          900,
-		PrivilegeExpire: 300,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := parse(t, tok.Value)
-	if at.Expire != 900 || len(at.Services) != 3 {
-		t.Fatalf("expire %d, %d services", at.Expire, len(at.Services))
-	}
-	assertPrivileges(t, at.Services[accesstoken2.ServiceTypeRtm].(*accesstoken2.ServiceRtm).Privileges,
-		map[uint16]uint32{privRTMLogin: 300})
-	assertPrivileges(t, at.Services[accesstoken2.ServiceTypeChat].(*accesstoken2.ServiceChat).Privileges,
-		map[uint16]uint32{privChatUser: 300, privChatApp: 300})
-}
-
 func TestSaltIsRandom(t *testing.T) {
 	tokens := New(testAppID, testCertificate, Options{})
 	seen := map[uint32]bool{}
