@@ -14,7 +14,7 @@ import (
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 	"github.com/gin-gonic/gin"
 
-	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -71,7 +71,7 @@ func request(t *testing.T, h http.Handler, method, path, body string, header ...
 // the test certificate signed it.
 func decodeToken(t *testing.T, token string) *accesstoken2.AccessToken {
 	t.Helper()
-	at := tokentest.Verified(t, token, testCert)
+	at := testkit.Verify007(t, token, testAppID, testCert)
 	if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Salt != 7 {
 		t.Errorf("token header: app %s issued %d salt %d", at.AppId, at.IssueTs, at.Salt)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
-	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
 	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
@@ -72,7 +71,7 @@ func TestAppTokensAreOptIn(t *testing.T) {
 						if w.Code != http.StatusOK {
 							t.Fatalf("status %d, want 200: %s", w.Code, w.Body)
 						}
-						at := tokentest.Verified(t, tokenIn(t, w), appCert)
+						at := testkit.Verify007(t, tokenIn(t, w), appID, appCert)
 						if privs := privilegesOf(at, rt.service); privs[rt.privilege] == 0 {
 							t.Errorf("service %d privileges %v, want the app privilege %d", rt.service, privs, rt.privilege)
 						}

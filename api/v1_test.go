@@ -324,7 +324,7 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 		}
 		return
 	}
-	at := tokentest.Verified(t, token, cert)
+	at := testkit.Verify007(t, token, appID, cert)
 	if at.AppId != appID || at.IssueTs != uint32(issued.Unix()) || at.Expire != uint32(expire) || at.Salt != salt {
 		t.Errorf("Agora's 007 parser: app %s issued %d expire %d salt %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 	}

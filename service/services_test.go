@@ -10,7 +10,7 @@ import (
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/apaastokenbuilder"
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/fpatokenbuilder"
 
-	"github.com/seed6ab08d10/agora-token-server/internal/tokentest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // TestFPAAndAPaaSMatchAgorasBuilders mints each FPA and APaaS token Agora
@@ -40,7 +40,7 @@ func TestFPAAndAPaaSMatchAgorasBuilders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ours := tokentest.Verified(t, mint(t, tokens, tt.bundle), testCertificate)
+			ours := testkit.Verify007(t, mint(t, tokens, tt.bundle), testAppID, testCertificate)
 			value, err := tt.agora()
 			if err != nil {
 				t.Fatal(err)

@@ -45,7 +45,7 @@ const (
 
 // Targets the run is held to.
 const (
-	minRTCShare = 0.60     // /rtc throughput as a share of /ping's
+	minRTCShare = 0.80     // /rtc throughput as a share of /ping's
 	maxPeakRSS  = 64 << 20 // bytes
 )
 
