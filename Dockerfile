@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
-# The Go release that builds the image; keep it equal to the go line of go.mod.
-ARG GO_VERSION=1.26.8
+# The Go line that builds the image: the newest patch release of the oldest
+# supported Go, the same line Heroku's buildpack picks from go.mod.
+ARG GO_VERSION=1.26
 
 # Build stage: one static binary. The deployment tests (docs/deploy) read the
 # go build line below and build the same way, so keep it on a single RUN.

@@ -175,14 +175,20 @@ func TestHeroku(t *testing.T) {
 		t.Errorf("buildpacks = %+v, want only heroku/go", app.Buildpacks)
 	}
 
-	// The Go buildpack installs the main package as bin/<last element of
-	// the module path>; the Procfile must run that.
+	// The Go buildpack installs the main package "." as bin/<last element
+	// of the module path>; the Procfile must run that.
 	procfile, err := os.ReadFile(filepath.Join(root, "Procfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := strings.TrimSpace(string(procfile)), "web: bin/"+lastElem(modulePath(t)); got != want {
 		t.Errorf("Procfile = %q, want %q", got, want)
+	}
+
+	// The buildpack installs every main package unless go.mod names the
+	// ones to install; the dyno needs the server alone.
+	if got, want := herokuDirective(t, "install"), []string{"."}; !slices.Equal(got, want) {
+		t.Errorf("go.mod: // +heroku install %v, want %v: only the server is deployed", got, want)
 	}
 
 	t.Run("deploy form", func(t *testing.T) {
@@ -423,17 +429,27 @@ func modulePath(t *testing.T) string {
 // goModLine returns the argument of go.mod's first line starting with verb.
 func goModLine(t *testing.T, verb string) string {
 	t.Helper()
+	lines := goModLines(t, verb)
+	if len(lines) == 0 {
+		t.Fatalf("go.mod has no %s line", verb)
+	}
+	return lines[0]
+}
+
+// goModLines returns the arguments of every go.mod line starting with verb.
+func goModLines(t *testing.T, verb string) []string {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out []string
 	for line := range strings.Lines(string(data)) {
 		if rest, ok := strings.CutPrefix(line, verb+" "); ok {
-			return strings.TrimSpace(rest)
+			out = append(out, strings.TrimSpace(rest))
 		}
 	}
-	t.Fatalf("go.mod has no %s line", verb)
-	return ""
+	return out
 }
 
 // lastElem is the last element of a slash-separated path.
