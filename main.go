@@ -58,7 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.DevCredentials {
 		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
 	}
-	log.Info("starting", "config", cfg.String())
+	version := cli.Release()
+	log.Info("starting", "version", version, "config", cfg.String())
 
 	m := metrics.New()
 	ready := api.NewReadiness()
@@ -82,6 +83,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	onHangup(ctx, keys, log)
 	watchDependencies(ctx, ready, m, sec, log)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
-		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version}))
 	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
 }

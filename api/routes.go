@@ -35,7 +35,8 @@ type Config struct {
 	MetricsToken string
 	// Ready answers /readyz; nil gives one that is ready until drained.
 	Ready *Readiness
-	// Version is the release /healthz reports; empty, the build's.
+	// Version is the release /healthz and / report: cli.Release, which
+	// decides what a build is called.
 	Version string
 	// Policy decides who may be issued what; nil adds no rules.
 	Policy *service.Policy
@@ -122,7 +123,7 @@ func New(cfg Config) *gin.Engine {
 		tokens:  cfg.Tokens,
 		policy:  cfg.Policy,
 		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
-		health:  &healthHandlers{ready: ready, log: log, version: versionOr(cfg.Version)},
+		health:  &healthHandlers{ready: ready, log: log, version: cfg.Version},
 		metrics: metricsHandler(m, cfg.MetricsToken),
 	})
 	return r

@@ -38,6 +38,10 @@ var notDeployed = map[string]string{
 // app, so that nothing is open by default: /metrics asks for a token.
 var generated = []string{"METRICS_TOKEN"}
 
+// buildpackVars are the variables app.json sets for Heroku's Go buildpack,
+// which reads them while it builds; the server never sees them.
+var buildpackVars = []string{"GO_LINKER_SYMBOL"}
+
 // sampleCredentials are values the server accepts for its required keys.
 var sampleCredentials = map[string]string{
 	"APP_ID":          "0123456789abcdef0123456789abcdef",
@@ -226,9 +230,18 @@ func TestHeroku(t *testing.T) {
 		}
 	})
 
+	// The buildpack links with -X GO_LINKER_SYMBOL=GO_LINKER_VALUE (the
+	// commit, unless set): the symbol must be the one the Dockerfile's
+	// VERSION sets, which TestBinary shows the server reports.
+	if got, want := deref(app.Env["GO_LINKER_SYMBOL"].Value), versionSymbol(t); got != want {
+		t.Errorf("GO_LINKER_SYMBOL = %q, want %q: Heroku's builds would report no version", got, want)
+	}
+
 	d := envDecl{vars: map[string]string{}, portSet: true}
 	for name, e := range app.Env {
-		d.vars[name] = deref(e.Value)
+		if !slices.Contains(buildpackVars, name) {
+			d.vars[name] = deref(e.Value)
+		}
 	}
 	checkEnv(t, d)
 }
