@@ -21,6 +21,7 @@ import (
 var sampleSecrets = map[string]string{
 	"APP_ID":          sampleCredentials["APP_ID"],
 	"APP_CERTIFICATE": sampleCredentials["APP_CERTIFICATE"],
+	"METRICS_TOKEN":   "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90",
 	"REDIS_URL":       "redis://redis.example:6379/0",
 }
 
