@@ -341,10 +341,18 @@ func TestRender(t *testing.T) {
 func TestCompose(t *testing.T) {
 	var compose struct {
 		Services map[string]struct {
+			Image       string            `yaml:"image"`
 			EnvFile     any               `yaml:"env_file"`
 			Environment map[string]string `yaml:"environment"`
 			Ports       []string          `yaml:"ports"`
 			Profiles    []string          `yaml:"profiles"`
+			HealthCheck struct {
+				Test []string `yaml:"test"`
+			} `yaml:"healthcheck"`
+			DependsOn map[string]struct {
+				Condition string `yaml:"condition"`
+				Required  *bool  `yaml:"required"`
+			} `yaml:"depends_on"`
 		} `yaml:"services"`
 	}
 	readYAML(t, filepath.Join(root, "docker-compose.yml"), &compose)
@@ -360,6 +368,27 @@ func TestCompose(t *testing.T) {
 	if !ok || !slices.Contains(redis.Profiles, "redis") {
 		t.Errorf("want a redis service under the redis profile, got %+v", redis)
 	}
+
+	t.Run("the server waits for a healthy Redis when there is one", func(t *testing.T) {
+		if len(redis.HealthCheck.Test) == 0 {
+			t.Fatal("the redis service has no healthcheck to wait for")
+		}
+		dep, ok := server.DependsOn["redis"]
+		if !ok || dep.Condition != "service_healthy" {
+			t.Errorf("server depends_on redis = %+v, want condition service_healthy", dep)
+		}
+		// Compose refuses a project whose service depends on one a
+		// profile left out, unless the dependency is not required.
+		if dep.Required == nil || *dep.Required {
+			t.Error("server depends_on redis is required: docker compose up without --profile redis would refuse to start")
+		}
+	})
+
+	t.Run("Redis is a fixed release", func(t *testing.T) {
+		if !fixedRedisTag.MatchString(redis.Image) {
+			t.Errorf("image %q floats; want a full release such as redis:7.2.10-alpine", redis.Image)
+		}
+	})
 
 	d := envDecl{vars: map[string]string{}}
 	for name, v := range server.Environment {
@@ -379,6 +408,9 @@ func TestCompose(t *testing.T) {
 	})
 	checkEnv(t, d)
 }
+
+// fixedRedisTag is an image tag that names one release of Redis.
+var fixedRedisTag = regexp.MustCompile(`^redis:\d+\.\d+\.\d+(-[a-z0-9.]+)?(@sha256:[0-9a-f]{64})?$`)
 
 // interpolate resolves compose's ${NAME:-default} to its default and
 // ${NAME:?message} to "", as they read with nothing set: what is left is the
