@@ -83,6 +83,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	onHangup(ctx, keys, log)
 	watchDependencies(ctx, ready, m, sec, log)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
-		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version}))
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials}))
 	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
 }

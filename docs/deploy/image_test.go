@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -349,8 +350,36 @@ func TestBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("the landing page answers a browser and a script", func(t *testing.T) {
+		for accept, want := range map[string]string{
+			"text/html,application/xhtml+xml,*/*;q=0.8": "text/html; charset=utf-8",
+			"application/json":                          "application/json; charset=utf-8",
+		} {
+			req, err := http.NewRequest(http.MethodGet, base+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept", accept)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != want {
+				t.Errorf("GET / with Accept %s: %d %s, want 200 %s", accept, resp.StatusCode, resp.Header.Get("Content-Type"), want)
+			}
+			if !strings.Contains(string(body), release) {
+				t.Errorf("GET / with Accept %s does not name the version %s:\n%s", accept, release, body)
+			}
+			if strings.Contains(string(body), cert) {
+				t.Errorf("GET / with Accept %s shows the App Certificate", accept)
+			}
+		}
+	})
+
 	t.Run("health check paths answer", func(t *testing.T) {
-		paths := map[string]bool{readRender(t).Services[0].HealthCheckPath: true}
+		paths := map[string]bool{readRender(t).Services[0].HealthCheckPath: true, herokuSuccessURL(t): true}
 		for _, p := range k8sProbePaths(t) {
 			paths[p] = true
 		}
@@ -383,6 +412,16 @@ func TestBinary(t *testing.T) {
 	if out := stdout.String() + stderr.String(); strings.Contains(out, cert) {
 		t.Errorf("the App Certificate reached the output:\n%s", out)
 	}
+}
+
+// herokuSuccessURL is the path app.json's button opens after a deploy.
+func herokuSuccessURL(t *testing.T) string {
+	t.Helper()
+	var app struct {
+		SuccessURL string `json:"success_url"`
+	}
+	readJSON(t, filepath.Join(root, "app.json"), &app)
+	return app.SuccessURL
 }
 
 // declaresArg reports whether a stage after the first FROM declares ARG
