@@ -1,14 +1,13 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // Every build path stamps the version once, and the version command, the
@@ -65,17 +64,8 @@ func checkReportedVersion(t *testing.T, bin, release string) {
 	}
 
 	s := startLiveBinary(t, bin)
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(s.url("/healthz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct{ Status, Version string }
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	if body.Status != "ok" || body.Version != release {
-		t.Errorf("/healthz = %+v, want status ok and version %s", body, release)
+	if status, version := testkit.Health(t, s.url("/healthz")); status != "ok" || version != release {
+		t.Errorf("/healthz: status %q, version %q; want ok and %s", status, version, release)
 	}
 	if n := len(s.logs.matching(map[string]any{"msg": "starting", "version": release})); n != 1 {
 		t.Errorf("%d start-up lines with version %s, want 1:\n%s", n, release, s.logs.text())

@@ -326,17 +326,8 @@ func TestBinary(t *testing.T) {
 	}
 
 	t.Run("reports the VERSION it was built with", func(t *testing.T) {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var health struct{ Status, Version string }
-		if err := json.NewDecoder(resp.Body).Decode(&health); err != nil {
-			t.Fatal(err)
-		}
-		if health.Version != release {
-			t.Errorf("/healthz version = %q, want %q", health.Version, release)
+		if _, version := testkit.Health(t, base+"/healthz"); version != release {
+			t.Errorf("/healthz version = %q, want %q", version, release)
 		}
 		if got := startingVersion(t, stderr.String()); got != release {
 			t.Errorf("start-up log line: version %q, want %q", got, release)
