@@ -1,20 +1,27 @@
 # syntax=docker/dockerfile:1
 
-# The Go release that builds the image; keep it equal to the go line of go.mod.
-ARG GO_VERSION=1.26.8
+# The Go line that builds the image: the newest patch release of the oldest
+# supported Go, the same line Heroku's buildpack picks from go.mod.
+ARG GO_VERSION=1.26
 
 # Build stage: one static binary. The deployment tests (docs/deploy) read the
 # go build line below and build the same way, so keep it on a single RUN.
 FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
 ARG TARGETOS
 ARG TARGETARCH
+# The release the server reports at /healthz and /, in its start-up log line
+# and in its version command, such as
+#   docker build --build-arg VERSION=$(git describe --tags --always --dirty) .
+# .dockerignore keeps .git out of the build, so without it the server says
+# "(devel)".
+ARG VERSION=
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags="-s -w" -o /out/agora-token-server .
+    go build -trimpath -ldflags="-s -w -X github.com/seed6ab08d10/agora-token-server/cli.Version=${VERSION}" -o /out/agora-token-server .
 
 # Run stage: the binary and the CA bundle (for TLS to a managed Redis), and
 # nothing else: no shell, no package manager, no user but an unprivileged one.

@@ -1,6 +1,13 @@
 module github.com/seed6ab08d10/agora-token-server
 
-go 1.26.8
+// Heroku's Go buildpack reads the two +heroku lines: build with the newest Go
+// 1.26 release it offers, and install only the server, not tools/. The go line
+// names the oldest release that builds the module, so that any 1.26 or later
+// toolchain builds it without fetching another.
+// +heroku goVersion go1.26
+// +heroku install .
+
+go 1.26.0
 
 require (
 	github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src v0.0.0-20250825033728-374cd21f5220

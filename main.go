@@ -59,7 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.DevCredentials {
 		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
 	}
-	log.Info("starting", "config", cfg.String())
+	version := cli.Release()
+	log.Info("starting", "version", version, "config", cfg.String())
 	switch {
 	case cfg.Security.AllowAppTokens && cfg.Dev:
 		fmt.Fprintln(stdout, "DEV MODE: ALLOW_APP_TOKENS is on: any caller gets Chat and APaaS app tokens, which act for the whole app. Set ALLOW_APP_TOKENS=false to try the server without them.")
@@ -89,6 +90,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	onHangup(ctx, keys, log)
 	watchDependencies(ctx, ready, m, sec, log)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
-		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials}))
 	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
 }

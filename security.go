@@ -75,7 +75,9 @@ func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*s
 		local := ratelimit.NewMemory(rate, ratelimit.MemoryOptions{})
 		s.limiter = local
 		if cfg.RedisURL != "" {
-			shared, err := ratelimit.NewShared(cfg.RedisURL, rate, local, ratelimit.SharedOptions{Log: log})
+			shared, err := ratelimit.NewShared(cfg.RedisURL, rate, local, ratelimit.SharedOptions{
+				Log: log, RootCAs: cfg.RedisCAs, SkipVerify: cfg.RedisTLSSkipVerify,
+			})
 			if err != nil {
 				return nil, err
 			}

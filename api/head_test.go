@@ -15,7 +15,7 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 	srv := httptest.NewServer(newTestRouter())
 	defer srv.Close()
 	paths := []string{
-		"/ping", "/ping/", "/healthz", "/readyz/", "/metrics",
+		"/", "/ping", "/ping/", "/healthz", "/readyz/", "/metrics",
 		"/openapi.json", "/openapi.yaml", "/docs", "/docs/", "/docs/swagger-ui.css", "/docs/init.js",
 		"/rtc/room/publisher/uid/5", "/rtm/bob", "/rte/room/publisher/uid/5/bob", "/chat/app", "/chat/account/bob/",
 		"/rtm/bob?expiry=0", "/nope",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,17 +94,4 @@ func (h *healthHandlers) handleReadyz(c *gin.Context) {
 		results[rc.name] = state
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": results})
-}
-
-// versionOr is release when set, else the module version the Go
-// toolchain recorded in the build, else "(devel)": the rule of the
-// version command, so that both report the same.
-func versionOr(release string) string {
-	if release != "" {
-		return release
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
 }

@@ -35,8 +35,12 @@ type Config struct {
 	MetricsToken string
 	// Ready answers /readyz; nil gives one that is ready until drained.
 	Ready *Readiness
-	// Version is the release /healthz reports; empty, the build's.
+	// Version is the release /healthz and / report: cli.Release, which
+	// decides what a build is called.
 	Version string
+	// DevCredentials is true when --dev made up the App ID and
+	// certificate; the landing page says so.
+	DevCredentials bool
 	// Policy decides who may be issued what; nil adds no rules.
 	Policy *service.Policy
 	// Auth checks the credential of every token request; nil lets
@@ -57,6 +61,7 @@ type handlers struct {
 	guard   gin.HandlerFunc
 	health  *healthHandlers
 	metrics gin.HandlerFunc
+	landing *landingPage
 }
 
 // New builds the router with its middleware and every route.
@@ -122,14 +127,16 @@ func New(cfg Config) *gin.Engine {
 		tokens:  cfg.Tokens,
 		policy:  cfg.Policy,
 		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
-		health:  &healthHandlers{ready: ready, log: log, version: versionOr(cfg.Version)},
+		health:  &healthHandlers{ready: ready, log: log, version: cfg.Version},
 		metrics: metricsHandler(m, cfg.MetricsToken),
+		landing: newLandingPage(cfg.Version, cfg.DevCredentials),
 	})
 	return r
 }
 
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
+	handle(r, http.MethodGet, "/", h.landing.handle)
 	both(r, http.MethodGet, "/ping", handlePing)
 	both(r, http.MethodGet, "/healthz", h.health.handleHealthz)
 	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)

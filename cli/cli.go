@@ -23,9 +23,25 @@ import (
 const Program = "agora-token-server"
 
 // Version is the release, set at build time with
-// -ldflags "-X github.com/seed6ab08d10/agora-token-server/cli.Version=v1.2.3";
-// left empty, the module's build information stands in.
+// -ldflags "-X github.com/seed6ab08d10/agora-token-server/cli.Version=v1.2.3",
+// as the Dockerfile (its VERSION argument) and Heroku (GO_LINKER_SYMBOL in
+// app.json) do. Read it through Release.
 var Version = ""
+
+// Release is the version the binary reports everywhere: at /healthz and /,
+// in the start-up log line and in the version command. It is Version when
+// the build set it; else the version the Go toolchain derived from the git
+// checkout it built (the tag, or a pseudo-version naming the commit); else
+// "(devel)", as for go run.
+func Release() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}
 
 // env is what every command gets from the process.
 type env struct {
@@ -87,11 +103,9 @@ func runVersion(_ context.Context, args []string, e env) error {
 // versionLine names the release, the commit it was built from when known,
 // and the Go release that built it.
 func versionLine() string {
-	v, commit, modified := Version, "", false
+	line := Program + " " + Release()
 	if info, ok := debug.ReadBuildInfo(); ok {
-		if v == "" {
-			v = info.Main.Version
-		}
+		commit, modified := "", false
 		for _, s := range info.Settings {
 			switch s.Key {
 			case "vcs.revision":
@@ -100,15 +114,11 @@ func versionLine() string {
 				modified = s.Value == "true"
 			}
 		}
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	line := Program + " " + v
-	if commit != "" {
-		line += " commit " + commit[:min(12, len(commit))]
-		if modified {
-			line += " (modified)"
+		if commit != "" {
+			line += " commit " + commit[:min(12, len(commit))]
+			if modified {
+				line += " (modified)"
+			}
 		}
 	}
 	return line + " " + runtime.Version()

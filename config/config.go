@@ -110,6 +110,8 @@ var keys = []key{
 	{name: "rate_limit", env: []string{"RATE_LIMIT"}, flag: "rate-limit", usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
 	{name: "rate_limit_burst", env: []string{"RATE_LIMIT_BURST"}, flag: "rate-limit-burst", usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
 	{name: "redis_url", env: []string{"REDIS_URL"}, flag: "redis-url", usage: "Redis that shares the rate limit between replicas", secret: true},
+	{name: "redis_tls_ca_file", env: []string{"REDIS_TLS_CA_FILE"}, flag: "redis-tls-ca-file", usage: "PEM file of the CA that signed the certificate of a rediss:// REDIS_URL"},
+	{name: "redis_tls_skip_verify", env: []string{"REDIS_TLS_SKIP_VERIFY"}, flag: "redis-tls-skip-verify", def: "false", usage: "accept any certificate from a rediss:// REDIS_URL, such as a self-signed one (Heroku's Key-Value Store)"},
 	{name: "trusted_proxies", env: []string{"TRUSTED_PROXIES"}, flag: "trusted-proxies", usage: "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/url"
@@ -61,6 +62,12 @@ type Security struct {
 	RatePeriod time.Duration
 	RateBurst  int
 	RedisURL   string
+	// RedisCAs verify a rediss:// REDIS_URL's certificate instead of the
+	// system's CAs; nil without REDIS_TLS_CA_FILE, the file they came from.
+	RedisCAs    *x509.CertPool
+	RedisCAFile string
+	// RedisTLSSkipVerify accepts any certificate from a rediss:// REDIS_URL.
+	RedisTLSSkipVerify bool
 
 	TrustedProxies []string
 }
@@ -99,6 +106,9 @@ func buildSecurity(v *viper.Viper) (Security, error) {
 		if s.RateCount, s.RatePeriod, err = parseRate(r); err != nil {
 			return Security{}, err
 		}
+	}
+	if err := buildRedisTLS(v, &s); err != nil {
+		return Security{}, err
 	}
 	if b := strings.TrimSpace(v.GetString("rate_limit_burst")); b != "" {
 		n, err := strconv.Atoi(b)
@@ -206,6 +216,9 @@ func (s Security) Validate() error {
 			return &Error{Key: "REDIS_URL", Rule: "must be a redis://, rediss:// or unix:// URL"}
 		}
 	}
+	if err := s.validateRedisTLS(); err != nil {
+		return err
+	}
 	for _, p := range s.TrustedProxies {
 		if !validProxy(p) {
 			return &Error{Key: "TRUSTED_PROXIES", Rule: p + " is not an IP address or CIDR"}
@@ -247,7 +260,7 @@ func (s Security) String() string {
 		if u, err := url.Parse(s.RedisURL); err == nil {
 			redacted = u.Redacted()
 		}
-		b.WriteString(" redis_url=" + redacted)
+		b.WriteString(" redis_url=" + redacted + " redis_tls_ca_file=" + s.RedisCAFile + " redis_tls_skip_verify=" + strconv.FormatBool(s.RedisTLSSkipVerify))
 	}
 	b.WriteString(" trusted_proxies=" + strings.Join(s.TrustedProxies, ","))
 	return b.String()

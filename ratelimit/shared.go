@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"sync"
@@ -27,6 +29,13 @@ type SharedOptions struct {
 	CheckEvery time.Duration
 	// Log receives one line when Redis goes away and one when it returns.
 	Log *slog.Logger
+	// RootCAs, when set, verify a rediss:// server's certificate instead
+	// of the system's CAs.
+	RootCAs *x509.CertPool
+	// SkipVerify accepts any certificate from a rediss:// server, such as
+	// the self-signed ones of Heroku's Key-Value Store: the connection is
+	// encrypted, but not to a server whose identity was checked.
+	SkipVerify bool
 }
 
 // Shared limits clients across every replica that points at the same
@@ -76,6 +85,10 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 		o.DialerRetries = 1
 	}
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	if o.TLSConfig != nil { // rediss://
+		o.TLSConfig.RootCAs = opts.RootCAs
+		o.TLSConfig.InsecureSkipVerify = opts.SkipVerify
+	}
 	// go-redis logs each failed dial straight to stderr, past the
 	// server's logger and its format, and its logger is one for the whole
 	// process: silence it, once, and only here, where a Redis is
@@ -178,10 +191,16 @@ func (discard) Printf(context.Context, string, ...any) {}
 // line carries the request ID when a request found Redis gone, and none
 // when Watch's ping did.
 func (s *Shared) wentDown(ctx context.Context, err error) {
-	if s.down.CompareAndSwap(false, true) {
-		s.log.WarnContext(ctx, "rate limit store unreachable; each replica now limits on its own until it answers again",
-			"error", err.Error(), "check_every", s.checkEvery.String())
+	if !s.down.CompareAndSwap(false, true) {
+		return
 	}
+	attrs := []any{"error", err.Error(), "check_every", s.checkEvery.String()}
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		// The usual cause on a managed Redis, and the one the operator
+		// can fix at once.
+		attrs = append(attrs, "hint", "the Redis server's certificate was not verified: set REDIS_TLS_CA_FILE to the CA that signed it, or REDIS_TLS_SKIP_VERIFY=true for a self-signed one such as Heroku's")
+	}
+	s.log.WarnContext(ctx, "rate limit store unreachable; each replica now limits on its own until it answers again", attrs...)
 }
 
 func (s *Shared) cameBack(ctx context.Context) {

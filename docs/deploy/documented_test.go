@@ -21,6 +21,7 @@ import (
 var sampleSecrets = map[string]string{
 	"APP_ID":          sampleCredentials["APP_ID"],
 	"APP_CERTIFICATE": sampleCredentials["APP_CERTIFICATE"],
+	"METRICS_TOKEN":   "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90",
 	"REDIS_URL":       "redis://redis.example:6379/0",
 }
 
@@ -109,4 +110,23 @@ func TestComposeRedisStepsStartTheServer(t *testing.T) {
 			mustStart(t, env)
 		})
 	}
+}
+
+// What the README's Heroku section has a user of the Key-Value Store set,
+// with the rediss:// URL the add-on sets, starts the server, and accepts
+// the add-on's self-signed certificate: without that, every dyno would
+// count on its own.
+func TestHerokuRedisStepsStartTheServer(t *testing.T) {
+	steps := documented(t, readmeSection(t, "### Heroku"))
+	// Secrets are shown as placeholders to replace.
+	for _, k := range config.Keys() {
+		if k.Secret || k.Required {
+			delete(steps, k.Env)
+		}
+	}
+	if steps["REDIS_TLS_SKIP_VERIFY"] != "true" {
+		t.Errorf("the Heroku section does not set REDIS_TLS_SKIP_VERIFY=true for the Key-Value Store (found %v)", steps)
+	}
+	steps["REDIS_URL"] = "rediss://:add-on-password@redis.example:6380"
+	mustStart(t, steps)
 }

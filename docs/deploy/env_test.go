@@ -38,6 +38,10 @@ var notDeployed = map[string]string{
 // app, so that nothing is open by default: /metrics asks for a token.
 var generated = []string{"METRICS_TOKEN"}
 
+// buildpackVars are the variables app.json sets for Heroku's Go buildpack,
+// which reads them while it builds; the server never sees them.
+var buildpackVars = []string{"GO_LINKER_SYMBOL"}
+
 // sampleCredentials are values the server accepts for its required keys.
 var sampleCredentials = map[string]string{
 	"APP_ID":          "0123456789abcdef0123456789abcdef",
@@ -175,14 +179,20 @@ func TestHeroku(t *testing.T) {
 		t.Errorf("buildpacks = %+v, want only heroku/go", app.Buildpacks)
 	}
 
-	// The Go buildpack installs the main package as bin/<last element of
-	// the module path>; the Procfile must run that.
+	// The Go buildpack installs the main package "." as bin/<last element
+	// of the module path>; the Procfile must run that.
 	procfile, err := os.ReadFile(filepath.Join(root, "Procfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := strings.TrimSpace(string(procfile)), "web: bin/"+lastElem(modulePath(t)); got != want {
 		t.Errorf("Procfile = %q, want %q", got, want)
+	}
+
+	// The buildpack installs every main package unless go.mod names the
+	// ones to install; the dyno needs the server alone.
+	if got, want := herokuDirective(t, "install"), []string{"."}; !slices.Equal(got, want) {
+		t.Errorf("go.mod: // +heroku install %v, want %v: only the server is deployed", got, want)
 	}
 
 	t.Run("deploy form", func(t *testing.T) {
@@ -220,9 +230,18 @@ func TestHeroku(t *testing.T) {
 		}
 	})
 
+	// The buildpack links with -X GO_LINKER_SYMBOL=GO_LINKER_VALUE (the
+	// commit, unless set): the symbol must be the one the Dockerfile's
+	// VERSION sets, which TestBinary shows the server reports.
+	if got, want := deref(app.Env["GO_LINKER_SYMBOL"].Value), versionSymbol(t); got != want {
+		t.Errorf("GO_LINKER_SYMBOL = %q, want %q: Heroku's builds would report no version", got, want)
+	}
+
 	d := envDecl{vars: map[string]string{}, portSet: true}
 	for name, e := range app.Env {
-		d.vars[name] = deref(e.Value)
+		if !slices.Contains(buildpackVars, name) {
+			d.vars[name] = deref(e.Value)
+		}
 	}
 	checkEnv(t, d)
 }
@@ -322,10 +341,18 @@ func TestRender(t *testing.T) {
 func TestCompose(t *testing.T) {
 	var compose struct {
 		Services map[string]struct {
+			Image       string            `yaml:"image"`
 			EnvFile     any               `yaml:"env_file"`
 			Environment map[string]string `yaml:"environment"`
 			Ports       []string          `yaml:"ports"`
 			Profiles    []string          `yaml:"profiles"`
+			HealthCheck struct {
+				Test []string `yaml:"test"`
+			} `yaml:"healthcheck"`
+			DependsOn map[string]struct {
+				Condition string `yaml:"condition"`
+				Required  *bool  `yaml:"required"`
+			} `yaml:"depends_on"`
 		} `yaml:"services"`
 	}
 	readYAML(t, filepath.Join(root, "docker-compose.yml"), &compose)
@@ -341,6 +368,27 @@ func TestCompose(t *testing.T) {
 	if !ok || !slices.Contains(redis.Profiles, "redis") {
 		t.Errorf("want a redis service under the redis profile, got %+v", redis)
 	}
+
+	t.Run("the server waits for a healthy Redis when there is one", func(t *testing.T) {
+		if len(redis.HealthCheck.Test) == 0 {
+			t.Fatal("the redis service has no healthcheck to wait for")
+		}
+		dep, ok := server.DependsOn["redis"]
+		if !ok || dep.Condition != "service_healthy" {
+			t.Errorf("server depends_on redis = %+v, want condition service_healthy", dep)
+		}
+		// Compose refuses a project whose service depends on one a
+		// profile left out, unless the dependency is not required.
+		if dep.Required == nil || *dep.Required {
+			t.Error("server depends_on redis is required: docker compose up without --profile redis would refuse to start")
+		}
+	})
+
+	t.Run("Redis is a fixed release", func(t *testing.T) {
+		if !fixedRedisTag.MatchString(redis.Image) {
+			t.Errorf("image %q floats; want a full release such as redis:7.2.10-alpine", redis.Image)
+		}
+	})
 
 	d := envDecl{vars: map[string]string{}}
 	for name, v := range server.Environment {
@@ -360,6 +408,9 @@ func TestCompose(t *testing.T) {
 	})
 	checkEnv(t, d)
 }
+
+// fixedRedisTag is an image tag that names one release of Redis.
+var fixedRedisTag = regexp.MustCompile(`^redis:\d+\.\d+\.\d+(-[a-z0-9.]+)?(@sha256:[0-9a-f]{64})?$`)
 
 // interpolate resolves compose's ${NAME:-default} to its default and
 // ${NAME:?message} to "", as they read with nothing set: what is left is the
@@ -423,17 +474,27 @@ func modulePath(t *testing.T) string {
 // goModLine returns the argument of go.mod's first line starting with verb.
 func goModLine(t *testing.T, verb string) string {
 	t.Helper()
+	lines := goModLines(t, verb)
+	if len(lines) == 0 {
+		t.Fatalf("go.mod has no %s line", verb)
+	}
+	return lines[0]
+}
+
+// goModLines returns the arguments of every go.mod line starting with verb.
+func goModLines(t *testing.T, verb string) []string {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out []string
 	for line := range strings.Lines(string(data)) {
 		if rest, ok := strings.CutPrefix(line, verb+" "); ok {
-			return strings.TrimSpace(rest)
+			out = append(out, strings.TrimSpace(rest))
 		}
 	}
-	t.Fatalf("go.mod has no %s line", verb)
-	return ""
+	return out
 }
 
 // lastElem is the last element of a slash-separated path.

@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // instruction is one Dockerfile instruction, continuation lines joined.
@@ -140,6 +143,33 @@ func (b goBuild) ldflags() string {
 	return ""
 }
 
+// versionSymbol is the variable the Dockerfile's go build sets to VERSION
+// with the linker's -X flag.
+func versionSymbol(t *testing.T) string {
+	t.Helper()
+	ld := strings.Fields(dockerGoBuild(t, readDockerfile(t)).ldflags())
+	for i, f := range ld {
+		if f == "-X" && i+1 < len(ld) && strings.HasSuffix(ld[i+1], "=${VERSION}") {
+			return strings.TrimSuffix(ld[i+1], "=${VERSION}")
+		}
+	}
+	t.Fatalf("-ldflags %q sets no variable to ${VERSION}", ld)
+	return ""
+}
+
+// globalArg returns the default of the ARG name declared before the first
+// FROM, where every stage's FROM line can use it.
+func globalArg(t *testing.T, stages [][]instruction, name string) string {
+	t.Helper()
+	for _, in := range stages[0] {
+		if v, ok := strings.CutPrefix(in.args, name+"="); in.cmd == "ARG" && ok {
+			return v
+		}
+	}
+	t.Fatalf("the Dockerfile has no global ARG %s", name)
+	return ""
+}
+
 func TestDockerfile(t *testing.T) {
 	stages := readDockerfile(t)
 	if len(stages) < 3 {
@@ -157,22 +187,6 @@ func TestDockerfile(t *testing.T) {
 		}
 		if ld := strings.Fields(build.ldflags()); !slices.Contains(ld, "-s") || !slices.Contains(ld, "-w") {
 			t.Errorf("-ldflags = %q, want -s -w", build.ldflags())
-		}
-	})
-
-	t.Run("Go version matches go.mod", func(t *testing.T) {
-		want := "GO_VERSION=" + goModLine(t, "go")
-		found := false
-		for _, in := range stages[0] {
-			if in.cmd == "ARG" && strings.HasPrefix(in.args, "GO_VERSION=") {
-				found = true
-				if in.args != want {
-					t.Errorf("ARG %s, want %s", in.args, want)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("no global ARG GO_VERSION")
 		}
 	})
 
@@ -231,14 +245,37 @@ func TestDockerfile(t *testing.T) {
 	})
 }
 
-// TestBinary builds the server as the Dockerfile does and runs it with
-// nothing in its environment but APP_ID, APP_CERTIFICATE and PORT, in a
-// directory without a .env, as the image runs it.
+// release is the VERSION TestBinary gives the Dockerfile's build.
+const release = "v1.4.2-deploytest"
+
+// TestBinary builds the server as the Dockerfile does, with VERSION set,
+// and runs it with nothing in its environment but APP_ID, APP_CERTIFICATE
+// and PORT, in a directory without a .env, as the image runs it.
 func TestBinary(t *testing.T) {
-	build := dockerGoBuild(t, readDockerfile(t))
+	stages := readDockerfile(t)
+	build := dockerGoBuild(t, stages)
 	bin := filepath.Join(t.TempDir(), "agora-token-server")
 
-	cmd := exec.Command("go", append([]string{"build", "-o", bin}, build.args...)...)
+	// The build stage's arguments, as docker build --build-arg VERSION=...
+	// sets them; a reference to any other stops the test, which would
+	// otherwise build something the image does not.
+	buildArgs := map[string]string{"VERSION": release}
+	for name := range buildArgs {
+		if !declaresArg(stages, name) {
+			t.Fatalf("the build stage declares no ARG %s", name)
+		}
+	}
+	args := make([]string, len(build.args))
+	for i, a := range build.args {
+		args[i] = os.Expand(a, func(name string) string {
+			v, ok := buildArgs[name]
+			if !ok {
+				t.Fatalf("the go build line uses $%s, which this test does not set", name)
+			}
+			return v
+		})
+	}
+	cmd := exec.Command("go", append([]string{"build", "-o", bin}, args...)...)
 	cmd.Dir = root
 	cmd.Env = os.Environ()
 	for _, e := range build.env {
@@ -261,7 +298,7 @@ func TestBinary(t *testing.T) {
 
 	port := freePort(t)
 	cert := sampleCredentials["APP_CERTIFICATE"]
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr testkit.Buffer // read while the server writes
 	server := exec.Command(bin)
 	server.Dir = t.TempDir()
 	server.Env = []string{"APP_ID=" + sampleCredentials["APP_ID"], "APP_CERTIFICATE=" + cert, "PORT=" + port}
@@ -288,8 +325,52 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("%v\nstderr:\n%s", err, stderr.String())
 	}
 
+	t.Run("reports the VERSION it was built with", func(t *testing.T) {
+		if _, version := testkit.Health(t, base+"/healthz"); version != release {
+			t.Errorf("/healthz version = %q, want %q", version, release)
+		}
+		if got := startingVersion(t, stderr.String()); got != release {
+			t.Errorf("start-up log line: version %q, want %q", got, release)
+		}
+		out, err := exec.Command(bin, "version").Output()
+		if err != nil {
+			t.Fatalf("%s version: %v", bin, err)
+		}
+		if f := strings.Fields(string(out)); len(f) < 2 || f[1] != release {
+			t.Errorf("version command printed %q, want %s second", out, release)
+		}
+	})
+
+	t.Run("the landing page answers a browser and a script", func(t *testing.T) {
+		for accept, want := range map[string]string{
+			"text/html,application/xhtml+xml,*/*;q=0.8": "text/html; charset=utf-8",
+			"application/json":                          "application/json; charset=utf-8",
+		} {
+			req, err := http.NewRequest(http.MethodGet, base+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept", accept)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != want {
+				t.Errorf("GET / with Accept %s: %d %s, want 200 %s", accept, resp.StatusCode, resp.Header.Get("Content-Type"), want)
+			}
+			if !strings.Contains(string(body), release) {
+				t.Errorf("GET / with Accept %s does not name the version %s:\n%s", accept, release, body)
+			}
+			if strings.Contains(string(body), cert) {
+				t.Errorf("GET / with Accept %s shows the App Certificate", accept)
+			}
+		}
+	})
+
 	t.Run("health check paths answer", func(t *testing.T) {
-		paths := map[string]bool{readRender(t).Services[0].HealthCheckPath: true}
+		paths := map[string]bool{readRender(t).Services[0].HealthCheckPath: true, herokuSuccessURL(t): true}
 		for _, p := range k8sProbePaths(t) {
 			paths[p] = true
 		}
@@ -322,6 +403,43 @@ func TestBinary(t *testing.T) {
 	if out := stdout.String() + stderr.String(); strings.Contains(out, cert) {
 		t.Errorf("the App Certificate reached the output:\n%s", out)
 	}
+}
+
+// herokuSuccessURL is the path app.json's button opens after a deploy.
+func herokuSuccessURL(t *testing.T) string {
+	t.Helper()
+	var app struct {
+		SuccessURL string `json:"success_url"`
+	}
+	readJSON(t, filepath.Join(root, "app.json"), &app)
+	return app.SuccessURL
+}
+
+// declaresArg reports whether a stage after the first FROM declares ARG
+// name, so that its RUN lines can use it.
+func declaresArg(stages [][]instruction, name string) bool {
+	for _, stage := range stages[1:] {
+		for _, in := range stage {
+			if arg, _, _ := strings.Cut(in.args, "="); in.cmd == "ARG" && arg == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// startingVersion returns the version of the server's start-up log line,
+// one JSON object among the lines of log.
+func startingVersion(t *testing.T, log string) string {
+	t.Helper()
+	for line := range strings.Lines(log) {
+		var entry struct{ Msg, Version string }
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "starting" {
+			return entry.Version
+		}
+	}
+	t.Fatalf("no start-up line in the log:\n%s", log)
+	return ""
 }
 
 // waitForPing polls GET /ping until it answers pong, the server exits, or

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,8 +55,9 @@ type (
 			Value     *string `yaml:"value"`
 			ValueFrom *struct {
 				SecretKeyRef *struct {
-					Name string `yaml:"name"`
-					Key  string `yaml:"key"`
+					Name     string `yaml:"name"`
+					Key      string `yaml:"key"`
+					Optional bool   `yaml:"optional"`
 				} `yaml:"secretKeyRef"`
 			} `yaml:"valueFrom"`
 		} `yaml:"env"`
@@ -259,6 +262,47 @@ func TestKubernetes(t *testing.T) {
 			t.Fatal("the Deployment does not take REDIS_URL from the Secret; this test would prove nothing")
 		}
 		mustStart(t, env)
+	})
+
+	t.Run("metrics ask for the token from the Secret", func(t *testing.T) {
+		// Heroku and Render make one up; here it comes from the Secret,
+		// and a Secret without it keeps the Pod from starting rather than
+		// leaving /metrics open.
+		for _, e := range c.Env {
+			if e.Name != "METRICS_TOKEN" {
+				continue
+			}
+			if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil || e.ValueFrom.SecretKeyRef.Optional {
+				t.Errorf("METRICS_TOKEN is not a required reference to the Secret: %+v", e)
+			}
+			return
+		}
+		t.Error("the Deployment sets no METRICS_TOKEN: /metrics is open to anything that reaches the Pod")
+	})
+
+	t.Run("trusted proxies for the Ingress", func(t *testing.T) {
+		// Without them every client behind the Ingress shares one bucket;
+		// the server checks the syntax (the environment test above).
+		proxies := strings.Split(configMap.Data["TRUSTED_PROXIES"], ",")
+		if proxies[0] == "" {
+			t.Fatal("configmap.yaml sets no TRUSTED_PROXIES: behind the Ingress all clients share one rate limit")
+		}
+		for _, p := range proxies {
+			prefix, err := netip.ParsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				addr, aerr := netip.ParseAddr(strings.TrimSpace(p))
+				if aerr != nil {
+					t.Errorf("TRUSTED_PROXIES entry %q is neither a CIDR nor an address", p)
+					continue
+				}
+				prefix = netip.PrefixFrom(addr, addr.BitLen())
+			}
+			// A cluster's Pods live in a private range; anything wider
+			// lets clients on the internet choose their address.
+			if !prefix.Addr().IsPrivate() || prefix.Bits() < 8 {
+				t.Errorf("TRUSTED_PROXIES entry %s is not inside a private range", prefix)
+			}
+		}
 	})
 
 	t.Run("shutdown fits the grace period", func(t *testing.T) {

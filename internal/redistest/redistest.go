@@ -4,9 +4,18 @@ package redistest
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -21,12 +30,27 @@ type Server struct {
 	port int
 	dir  string
 	cmd  *exec.Cmd
+	// certFile and keyFile are set for a server that speaks TLS only.
+	certFile, keyFile string
 }
 
 // Start runs redis-server for the rest of the test. Without redis-server
 // on PATH the test is skipped, or fails when CI=true, where it must be
 // installed (Debian's redis-server package).
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return start(t, false)
+}
+
+// StartTLS runs redis-server as Start does, speaking TLS only, with a
+// certificate for 127.0.0.1 that signs itself, as a managed Redis's does:
+// a client that trusts only the system's CAs refuses it.
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, withTLS bool) *Server {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -43,15 +67,27 @@ func Start(t testing.TB) *Server {
 	ln.Close()
 
 	s := &Server{t: t, path: path, port: port, dir: t.TempDir()}
+	if withTLS {
+		s.certFile, s.keyFile = SelfSigned(t, s.dir)
+	}
 	s.Start()
 	t.Cleanup(s.Stop)
 	return s
 }
 
-// URL is the server's address as REDIS_URL takes it.
+// URL is the server's address as REDIS_URL takes it: rediss:// for a
+// server that speaks TLS.
 func (s *Server) URL() string {
-	return "redis://127.0.0.1:" + strconv.Itoa(s.port) + "/0"
+	scheme := "redis"
+	if s.certFile != "" {
+		scheme = "rediss"
+	}
+	return scheme + "://127.0.0.1:" + strconv.Itoa(s.port) + "/0"
 }
+
+// CAFile is the PEM file of the certificate a TLS server presents, which
+// is its own CA; empty for a server without TLS.
+func (s *Server) CAFile() string { return s.certFile }
 
 // Start runs the server again after Stop, on the same port, empty.
 func (s *Server) Start() {
@@ -59,9 +95,15 @@ func (s *Server) Start() {
 	if s.cmd != nil {
 		return
 	}
-	cmd := exec.Command(s.path,
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning")
+	args := []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port)}
+	if s.certFile != "" {
+		// TLS on the port, and no plain-text port at all. Clients need
+		// no certificate of their own, as on managed services.
+		args = []string{"--bind", "127.0.0.1", "--port", "0", "--tls-port", strconv.Itoa(s.port),
+			"--tls-cert-file", s.certFile, "--tls-key-file", s.keyFile, "--tls-ca-cert-file", s.certFile,
+			"--tls-auth-clients", "no"}
+	}
+	cmd := exec.Command(s.path, append(args, "--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning")...)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
 	}
@@ -104,7 +146,19 @@ func (s *Server) Resume() {
 }
 
 func (s *Server) ping() bool {
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.port), 200*time.Millisecond)
+	addr := "127.0.0.1:" + strconv.Itoa(s.port)
+	dialer := &net.Dialer{Timeout: 200 * time.Millisecond}
+	var conn net.Conn
+	var err error
+	if s.certFile != "" {
+		pool := x509.NewCertPool()
+		if data, rerr := os.ReadFile(s.certFile); rerr != nil || !pool.AppendCertsFromPEM(data) {
+			return false
+		}
+		conn, err = tls.DialWithDialer(dialer, "tcp", addr, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	} else {
+		conn, err = dialer.Dial("tcp", addr)
+	}
 	if err != nil {
 		return false
 	}
@@ -115,4 +169,50 @@ func (s *Server) ping() bool {
 	}
 	line, err := bufio.NewReader(conn).ReadString('\n')
 	return err == nil && line == "+PONG\r\n"
+}
+
+// SelfSigned writes into dir a new ECDSA key and a certificate for
+// 127.0.0.1 and localhost that signs itself, valid for a day, and returns
+// the two PEM files.
+func SelfSigned(t testing.TB, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	template := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "redistest " + serial.String()},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile = filepath.Join(dir, "cert-"+serial.String()+".pem")
+	keyFile = filepath.Join(dir, "key-"+serial.String()+".pem")
+	write := func(name, blockType string, der []byte) {
+		if err := os.WriteFile(name, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(certFile, "CERTIFICATE", der)
+	write(keyFile, "PRIVATE KEY", keyDER)
+	return certFile, keyFile
 }

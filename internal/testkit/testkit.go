@@ -1,16 +1,19 @@
 // Package testkit holds the small pieces several packages' tests share:
 // the test credentials, one checker of issued tokens, a log sink safe for
-// many goroutines and a reader of /metrics.
+// many goroutines, a reader of /metrics and one of /healthz.
 package testkit
 
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Buffer collects what a server or its background work writes, from any
@@ -56,4 +59,20 @@ func ParseMetrics(t testing.TB, r io.Reader) map[string]float64 {
 		t.Fatalf("reading metrics: %v", err)
 	}
 	return samples
+}
+
+// Health asks a running server's /healthz at url and returns the status
+// and version it answers.
+func Health(t testing.TB, url string) (status, version string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Status, Version string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return body.Status, body.Version
 }
