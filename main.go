@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -55,9 +56,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// Background work (signal handlers, reloads, checks) ends with run.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if cfg.DevCredentials {
-		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
-	}
 	log.Info("starting", "config", cfg.String())
 
 	m := metrics.New()
@@ -83,5 +81,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	watchDependencies(ctx, ready, m, sec, log)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: cli.Version}))
-	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return err
+	}
+	if cfg.DevCredentials {
+		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
+	}
+	if cfg.Dev {
+		fmt.Fprintf(stdout, "Try it:\n  curl %s/rtc/lobby/publisher/uid/42\n", localURL(ln.Addr()))
+	}
+	return api.Serve(ctx, ln, router, serverConfig(cfg, ready), log)
 }

@@ -61,18 +61,10 @@ func (sc ServerConfig) withDefaults() ServerConfig {
 	return sc
 }
 
-// Serve answers HTTP on addr with h until ctx is done, then stops taking
+// Serve answers HTTP on ln with h until ctx is done, then stops taking
 // connections and lets requests in flight finish for up to
 // sc.ShutdownTimeout. It returns nil when they all finished in time.
-func Serve(ctx context.Context, addr string, h http.Handler, sc ServerConfig, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return serve(ctx, ln, h, sc, log)
-}
-
-func serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig, log *slog.Logger) error {
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig, log *slog.Logger) error {
 	sc = sc.withDefaults()
 	srv := &http.Server{
 		Handler:           h,
