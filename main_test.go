@@ -19,6 +19,7 @@ import (
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
+	"github.com/seed6ab08d10/agora-token-server/config"
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -239,5 +240,17 @@ func TestLocalURL(t *testing.T) {
 		if got := localURL(addr); got != tt.want {
 			t.Errorf("localURL(%s) = %s, want %s", tt.listen, got, tt.want)
 		}
+	}
+}
+
+// A newcomer who runs the server without credentials learns how to try
+// it without an Agora account.
+func TestRunWithoutAppIDSuggestsDevMode(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), nil, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	var cfgErr *config.Error
+	if !errors.As(err, &cfgErr) || cfgErr.Key != "APP_ID" || !strings.Contains(err.Error(), "--dev") {
+		t.Errorf("run = %v, want an APP_ID error that mentions --dev", err)
 	}
 }

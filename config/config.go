@@ -298,6 +298,9 @@ func seconds(key, s string) (uint32, error) {
 
 // Validate checks the rules that span settings or need Agora's formats.
 func (c Config) Validate() error {
+	if c.AppID == "" && !c.Dev {
+		return &Error{Key: "APP_ID", Rule: "is required: your project's App ID, 32 hexadecimal characters; or run with --dev to try the server with made-up credentials"}
+	}
 	if !isHex32(c.AppID) {
 		return &Error{Key: "APP_ID", Rule: "is required and must be 32 hexadecimal characters"}
 	}
