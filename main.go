@@ -49,6 +49,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cli.Run(ctx, args, getenv, stdin, stdout, stderr)
 	}
 	cfg, err := config.Load(args, getenv, stderr)
+	if errors.Is(err, config.ErrHelp) {
+		cli.Usage(stderr)
+	}
 	if err != nil {
 		return err
 	}

@@ -127,10 +127,12 @@ var ErrHelp = pflag.ErrHelp
 
 // Load parses args (without the program name) and reads the environment
 // through getenv, the working directory's .env file and the file named by
-// --config, then validates the result.
+// --config, then validates the result. On --help it prints nothing and
+// returns ErrHelp: the caller's help also lists the commands.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	fs := pflag.NewFlagSet("agora-token-server", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {}
 	Register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
