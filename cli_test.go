@@ -79,14 +79,23 @@ func TestCLI(t *testing.T) {
 			t.Errorf("got %+v", got)
 		}
 	})
-	t.Run("help", func(t *testing.T) {
-		got := runBinary(t, bin, nil, "", "help")
-		for _, cmd := range []string{"token", "inspect", "version"} {
-			if got.code != 0 || !strings.Contains(got.stdout, "agora-token-server "+cmd) {
-				t.Errorf("help does not list %s: %+v", cmd, got)
+	// Both helps list the commands and the flags: the command on
+	// standard output, the flag, like every command's --help, on
+	// standard error.
+	for _, arg := range []string{"help", "--help"} {
+		t.Run(arg, func(t *testing.T) {
+			got := runBinary(t, bin, nil, "", arg)
+			text := got.stdout
+			if arg == "--help" {
+				text = got.stderr
 			}
-		}
-	})
+			for _, want := range []string{"agora-token-server token", "agora-token-server inspect", "agora-token-server version", "--app-id", "--dev"} {
+				if got.code != 0 || !strings.Contains(text, want) {
+					t.Errorf("%s does not list %s: %+v", arg, want, got)
+				}
+			}
+		})
+	}
 	t.Run("serves without a command", func(t *testing.T) {
 		testCLIServes(t, bin, append([]string{"PORT=0", "HOST=127.0.0.1"}, cliEnv...))
 	})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -49,6 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cli.Run(ctx, args, getenv, stdin, stdout, stderr)
 	}
 	cfg, err := config.Load(args, getenv, stderr)
+	if errors.Is(err, config.ErrHelp) {
+		cli.Usage(stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -56,9 +60,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// Background work (signal handlers, reloads, checks) ends with run.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if cfg.DevCredentials {
-		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
-	}
 	version := cli.Release()
 	log.Info("starting", "version", version, "config", cfg.String())
 	switch {
@@ -91,5 +92,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	watchDependencies(ctx, ready, m, sec, log)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials}))
-	return api.Serve(ctx, cfg.Addr(), router, serverConfig(cfg, ready), log)
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return err
+	}
+	if cfg.DevCredentials {
+		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
+	}
+	if cfg.Dev {
+		fmt.Fprintf(stdout, "Try it:\n  curl %s/rtc/lobby/publisher/uid/42\n", localURL(ln.Addr()))
+	}
+	return api.Serve(ctx, ln, router, serverConfig(cfg, ready), log)
 }

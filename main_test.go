@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
+	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -143,39 +146,53 @@ func TestBadConfigExitsWithStatus2(t *testing.T) {
 	}
 }
 
-func TestRunStopsWhenContextEnds(t *testing.T) {
+// In dev mode run prints its made-up credentials and one curl line that
+// works as printed, with the port it really listens on; it stops when
+// its context ends.
+func TestRunInDevMode(t *testing.T) {
 	t.Chdir(t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
-	port := freePort(t)
+	defer cancel()
 	getenv := func(k string) string {
-		return map[string]string{"PORT": strconv.Itoa(port), "HOST": "127.0.0.1"}[k]
+		return map[string]string{"PORT": "0", "HOST": "127.0.0.1"}[k]
 	}
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr testkit.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"--dev"}, getenv, strings.NewReader(""), &stdout, &stderr) }()
 
-	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/ping"
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		res, err := http.Get(url)
-		if err == nil {
-			res.Body.Close()
-			break
-		}
+	curl := regexp.MustCompile(`(?m)^ +curl (\S+)$`)
+	var lines [][]string
+	deadline := time.Now().Add(10 * time.Second)
+	for lines == nil {
 		if time.Now().After(deadline) {
-			t.Fatalf("run never served: %s", stderr.String())
+			t.Fatalf("no curl line printed: stdout %q, stderr %s", stdout.String(), stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+		lines = curl.FindAllStringSubmatch(stdout.String(), -1)
+	}
+	if len(lines) != 1 || !strings.HasPrefix(lines[0][1], "http://127.0.0.1:") || strings.HasSuffix(lines[0][1], "127.0.0.1:0") {
+		t.Fatalf("curl lines %q, want one to the port listened on", lines)
+	}
+	res, err := http.Get(lines[0][1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ RTCToken string }
+	err = json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || err != nil || !strings.HasPrefix(body.RTCToken, "007") {
+		t.Errorf("curl's URL answered %d with rtcToken %.10q (decode error %v), want 200 and a 007 token", res.StatusCode, body.RTCToken, err)
 	}
 	// Dev mode turns ALLOW_APP_TOKENS on.
-	res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/chat/app")
-	if err != nil {
+	chat := strings.Replace(lines[0][1], "/rtc/lobby/publisher/uid/42", "/chat/app", 1)
+	if res, err = http.Get(chat); err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("GET /chat/app in dev mode: %d, want 200", res.StatusCode)
 	}
+
 	cancel()
 	select {
 	case err := <-done:
@@ -214,5 +231,38 @@ func TestRunReadsTheStdinItIsGiven(t *testing.T) {
 	}
 	if ins.Signature != "valid" || len(ins.Services) != 1 || ins.Services[0].Service != "rtm" || ins.Services[0].UserID != "stdin-user" {
 		t.Errorf("inspection = %+v, want a valid RTM token for stdin-user", ins)
+	}
+}
+
+// The curl line of dev mode names an address curl can reach.
+func TestLocalURL(t *testing.T) {
+	tests := []struct {
+		listen, want string
+	}{
+		{"0.0.0.0:8080", "http://localhost:8080"},
+		{"[::]:8080", "http://localhost:8080"},
+		{"127.0.0.1:9000", "http://127.0.0.1:9000"},
+		{"[::1]:9000", "http://[::1]:9000"},
+	}
+	for _, tt := range tests {
+		addr, err := net.ResolveTCPAddr("tcp", tt.listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := localURL(addr); got != tt.want {
+			t.Errorf("localURL(%s) = %s, want %s", tt.listen, got, tt.want)
+		}
+	}
+}
+
+// A newcomer who runs the server without credentials learns how to try
+// it without an Agora account.
+func TestRunWithoutAppIDSuggestsDevMode(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), nil, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	var cfgErr *config.Error
+	if !errors.As(err, &cfgErr) || cfgErr.Key != "APP_ID" || !strings.Contains(err.Error(), "--dev") {
+		t.Errorf("run = %v, want an APP_ID error that mentions --dev", err)
 	}
 }

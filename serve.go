@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/config"
@@ -61,4 +62,14 @@ func watchDependencies(ctx context.Context, ready *api.Readiness, m *metrics.Met
 		}
 		return "ok", nil
 	})
+}
+
+// localURL is the base URL a client on this machine reaches addr by:
+// localhost when the server listens on every interface.
+func localURL(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

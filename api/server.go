@@ -22,7 +22,9 @@ type ServerConfig struct {
 	WriteTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection left idle this long (60 s).
 	IdleTimeout time.Duration
-	// MaxHeaderBytes is the largest request head accepted (16 KiB).
+	// MaxHeaderBytes is the largest request head served, request line and
+	// headers with their line ends (16 KiB); a larger one gets 431. It
+	// cannot go below 4097 bytes, net/http's read buffer plus one.
 	MaxHeaderBytes int
 	// ShutdownTimeout is how long requests in flight may take to finish
 	// once shutdown begins (10 s).
@@ -36,6 +38,11 @@ type ServerConfig struct {
 	// the place to turn readiness off.
 	OnShutdown func()
 }
+
+// headerSlack is how far net/http reads past http.Server.MaxHeaderBytes
+// before it answers 431: the size of its read buffer. TestHeaderLimits
+// notices if a Go release changes it.
+const headerSlack = 4096
 
 func (sc ServerConfig) withDefaults() ServerConfig {
 	orDefault := func(d *time.Duration, def time.Duration) {
@@ -54,18 +61,10 @@ func (sc ServerConfig) withDefaults() ServerConfig {
 	return sc
 }
 
-// Serve answers HTTP on addr with h until ctx is done, then stops taking
+// Serve answers HTTP on ln with h until ctx is done, then stops taking
 // connections and lets requests in flight finish for up to
 // sc.ShutdownTimeout. It returns nil when they all finished in time.
-func Serve(ctx context.Context, addr string, h http.Handler, sc ServerConfig, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return serve(ctx, ln, h, sc, log)
-}
-
-func serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig, log *slog.Logger) error {
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig, log *slog.Logger) error {
 	sc = sc.withDefaults()
 	srv := &http.Server{
 		Handler:           h,
@@ -73,8 +72,9 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig
 		ReadTimeout:       sc.ReadTimeout,
 		WriteTimeout:      sc.WriteTimeout,
 		IdleTimeout:       sc.IdleTimeout,
-		MaxHeaderBytes:    sc.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Zero would mean net/http's default of 1 MiB, hence the floor.
+		MaxHeaderBytes: max(sc.MaxHeaderBytes-headerSlack, 1),
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 

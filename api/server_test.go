@@ -51,7 +51,7 @@ func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, ln, s.router, ServerConfig{ShutdownTimeout: 5 * time.Second, OnShutdown: s.ready.Drain}, slog.New(slog.DiscardHandler))
+		done <- Serve(ctx, ln, s.router, ServerConfig{ShutdownTimeout: 5 * time.Second, OnShutdown: s.ready.Drain}, slog.New(slog.DiscardHandler))
 	}()
 
 	finish := heldRequest(t, ln.Addr().String())
@@ -70,10 +70,10 @@ func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("serve = %v, want nil after a clean drain", err)
+			t.Errorf("Serve = %v, want nil after a clean drain", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("serve did not return after its last request")
+		t.Fatal("Serve did not return after its last request")
 	}
 }
 
@@ -87,7 +87,7 @@ func TestServeCutsOffAfterShutdownTimeout(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, ln, s.router, ServerConfig{ShutdownTimeout: 300 * time.Millisecond}, slog.New(slog.DiscardHandler))
+		done <- Serve(ctx, ln, s.router, ServerConfig{ShutdownTimeout: 300 * time.Millisecond}, slog.New(slog.DiscardHandler))
 	}()
 
 	heldRequest(t, ln.Addr().String()) // never finished
@@ -96,10 +96,10 @@ func TestServeCutsOffAfterShutdownTimeout(t *testing.T) {
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "cut off") {
-			t.Errorf("serve = %v, want an error saying requests were cut off", err)
+			t.Errorf("Serve = %v, want an error saying requests were cut off", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("serve did not return after its shutdown timeout")
+		t.Fatal("Serve did not return after its shutdown timeout")
 	}
 }
 

@@ -83,13 +83,21 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func runHelp(_ context.Context, _ []string, e env) error {
-	const line = "  %s %-37s %s\n"
-	fmt.Fprintf(e.stdout, "Usage:\n"+line, Program, "[flags]", "serve HTTP; --help lists the flags")
-	for _, c := range commands() {
-		fmt.Fprintf(e.stdout, line, Program, c.usage, c.summary)
-	}
-	fmt.Fprintf(e.stdout, "\nEvery command reads the server's configuration: flags, environment, .env and --config file.\n")
+	Usage(e.stdout)
 	return nil
+}
+
+// Usage prints the ways to run the program, serving and every command,
+// and the flags of the server's configuration.
+func Usage(w io.Writer) {
+	const line = "  %s %-37s %s\n"
+	fmt.Fprintf(w, "Usage:\n"+line, Program, "[flags]", "serve HTTP")
+	for _, c := range commands() {
+		fmt.Fprintf(w, line, Program, c.usage, c.summary)
+	}
+	fs := pflag.NewFlagSet(Program, pflag.ContinueOnError)
+	config.Register(fs)
+	fmt.Fprintf(w, "\nFlags of the server's configuration, which every command reads too, with the environment, .env and --config file:\n%s", fs.FlagUsages())
 }
 
 func runVersion(_ context.Context, args []string, e env) error {

@@ -130,10 +130,12 @@ var ErrHelp = pflag.ErrHelp
 
 // Load parses args (without the program name) and reads the environment
 // through getenv, the working directory's .env file and the file named by
-// --config, then validates the result.
+// --config, then validates the result. On --help it prints nothing and
+// returns ErrHelp: the caller's help also lists the commands.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	fs := pflag.NewFlagSet("agora-token-server", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {}
 	Register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -309,6 +311,9 @@ func seconds(key, s string) (uint32, error) {
 
 // Validate checks the rules that span settings or need Agora's formats.
 func (c Config) Validate() error {
+	if c.AppID == "" && !c.Dev {
+		return &Error{Key: "APP_ID", Rule: "is required: your project's App ID, 32 hexadecimal characters; or run with --dev to try the server with made-up credentials"}
+	}
 	if !isHex32(c.AppID) {
 		return &Error{Key: "APP_ID", Rule: "is required and must be 32 hexadecimal characters"}
 	}

@@ -10,11 +10,11 @@ import (
 	"github.com/spf13/viper"
 )
 
-// The bounds of MAX_HEADER_BYTES: below the lower one ordinary browser
-// requests fail; above the upper one a client may make the server hold a
-// megabyte per connection.
+// The bounds of MAX_HEADER_BYTES: net/http cannot hold a request head
+// to less than the lower one, its read buffer; above the upper one a
+// client may make the server hold a megabyte per connection.
 const (
-	minHeaderBytes = 1 << 10
+	minHeaderBytes = 4 << 10
 	maxHeaderBytes = 1 << 20
 )
 
