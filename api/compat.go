@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -18,6 +20,15 @@ const (
 	tokenTypeUID     = "uid"
 	tokenTypeAccount = "userAccount"
 )
+
+// communityAnswer is the body of the community routes, which name each
+// token by its service. A struct, not a gin.H: encoding a map costs a
+// sort and reflection on every request.
+type communityAnswer struct {
+	RTCToken  string `json:"rtcToken,omitempty"`
+	RTMToken  string `json:"rtmToken,omitempty"`
+	ChatToken string `json:"chatToken,omitempty"`
+}
 
 // roleOf is the role s names, or subscriber when s is empty, as the
 // community servers default. The request's rules have already limited s
@@ -39,6 +50,13 @@ type expiryQuery struct {
 	ExpireTime []string `form:"expireTime" binding:"max=1,agora_alias_of=expiry"`
 }
 
+func (q *expiryQuery) fromQuery(r *http.Request) {
+	values := r.URL.Query()
+	q.Expiry, q.ExpireTime = values["expiry"], values["expireTime"]
+}
+
+func (q *expiryQuery) query() *expiryQuery { return q }
+
 func (q expiryQuery) lifetime(t tokenIssuer) (uint32, error) {
 	switch {
 	case len(q.ExpireTime) == 1:
@@ -54,6 +72,10 @@ type rtcPath struct {
 	Role      string `uri:"role" binding:"required,oneof=publisher subscriber audience 1 2"`
 	TokenType string `uri:"tokenType" binding:"required,oneof=uid userAccount"`
 	UID       string `uri:"uid" binding:"agora_rtc_user=TokenType"`
+}
+
+func (p *rtcPath) fromPath(param func(string) string) {
+	p.Channel, p.Role, p.TokenType, p.UID = param("channelName"), param("role"), param("tokenType"), param("uid")
 }
 
 // rtc turns the path into the service's terms; the uid is already valid.
@@ -83,7 +105,7 @@ type rtcRequest struct {
 
 func (h *handlers) handleRTC(c *gin.Context) (any, error) {
 	var req rtcRequest
-	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
+	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
@@ -95,17 +117,23 @@ func (h *handlers) handleRTC(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"rtcToken": tokens[0].Value}, nil
+	return communityAnswer{RTCToken: tokens[0].Value}, nil
 }
 
-type rtmRequest struct {
+// userRequest is the path and query of /rtm/:uid and
+// /chat/account/:uid, and the query of /chat/app. The uid is required
+// where the path has one: the router also matches an empty segment
+// (/chat/account//), which must not turn into an app token.
+type userRequest struct {
 	UID string `uri:"uid" binding:"agora_user_id"`
 	expiryQuery
 }
 
+func (r *userRequest) fromPath(param func(string) string) { r.UID = param("uid") }
+
 func (h *handlers) handleRTM(c *gin.Context) (any, error) {
-	var req rtmRequest
-	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
+	var req userRequest
+	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
@@ -116,7 +144,7 @@ func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"rtmToken": tokens[0].Value}, nil
+	return communityAnswer{RTMToken: tokens[0].Value}, nil
 }
 
 // rteRequest is the path and query of /rte. The RTM user is rtmUid, or
@@ -125,6 +153,11 @@ type rteRequest struct {
 	rtcPath
 	RTMUID string `uri:"rtmUid" binding:"agora_rte_user,omitempty,agora_user_id,ne=0"`
 	expiryQuery
+}
+
+func (r *rteRequest) fromPath(param func(string) string) {
+	r.rtcPath.fromPath(param)
+	r.RTMUID = param("rtmUid")
 }
 
 // rtmUser is the RTM user the request asks for; its rules hold.
@@ -137,7 +170,7 @@ func (r rteRequest) rtmUser() string {
 
 func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	var req rteRequest
-	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
+	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
@@ -151,22 +184,14 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"rtcToken": tokens[0].Value, "rtmToken": tokens[1].Value}, nil
-}
-
-// chatRequest is the query of /chat/app, and with UID the path and query
-// of /chat/account/:uid. The uid is required there: the router also
-// matches an empty segment (/chat/account//), which must not turn into
-// an app token.
-type chatRequest struct {
-	UID string `uri:"uid" binding:"agora_user_id"`
-	expiryQuery
+	return communityAnswer{RTCToken: tokens[0].Value, RTMToken: tokens[1].Value}, nil
 }
 
 // handleChatApp serves /chat/app: an app token.
 func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
-	var req chatRequest
-	if err := c.ShouldBindQuery(&req.expiryQuery); err != nil {
+	var req userRequest
+	req.fromQuery(c.Request)
+	if err := binding.Validator.ValidateStruct(&req.expiryQuery); err != nil {
 		return nil, err
 	}
 	return h.mintChat(c.Request.Context(), req)
@@ -174,14 +199,14 @@ func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 
 // handleChatUser serves /chat/account/:uid: a user token.
 func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
-	var req chatRequest
-	if err := bindPathAndQuery(c, &req, &req.expiryQuery); err != nil {
+	var req userRequest
+	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
 	return h.mintChat(c.Request.Context(), req)
 }
 
-func (h *handlers) mintChat(ctx context.Context, req chatRequest) (any, error) {
+func (h *handlers) mintChat(ctx context.Context, req userRequest) (any, error) {
 	expire, err := req.lifetime(h.tokens)
 	if err != nil {
 		return nil, err
@@ -190,7 +215,7 @@ func (h *handlers) mintChat(ctx context.Context, req chatRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"chatToken": tokens[0].Value}, nil
+	return communityAnswer{ChatToken: tokens[0].Value}, nil
 }
 
 // chatOf is the Chat grant the older servers mean: a user token for
