@@ -42,7 +42,7 @@ func TestGoVersions(t *testing.T) {
 
 	t.Run("the README names the supported releases", func(t *testing.T) {
 		want := "Go " + strings.Join(supportedGo, " or ")
-		if !strings.Contains(readmeSection(t, "## Set up"), want) {
+		if !strings.Contains(docSection(t, "README.md", "## Set up"), want) {
 			t.Errorf("README.md's Set up does not say %q", want)
 		}
 	})
