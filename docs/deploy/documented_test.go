@@ -131,3 +131,43 @@ func TestHerokuRedisStepsStartTheServer(t *testing.T) {
 	steps["REDIS_URL"] = "rediss://:add-on-password@redis.example:6380"
 	mustStart(t, steps)
 }
+
+// tableRow is a row of a settings table: its first cell names the
+// variable, with its aliases after it.
+var tableRow = regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]*)`([^|]*)\\|(.*)$")
+
+// The configuration page has a row for every setting the server reads,
+// with its aliases and its default, and none for a setting it does not
+// read: a setting missing from the page is one nobody finds.
+func TestConfigurationPageListsEverySetting(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join(root, "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, m := range tableRow.FindAllStringSubmatch(string(page), -1) {
+		rows[m[1]] = m[2] + "|" + m[3]
+	}
+	known := map[string]bool{"CONFIG_FILE": true}
+	for _, k := range config.Keys() {
+		known[k.Env] = true
+		row, ok := rows[k.Env]
+		if !ok {
+			t.Errorf("docs/configuration.md has no row for %s", k.Env)
+			continue
+		}
+		for _, alias := range k.Aliases {
+			if !strings.Contains(row, "`"+alias+"`") {
+				t.Errorf("docs/configuration.md's row for %s does not name its alias %s", k.Env, alias)
+			}
+		}
+		if k.Default != "" && !strings.Contains(row, "`"+k.Default+"`") {
+			t.Errorf("docs/configuration.md's row for %s does not give its default `%s`", k.Env, k.Default)
+		}
+	}
+	for name := range rows {
+		if !known[name] {
+			t.Errorf("docs/configuration.md has a row for %s, which the server does not read", name)
+		}
+	}
+}
