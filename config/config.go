@@ -73,7 +73,8 @@ type key struct {
 	secret bool
 }
 
-// keys lists every setting once; the README's table mirrors it.
+// keys lists every setting once; the tables of docs/configuration.md
+// mirror it.
 var keys = []key{
 	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)", required: true},
 	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)", required: true, secret: true},
@@ -219,7 +220,7 @@ func mergeConfigFile(v *viper.Viper, file string) error {
 	for _, name := range f.AllKeys() {
 		key, ok := known[name]
 		if !ok {
-			return &Error{Key: "CONFIG_FILE", Rule: fmt.Sprintf("%s sets %q, which is not a setting; see the README's configuration table", file, name)}
+			return &Error{Key: "CONFIG_FILE", Rule: fmt.Sprintf("%s sets %q, which is not a setting; see docs/configuration.md", file, name)}
 		}
 		settings[key] = f.Get(name)
 	}

@@ -60,17 +60,18 @@ func mustStart(t *testing.T, env map[string]string) {
 	}
 }
 
-// readmeSection returns the text of README.md under heading, up to the
-// next heading of the same or a higher level.
-func readmeSection(t *testing.T, heading string) string {
+// docSection returns the text of the page file (a path from the
+// repository's root) under heading, up to the next heading of the same or
+// a higher level.
+func docSection(t *testing.T, file, heading string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	data, err := os.ReadFile(filepath.Join(root, file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(data), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("README.md has no %q", heading)
+		t.Fatalf("%s has no %q", file, heading)
 	}
 	level := strings.IndexByte(heading, ' ')
 	if end := regexp.MustCompile(`\n#{1,` + strconv.Itoa(level) + `} `).FindStringIndex(section); end != nil {
@@ -79,7 +80,7 @@ func readmeSection(t *testing.T, heading string) string {
 	return section
 }
 
-// .env.example plus what the Compose file and the README say to add
+// .env.example plus what the Compose file and the deploying page say to add
 // for the redis profile.
 func TestComposeRedisStepsStartTheServer(t *testing.T) {
 	compose, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
@@ -97,8 +98,8 @@ func TestComposeRedisStepsStartTheServer(t *testing.T) {
 		}
 	}
 	for name, text := range map[string]string{
-		"docker-compose.yml":         string(compose),
-		"README.md's Docker Compose": readmeSection(t, "### Docker Compose"),
+		"docker-compose.yml":                 string(compose),
+		"docs/deploying.md's Docker Compose": docSection(t, "docs/deploying.md", "## Docker Compose"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			steps := documented(t, text)
@@ -112,12 +113,12 @@ func TestComposeRedisStepsStartTheServer(t *testing.T) {
 	}
 }
 
-// What the README's Heroku section has a user of the Key-Value Store set,
+// What the deploying page's Heroku section has a user of the Key-Value Store set,
 // with the rediss:// URL the add-on sets, starts the server, and accepts
 // the add-on's self-signed certificate: without that, every dyno would
 // count on its own.
 func TestHerokuRedisStepsStartTheServer(t *testing.T) {
-	steps := documented(t, readmeSection(t, "### Heroku"))
+	steps := documented(t, docSection(t, "docs/deploying.md", "## Heroku"))
 	// Secrets are shown as placeholders to replace.
 	for _, k := range config.Keys() {
 		if k.Secret || k.Required {
@@ -129,4 +130,44 @@ func TestHerokuRedisStepsStartTheServer(t *testing.T) {
 	}
 	steps["REDIS_URL"] = "rediss://:add-on-password@redis.example:6380"
 	mustStart(t, steps)
+}
+
+// tableRow is a row of a settings table: its first cell names the
+// variable, with its aliases after it.
+var tableRow = regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]*)`([^|]*)\\|(.*)$")
+
+// The configuration page has a row for every setting the server reads,
+// with its aliases and its default, and none for a setting it does not
+// read: a setting missing from the page is one nobody finds.
+func TestConfigurationPageListsEverySetting(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join(root, "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, m := range tableRow.FindAllStringSubmatch(string(page), -1) {
+		rows[m[1]] = m[2] + "|" + m[3]
+	}
+	known := map[string]bool{"CONFIG_FILE": true}
+	for _, k := range config.Keys() {
+		known[k.Env] = true
+		row, ok := rows[k.Env]
+		if !ok {
+			t.Errorf("docs/configuration.md has no row for %s", k.Env)
+			continue
+		}
+		for _, alias := range k.Aliases {
+			if !strings.Contains(row, "`"+alias+"`") {
+				t.Errorf("docs/configuration.md's row for %s does not name its alias %s", k.Env, alias)
+			}
+		}
+		if k.Default != "" && !strings.Contains(row, "`"+k.Default+"`") {
+			t.Errorf("docs/configuration.md's row for %s does not give its default `%s`", k.Env, k.Default)
+		}
+	}
+	for name := range rows {
+		if !known[name] {
+			t.Errorf("docs/configuration.md has a row for %s, which the server does not read", name)
+		}
+	}
 }

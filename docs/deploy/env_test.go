@@ -509,21 +509,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
+// The deploy buttons, on the front page and on the deploying page, open
+// this repository's app.json and render.yaml.
 func TestReadmeButtons(t *testing.T) {
 	var app struct {
 		Repository string `json:"repository"`
 	}
 	readJSON(t, filepath.Join(root, "app.json"), &app)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, link := range []string{
-		"https://heroku.com/deploy?template=" + app.Repository,
-		"https://render.com/deploy?repo=" + app.Repository,
-	} {
-		if !strings.Contains(string(readme), "("+link+")") {
-			t.Errorf("README.md has no button linking to %s", link)
+	for _, page := range []string{"README.md", "docs/deploying.md"} {
+		text, err := os.ReadFile(filepath.Join(root, page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, link := range []string{
+			"https://heroku.com/deploy?template=" + app.Repository,
+			"https://render.com/deploy?repo=" + app.Repository,
+		} {
+			if !strings.Contains(string(text), "("+link+")") {
+				t.Errorf("%s has no button linking to %s", page, link)
+			}
 		}
 	}
 }

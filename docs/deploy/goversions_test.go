@@ -1,6 +1,9 @@
 package deploy
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -42,8 +45,27 @@ func TestGoVersions(t *testing.T) {
 
 	t.Run("the README names the supported releases", func(t *testing.T) {
 		want := "Go " + strings.Join(supportedGo, " or ")
-		if !strings.Contains(readmeSection(t, "## Set up"), want) {
+		if !strings.Contains(docSection(t, "README.md", "## Set up"), want) {
 			t.Errorf("README.md's Set up does not say %q", want)
+		}
+		want = "Go " + strings.Join(supportedGo, " and ")
+		if !strings.Contains(docSection(t, "README.md", "## Supported Go versions"), want) {
+			t.Errorf("README.md's Supported Go versions does not say %q", want)
+		}
+	})
+
+	t.Run("the README names the Go release CI tests last", func(t *testing.T) {
+		// .ci/run pins the newest release it tests with GOTOOLCHAIN.
+		data, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?m)^export GOTOOLCHAIN=go(\S+)$`).FindSubmatch(data)
+		if m == nil {
+			t.Fatal(".ci/run sets no GOTOOLCHAIN")
+		}
+		if want := "Go " + string(m[1]); !strings.Contains(docSection(t, "README.md", "## Supported Go versions"), want) {
+			t.Errorf("README.md's Supported Go versions does not say %q, which .ci/run tests", want)
 		}
 	})
 
