@@ -378,7 +378,7 @@ func (r generateRequest) bundle() (service.Bundle, error) {
 		b.APaaS = &service.APaaS{UserUUID: a.user(), User: a.EnableUser, App: a.EnableApp}
 	}
 	if !enabled {
-		return b, service.Invalidf("serviceRtc", "at least one of serviceRtc, serviceRtm, serviceFpa, serviceChat or serviceApaas must be enabled")
+		return b, service.Invalidf("serviceRtc", "must be enabled, or one of serviceRtm, serviceFpa, serviceChat or serviceApaas")
 	}
 	return b, validate(parts...)
 }

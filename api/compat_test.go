@@ -255,7 +255,7 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"getToken chat user too long", "POST", "/getToken", `{"tokenType":"chat","uid":"` + long(65) + `"}`, "uid", "1 to 64 bytes"},
 		{"getToken not JSON", "POST", "/getToken", `tokenType=rtc`, "", ""},
 		{"getToken truncated JSON", "POST", "/getToken", `{"tokenType":`, "", ""},
-		{"generate nothing enabled", "POST", "/token/generate", `{"channelName":"room","uid":"1","serviceFpa":{"enable":false},"serviceApaas":{}}`, "serviceRtc", "at least one of serviceRtc, serviceRtm, serviceFpa, serviceChat or serviceApaas"},
+		{"generate nothing enabled", "POST", "/token/generate", `{"channelName":"room","uid":"1","serviceFpa":{"enable":false},"serviceApaas":{}}`, "serviceRtc", "must be enabled, or one of serviceRtm, serviceFpa, serviceChat or serviceApaas"},
 		{"generate bad role", "POST", "/token/generate", `{"channelName":"room","uid":"1","serviceRtc":{"enable":true,"role":7}}`, "serviceRtc.role", "one of: 0, 1, 2"},
 		{"generate rtc no channel", "POST", "/token/generate", `{"uid":"1","serviceRtc":{"enable":true,"role":1}}`, "channelName", "is required"},
 		{"generate rtm uid 0", "POST", "/token/generate", `{"uid":"0","serviceRtm":{"enable":true}}`, "uid", `must not be "0"`},
