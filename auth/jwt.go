@@ -72,6 +72,9 @@ type JWTOptions struct {
 	Client *http.Client
 	// Log receives failures to fetch the JWKS.
 	Log *slog.Logger
+	// FetchFailed, when set, is called after each fetch of the JWKS that
+	// brought no key that can verify, for a metric to count.
+	FetchFailed func()
 }
 
 // JWT verifies identity tokens and binds their bearer to the user,
@@ -120,6 +123,9 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.FetchFailed == nil {
+		opts.FetchFailed = func() {}
+	}
 	j := &JWT{opts: opts}
 
 	if len(opts.Secret) > 0 {
@@ -152,6 +158,13 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	}
 	j.parser = jwt.NewParser(popts...)
 	return j, nil
+}
+
+// Ready reports whether j can verify identity tokens: at once with a
+// secret, and with a JWKS once a fetch has brought a key that can verify
+// a signature. Until then every token is refused.
+func (j *JWT) Ready() bool {
+	return j.jwks == nil || j.jwks.ready()
 }
 
 // Authenticate verifies raw and returns its bearer, bound to its claims.

@@ -381,7 +381,7 @@ func TestJWKSProviderDownAtStart(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("start and one refusal took %v with the provider down", took)
 	}
-	if !strings.Contains(logs.String(), "cannot fetch the identity provider's keys") {
+	if !strings.Contains(logs.String(), "identity provider's keys not loaded") {
 		t.Errorf("the failed fetch was not logged:\n%s", logs.String())
 	}
 }
