@@ -122,12 +122,8 @@ func tokenChat(args []string, e env) error {
 // parseAll parses a token command's flags, which take no arguments, and
 // builds the service from the configuration.
 func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
-	rest, err := f.parse(args, e)
-	if err != nil {
+	if _, err := f.parse(args, 0, e); err != nil {
 		return nil, err
-	}
-	if len(rest) > 0 {
-		return nil, usageError("arguments", "unexpected %q: every value is given by a flag", rest[0])
 	}
 	return f.tokens(e)
 }

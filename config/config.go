@@ -132,14 +132,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs := pflag.NewFlagSet("agora-token-server", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	Register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return Config{}, ErrHelp
+	if err := ParseFlags(fs, args, 0); err != nil {
+		if e, ok := errors.AsType[*Error](err); ok && fs.NArg() > 0 {
+			e.Rule += "; a command (token, inspect, version) must come before any flag"
 		}
-		return Config{}, &Error{Key: "flags", Rule: err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return Config{}, &Error{Key: "flags", Rule: fmt.Sprintf("unexpected argument %q: a command (token, inspect, version) must come before any flag", fs.Arg(0))}
+		return Config{}, err
 	}
 	return FromFlags(fs, getenv)
 }
