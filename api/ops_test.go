@@ -273,6 +273,27 @@ func TestMetricsToken(t *testing.T) {
 	}
 }
 
+// Wrong guesses at METRICS_TOKEN spend the guesser's allowance, as bad
+// credentials do on the token routes; the scraper holding the token is
+// never held back.
+func TestMetricsTokenGuessesAreRateLimited(t *testing.T) {
+	const token = "s3cret-metrics-token"
+	h := router(t, Config{MetricsToken: token, Limiter: limited(t, 2)})
+	guess := call{method: http.MethodGet, path: "/metrics", header: bearer("guess-0123456789abcd")}
+	for i, want := range []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests} {
+		w := do(t, h, guess)
+		if w.Code != want {
+			t.Fatalf("guess %d = %d, want %d", i+1, w.Code, want)
+		}
+		if p := problem(t, w); want == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After: %v", p)
+		}
+	}
+	if w := do(t, h, call{method: http.MethodGet, path: "/metrics", header: bearer(token)}); w.Code != http.StatusOK {
+		t.Errorf("scrape with the token after the guesses = %d, want 200", w.Code)
+	}
+}
+
 func TestMetricsCountByRoutePattern(t *testing.T) {
 	s := newOpsServer(t, "")
 	requests := []struct{ method, target, body string }{

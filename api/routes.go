@@ -123,7 +123,7 @@ func New(cfg Config) *gin.Engine {
 		policy:  cfg.Policy,
 		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
 		health:  &healthHandlers{ready: ready, log: log, version: versionOr(cfg.Version)},
-		metrics: metricsHandler(m, cfg.MetricsToken),
+		metrics: metricsHandler(m, cfg.MetricsToken, cfg.Limiter),
 	})
 	return r
 }

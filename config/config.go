@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -49,9 +50,11 @@ type Config struct {
 	ShutdownDelay     time.Duration
 }
 
-// Addr is the address to listen on.
+// Addr is the address to listen on. An IPv6 address may be given bare
+// (::1) or in brackets ([::1]).
 func (c Config) Addr() string {
-	return c.Host + ":" + strconv.Itoa(c.Port)
+	host := strings.TrimSuffix(strings.TrimPrefix(c.Host, "["), "]")
+	return net.JoinHostPort(host, strconv.Itoa(c.Port))
 }
 
 // AgoraMaxExpiry is the longest lifetime Agora honours: 24 hours.
