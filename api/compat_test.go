@@ -168,6 +168,8 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"expiry negative", "GET", "/chat/app?expiry=-5", "", "expiry", "from 1 to 86400"},
 		{"expiry not a number", "GET", "/chat/app?expiry=soon", "", "expiry", "from 1 to 86400"},
 		{"expireTime zero", "GET", "/rtm/u?expireTime=0", "", "expireTime", "from 1 to 86400"},
+		{"expiry empty", "GET", "/rtc/room/publisher/uid/1?expiry=", "", "expiry", "from 1 to 86400"},
+		{"expireTime empty", "GET", "/chat/app?expireTime", "", "expireTime", "from 1 to 86400"},
 		{"expiry twice", "GET", "/rtm/u?expiry=10&expiry=abc", "", "expiry", "is given more than once"},
 		{"expiry twice alike", "GET", "/chat/app?expiry=10&expiry=10", "", "expiry", "is given more than once"},
 		{"expireTime twice", "GET", "/rtc/room/publisher/uid/1?expireTime=10&expireTime=20", "", "expireTime", "is given more than once"},
