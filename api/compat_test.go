@@ -154,6 +154,10 @@ func TestCompatibleRoutes400(t *testing.T) {
 	}{
 		{"channel too long", "GET", "/rtc/" + long(64) + "/publisher/uid/1", "", "channelName", "1 to 63 bytes"},
 		{"channel bad character", "GET", "/rtc/a%22b/publisher/uid/1", "", "channelName", "1 to 63 bytes"},
+		// An encoded slash is part of its segment: this is channel
+		// "x/publisher" and role "uid", not channel "x" and role publisher.
+		{"encoded slash in the channel", "GET", "/rtc/x%2Fpublisher/uid/5", "", "channelName", "1 to 63 bytes"},
+		{"encoded slash in an RTM user", "GET", "/rtm/a%2Fb", "", "uid", "1 to 64 bytes"},
 		{"unknown role", "GET", "/rtc/room/admin/uid/1", "", "role", "one of: publisher, subscriber"},
 		{"unknown tokenType", "GET", "/rtc/room/publisher/account/1", "", "tokenType", "one of: uid, userAccount"},
 		{"uid over 32 bits", "GET", "/rtc/room/publisher/uid/4294967296", "", "uid", "0 to 4294967295"},

@@ -84,6 +84,11 @@ func New(cfg Config) *gin.Engine {
 	// HTTP stacks.
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
+	// Routes match the path as sent, and the values are unescaped after:
+	// an encoded slash (%2F) stays inside its segment, where the rules of
+	// channels and users refuse it, instead of splitting the segment.
+	r.UseRawPath = true
+	r.UnescapePathValues = true
 	r.HandleMethodNotAllowed = true
 	// Only X-Forwarded-For: the platforms' routers append the client's
 	// address to it, while X-Real-IP would pass through from the client.
