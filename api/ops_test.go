@@ -209,6 +209,13 @@ func TestReadyz(t *testing.T) {
 			if strings.Contains(w.Body.String(), "6379") {
 				t.Errorf("body %s shows the check's error; it belongs in the log only", w.Body)
 			}
+			// A probe is asked every few seconds, and not being ready is
+			// what it is there to report: no line above INFO.
+			for _, line := range s.logLines(t) {
+				if line["level"] != "INFO" && line["level"] != "DEBUG" {
+					t.Errorf("a 503 from /readyz logged %v", line)
+				}
+			}
 		})
 	}
 }

@@ -97,7 +97,10 @@ func Errors(log *slog.Logger) gin.HandlerFunc {
 		}
 		err := c.Errors.Last().Err
 		p := problemFor(err)
-		if p.Status >= 500 {
+		// Only the server's own failure is an error to log: a 503 reports
+		// a state (shutting down, a dependency down) that readiness
+		// probes ask about every few seconds, and the probe logs why.
+		if p.Status == statusOf[service.Internal] {
 			log.ErrorContext(c.Request.Context(), "request failed",
 				"method", c.Request.Method, "route", c.FullPath(), "error", err.Error())
 		}
