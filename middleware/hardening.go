@@ -52,6 +52,7 @@ func BodyLimit(limit int64) gin.HandlerFunc {
 // it is: the decoders look for it.
 type clientBody struct{ io.ReadCloser }
 
+// Read reads from the connection, marking a failure as the client's.
 func (b clientBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && err != io.EOF {
@@ -64,8 +65,10 @@ func (b clientBody) Read(p []byte) (int, error) {
 // fault.
 type bodyReadError struct{ err error }
 
+// Error says the body could not be read, and why.
 func (e *bodyReadError) Error() string { return "reading the request body: " + e.err.Error() }
 
+// Unwrap gives the reader's own error, such as a timeout.
 func (e *bodyReadError) Unwrap() error { return e.err }
 
 func tooLarge(limit int64) *service.Error {
