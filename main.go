@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		MaxExpiry:     cfg.MaxExpiry,
 		Observer:      m,
 	})
-	sec, err := newSecurity(ctx, cfg.Security, log)
+	sec, err := newSecurity(ctx, cfg.Security, m, log)
 	if err != nil {
 		return err
 	}

@@ -233,13 +233,14 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 
 	metricsToken := "metrics-scrape-token-8e2b61f0c4"
 	redisPassword := "redis-password-4c7d02e9b1a6"
+	redisUser := "redis-user-that-is-a-secret-5e8f"
 	redis := redistest.Start(t) // asks for no password: each login fails
 	_, redisPort, _ := strings.Cut(strings.TrimPrefix(redis.URL(), "redis://"), ":")
 	redisPort, _, _ = strings.Cut(redisPort, "/")
 
 	secrets := map[string]string{"App Certificate": secAppCert, "JWT secret": jwtSecret,
 		"API key 1": apiKeys[0], "API key 2": apiKeys[1], "JWT": goodJWT, "expired JWT": expiredJWT, "forged JWT": forgedJWT,
-		"metrics token": metricsToken, "Redis password": redisPassword, "inspected token": inspectedToken}
+		"metrics token": metricsToken, "Redis password": redisPassword, "Redis user": redisUser, "inspected token": inspectedToken}
 	credentials := []map[string]string{
 		nil,
 		{"Authorization": "Bearer " + metricsToken},
@@ -259,6 +260,8 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 		// A Redis that refuses the password, and one that is not there.
 		{"RATE_LIMIT": "1000/m", "REDIS_URL": "redis://token-server:" + redisPassword + "@127.0.0.1:" + redisPort + "/0"},
 		{"RATE_LIMIT": "1000/m", "REDIS_URL": "redis://:" + redisPassword + "@127.0.0.1:1/0"},
+		// Some providers put the password where the user name goes.
+		{"RATE_LIMIT": "1000/m", "REDIS_URL": "redis://" + redisUser + "@127.0.0.1:1/0"},
 	}
 	var logs []string
 	tokens := 0
@@ -287,7 +290,7 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 	}
 	// Both Redis servers were found unusable, with the reason in the log:
 	// where a careless error message would repeat the password.
-	if n := strings.Count(all, "rate limit store unreachable"); n != 2 {
+	if n := strings.Count(all, "rate limit store unreachable"); n != 3 {
 		t.Fatalf("logged %d Redis outages, want one per server with REDIS_URL:\n%s", n, all)
 	}
 	if tokens < 20 {

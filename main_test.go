@@ -127,22 +127,61 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// A setting that cannot be used stops the server before it starts: exit
+// status 2 and one line naming the setting and the rule, never a secret
+// value.
 func TestBadConfigExitsWithStatus2(t *testing.T) {
-	const badCert = "ZZZZd2fd1755d40ecb72977518be15d3"
-	cmd := exec.Command(buildBinary(t))
-	cmd.Dir = t.TempDir()
-	cmd.Env = []string{"APP_ID=" + e2eAppID, "APP_CERTIFICATE=" + badCert}
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-		t.Fatalf("exit = %v, want status 2; output %s", err, out)
+	tests := []struct {
+		name    string
+		env     []string
+		wantKey string
+		rule    string
+		secret  string // must not be printed
+	}{
+		{"certificate not hex", []string{"APP_CERTIFICATE=ZZZZd2fd1755d40ecb72977518be15d3"}, "APP_CERTIFICATE", "32 hexadecimal", "ZZZZd2fd1755d40ecb72977518be15d3"},
+		{"metrics token too short", []string{"METRICS_TOKEN=abc"}, "METRICS_TOKEN", "at least 16 characters", ""},
+		// Wrapped before it was checked, it read ^(?:a)|(.*)$: any channel.
+		{"channel pattern that is not whole", []string{"CHANNEL_PATTERN=a)|(.*"}, "CHANNEL_PATTERN", "valid regular expression", ""},
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 1 || !strings.Contains(lines[0], "APP_CERTIFICATE") || !strings.Contains(lines[0], "32 hexadecimal") {
-		t.Errorf("output = %q, want one line naming APP_CERTIFICATE and the rule", out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A server that starts is a failure: it is stopped, not waited for.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, buildBinary(t))
+			cmd.Dir = t.TempDir()
+			cmd.Env = append([]string{"APP_ID=" + e2eAppID, "APP_CERTIFICATE=" + e2eCert, "HOST=127.0.0.1", "PORT=0"}, tt.env...)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Fatalf("exit = %v, want status 2; output %s", err, out)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.wantKey+": ") || !strings.Contains(lines[0], tt.rule) {
+				t.Errorf("output = %q, want one line naming %s and the rule", out, tt.wantKey)
+			}
+			if tt.secret != "" && strings.Contains(string(out), tt.secret) {
+				t.Error("the value was printed")
+			}
+		})
 	}
-	if strings.Contains(string(out), badCert) {
-		t.Error("the certificate's value was printed")
+}
+
+// HOST takes an IPv6 address as it is written, bare or in brackets.
+func TestHostTakesIPv6(t *testing.T) {
+	for _, host := range []string{"::1", "[::1]", "::"} {
+		t.Run(host, func(t *testing.T) {
+			s := startLive(t, "HOST="+host)
+			_, port, _ := net.SplitHostPort(s.addr)
+			res, err := http.Get("http://[::1]:" + port + "/ping")
+			if err != nil {
+				t.Fatalf("GET /ping over IPv6: %v", err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("GET /ping = %d", res.StatusCode)
+			}
+		})
 	}
 }
 

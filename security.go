@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/ratelimit"
 	"github.com/seed6ab08d10/agora-token-server/service"
@@ -24,16 +24,16 @@ type security struct {
 	limiter middleware.RateLimiter   // nil: no RATE_LIMIT
 	proxies []string
 	close   func()
-	// jwks notes whether the identity provider's keys ever loaded; nil
-	// without JWT_JWKS_URL.
-	jwks *jwksProbe
+	// jwks verifies identity tokens with the identity provider's keys,
+	// and says whether they have loaded; nil without JWT_JWKS_URL.
+	jwks *auth.JWT
 }
 
 // newSecurity builds the policy, the authenticator and the rate limiter
 // cfg asks for. Background work (reloading API keys, refreshing the
 // identity provider's keys) stops when ctx is done; close releases the
-// rest.
-func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*security, error) {
+// rest. m counts the failed fetches of the identity provider's keys.
+func newSecurity(ctx context.Context, cfg config.Security, m *metrics.Metrics, log *slog.Logger) (*security, error) {
 	s := &security{
 		policy:  cfg.Policy(),
 		proxies: cfg.TrustedProxies,
@@ -49,10 +49,6 @@ func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*s
 		go keys.Watch(ctx, keyFilePoll)
 		s.authn = keys
 	case config.AuthJWT:
-		var client *http.Client
-		if cfg.JWTJWKSURL != "" {
-			client, s.jwks = newJWKSClient(log)
-		}
 		verifier, err := auth.NewJWT(ctx, auth.JWTOptions{
 			Secret:        []byte(cfg.JWTSecret),
 			JWKSURL:       cfg.JWTJWKSURL,
@@ -61,13 +57,16 @@ func newSecurity(ctx context.Context, cfg config.Security, log *slog.Logger) (*s
 			UIDClaim:      cfg.JWTUIDClaim,
 			ChannelsClaim: cfg.JWTChannelsClaim,
 			RoleClaim:     cfg.JWTRoleClaim,
-			Client:        client,
 			Log:           log,
+			FetchFailed:   m.JWKSFetchFailed,
 		})
 		if err != nil {
 			return nil, err
 		}
 		s.authn = verifier
+		if cfg.JWTJWKSURL != "" {
+			s.jwks = verifier
+		}
 	}
 
 	if cfg.RateCount > 0 {

@@ -34,16 +34,16 @@ func serverConfig(cfg config.Config, ready *api.Readiness) api.ServerConfig {
 // A shared rate limit whose Redis is down falls back to counting in each
 // server, so the server stays ready; the probe says "fallback" and the
 // gauge token_server_rate_limit_store_up drops to 0. Identity tokens
-// cannot be checked before the provider's keys have loaded once: until
-// then every one would get 401, so the server is not ready.
+// cannot be checked before a key of the provider that can verify them has
+// loaded: until then every one would get 401, so the server is not ready.
 func watchDependencies(ctx context.Context, ready *api.Readiness, m *metrics.Metrics, sec *security, log *slog.Logger) {
 	if sec.jwks != nil {
-		if !sec.jwks.Loaded() {
+		if !sec.jwks.Ready() {
 			log.Warn("identity provider's keys (JWT_JWKS_URL) did not load: every identity token is refused, and /readyz says not ready, until they do")
 		}
 		ready.AddCheck("jwks", func(context.Context) (string, error) {
-			if !sec.jwks.Loaded() {
-				return "", errors.New("the identity provider's keys (JWT_JWKS_URL) have not loaded yet")
+			if !sec.jwks.Ready() {
+				return "", errors.New("no key of the identity provider (JWT_JWKS_URL) that can verify a signature has loaded yet")
 			}
 			return "ok", nil
 		})

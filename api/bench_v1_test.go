@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -27,11 +25,7 @@ func BenchmarkV1Request(b *testing.B) {
 		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodPost, r.path, strings.NewReader(r.body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				router.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
+				if rec := postJSON(router, r.path, r.body); rec.Code != http.StatusOK {
 					b.Fatalf("POST %s = %d %s", r.path, rec.Code, rec.Body)
 				}
 			}

@@ -202,6 +202,10 @@ func TestCompatibleRoutes400(t *testing.T) {
 	}{
 		{"channel too long", "GET", "/rtc/" + long(64) + "/publisher/uid/1", "", "channelName", "1 to 63 bytes"},
 		{"channel bad character", "GET", "/rtc/a%22b/publisher/uid/1", "", "channelName", "1 to 63 bytes"},
+		// An encoded slash is part of its segment: this is channel
+		// "x/publisher" and role "uid", not channel "x" and role publisher.
+		{"encoded slash in the channel", "GET", "/rtc/x%2Fpublisher/uid/5", "", "channelName", "1 to 63 bytes"},
+		{"encoded slash in an RTM user", "GET", "/rtm/a%2Fb", "", "uid", "1 to 64 bytes"},
 		{"unknown role", "GET", "/rtc/room/admin/uid/1", "", "role", "one of: publisher, subscriber"},
 		{"unknown tokenType", "GET", "/rtc/room/publisher/account/1", "", "tokenType", "one of: uid, userAccount"},
 		{"uid over 32 bits", "GET", "/rtc/room/publisher/uid/4294967296", "", "uid", "0 to 4294967295"},
@@ -216,6 +220,8 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"expiry negative", "GET", "/chat/app?expiry=-5", "", "expiry", "from 1 to 86400"},
 		{"expiry not a number", "GET", "/chat/app?expiry=soon", "", "expiry", "from 1 to 86400"},
 		{"expireTime zero", "GET", "/rtm/u?expireTime=0", "", "expireTime", "from 1 to 86400"},
+		{"expiry empty", "GET", "/rtc/room/publisher/uid/1?expiry=", "", "expiry", "from 1 to 86400"},
+		{"expireTime empty", "GET", "/chat/app?expireTime", "", "expireTime", "from 1 to 86400"},
 		{"expiry twice", "GET", "/rtm/u?expiry=10&expiry=abc", "", "expiry", "is given more than once"},
 		{"expiry twice alike", "GET", "/chat/app?expiry=10&expiry=10", "", "expiry", "is given more than once"},
 		{"expireTime twice", "GET", "/rtc/room/publisher/uid/1?expireTime=10&expireTime=20", "", "expireTime", "is given more than once"},

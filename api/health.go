@@ -87,7 +87,9 @@ func (h *healthHandlers) handleReadyz(c *gin.Context) {
 		state, err := rc.check(ctx)
 		cancel()
 		if err != nil {
-			h.log.WarnContext(c.Request.Context(), "not ready", "check", rc.name, "error", err.Error())
+			// INFO: a probe asks every few seconds, and the state is
+			// already reported where it changes (at start, by the check).
+			h.log.InfoContext(c.Request.Context(), "not ready", "check", rc.name, "error", err.Error())
 			_ = c.Error(service.Errorf(service.Unavailable, "not ready: %s failed", rc.name))
 			return
 		}

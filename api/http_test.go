@@ -71,6 +71,14 @@ func TestCORS(t *testing.T) {
 		{"preflight from other origin", "OPTIONS", "/getToken", append([]string{"Origin", "https://evil.example"}, preflight...), http.StatusForbidden, ""},
 		{"get from allowed origin", "GET", "/rtm/u", []string{"Origin", allowed}, http.StatusOK, allowed},
 		{"get from other origin", "GET", "/rtm/u", []string{"Origin", "https://evil.example"}, http.StatusForbidden, ""},
+		{"get from two labels under the wildcard", "GET", "/rtm/u", []string{"Origin", "https://a.pr-9.preview.example.com"}, http.StatusOK, "https://a.pr-9.preview.example.com"},
+		// Matched as strings, these passed "https://*" ... ".preview.example.com".
+		{"host that only ends like the wildcard", "GET", "/rtm/u", []string{"Origin", "https://evil.com/.preview.example.com"}, http.StatusForbidden, ""},
+		{"user info before the wildcard's host", "GET", "/rtm/u", []string{"Origin", "https://evil.com@x.preview.example.com"}, http.StatusForbidden, ""},
+		{"no label in place of the wildcard", "GET", "/rtm/u", []string{"Origin", "https://.preview.example.com"}, http.StatusForbidden, ""},
+		{"another port under the wildcard", "GET", "/rtm/u", []string{"Origin", "https://pr-9.preview.example.com:8443"}, http.StatusForbidden, ""},
+		{"another scheme under the wildcard", "GET", "/rtm/u", []string{"Origin", "http://pr-9.preview.example.com"}, http.StatusForbidden, ""},
+		{"host glued to the wildcard's", "GET", "/rtm/u", []string{"Origin", "https://evilpreview.example.com"}, http.StatusForbidden, ""},
 		{"no origin: native app, curl", "GET", "/rtm/u", nil, http.StatusOK, ""},
 	}
 	for _, tt := range tests {

@@ -194,6 +194,13 @@ func TestReadyz(t *testing.T) {
 			if strings.Contains(w.Body.String(), "6379") {
 				t.Errorf("body %s shows the check's error; it belongs in the log only", w.Body)
 			}
+			// A probe is asked every few seconds, and not being ready is
+			// what it is there to report: no line above INFO.
+			for _, line := range s.logLines(t) {
+				if line["level"] != "INFO" && line["level"] != "DEBUG" {
+					t.Errorf("a 503 from /readyz logged %v", line)
+				}
+			}
 		})
 	}
 }
@@ -255,6 +262,27 @@ func TestMetricsToken(t *testing.T) {
 				t.Errorf("metrics lack the Go runtime or process collectors")
 			}
 		})
+	}
+}
+
+// Wrong guesses at METRICS_TOKEN spend the guesser's allowance, as bad
+// credentials do on the token routes; the scraper holding the token is
+// never held back.
+func TestMetricsTokenGuessesAreRateLimited(t *testing.T) {
+	const token = "s3cret-metrics-token"
+	h := router(t, Config{MetricsToken: token, Limiter: limited(t, 2)})
+	guess := call{method: http.MethodGet, path: "/metrics", header: bearer("guess-0123456789abcd")}
+	for i, want := range []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests} {
+		w := do(t, h, guess)
+		if w.Code != want {
+			t.Fatalf("guess %d = %d, want %d", i+1, w.Code, want)
+		}
+		if p := problem(t, w); want == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After: %v", p)
+		}
+	}
+	if w := do(t, h, call{method: http.MethodGet, path: "/metrics", header: bearer(token)}); w.Code != http.StatusOK {
+		t.Errorf("scrape with the token after the guesses = %d, want 200", w.Code)
 	}
 }
 

@@ -90,6 +90,11 @@ func New(cfg Config) *gin.Engine {
 	// HTTP stacks.
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
+	// Routes match the path as sent, and the values are unescaped after:
+	// an encoded slash (%2F) stays inside its segment, where the rules of
+	// channels and users refuse it, instead of splitting the segment.
+	r.UseRawPath = true
+	r.UnescapePathValues = true
 	r.HandleMethodNotAllowed = true
 	// Only X-Forwarded-For: the platforms' routers append the client's
 	// address to it, while X-Real-IP would pass through from the client.
@@ -129,7 +134,7 @@ func New(cfg Config) *gin.Engine {
 		policy:  cfg.Policy,
 		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
 		health:  &healthHandlers{ready: ready, log: log, version: cfg.Version},
-		metrics: metricsHandler(m, cfg.MetricsToken),
+		metrics: metricsHandler(m, cfg.MetricsToken, cfg.Limiter),
 		landing: newLandingPage(cfg.Version, cfg.DevCredentials),
 	})
 	return r

@@ -87,12 +87,16 @@ func hsAuth(t *testing.T, opts auth.JWTOptions) *auth.JWT {
 	return j
 }
 
-// idToken signs an identity token for sub with extra claims in kv.
+// idToken signs an identity token for sub with extra claims in kv; a
+// claim given as nil is left out.
 func idToken(t *testing.T, key string, sub any, kv ...any) string {
 	t.Helper()
 	c := jwt.MapClaims{"sub": sub, "iss": "https://id.example.com/", "aud": "agora", "exp": time.Now().Add(time.Hour).Unix()}
 	for i := 0; i < len(kv); i += 2 {
 		c[kv[i].(string)] = kv[i+1]
+		if kv[i+1] == nil {
+			delete(c, kv[i].(string))
+		}
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(key))
 	if err != nil {
@@ -270,6 +274,9 @@ func TestJWTModeCredentials(t *testing.T) {
 		{"expired", bearer(idToken(t, secret, "42", "exp", now.Add(-time.Hour).Unix())), 401, "has expired"},
 		{"wrong issuer", bearer(idToken(t, secret, "42", "iss", "https://other.example.com/")), 401, "another issuer"},
 		{"wrong audience", bearer(idToken(t, secret, "42", "aud", "someone-else")), 401, "another audience"},
+		{"no expiry", bearer(idToken(t, secret, "42", "exp", nil)), 401, "has no expiry (exp)"},
+		{"no issuer", bearer(idToken(t, secret, "42", "iss", nil)), 401, "has no issuer (iss)"},
+		{"no audience", bearer(idToken(t, secret, "42", "aud", nil)), 401, "has no audience (aud)"},
 		{"wrong signature", bearer(idToken(t, "a-different-secret-of-32-bytes!!!!", "42")), 401, "signature cannot be verified"},
 		{"an API key instead", bearer(apiKey), 401, "not a well-formed JWT"},
 	}
@@ -303,6 +310,11 @@ func TestJWTIdentityBinding(t *testing.T) {
 	h := router(t, Config{Auth: hsAuth(t, auth.JWTOptions{UIDClaim: "uid", ChannelsClaim: "channels", RoleClaim: "role"})})
 	speaker := idToken(t, secret, "user-a", "uid", 42, "channels", []string{"lobby", "team-*"}, "role", "publisher")
 	listener := idToken(t, secret, "user-b", "uid", "42", "channels", []string{"team-*"})
+	// A uid claim must be a whole number: one that only rounds to 42 is
+	// no claim to uid 42.
+	rounded := idToken(t, secret, "user-c", "uid", json.Number("42.00000000000000001"))
+	// Agora reads the account "0" as uid 0, any user.
+	zero := idToken(t, secret, "user-d", "uid", 0)
 
 	tests := []struct {
 		name       string
@@ -316,6 +328,10 @@ func TestJWTIdentityBinding(t *testing.T) {
 		{"own uid as account", speaker, call{method: "GET", path: "/rtc/lobby/publisher/userAccount/42"}, 200, "", []string{"lobby", "42"}},
 		{"someone else's uid", speaker, call{method: "GET", path: "/rtc/lobby/publisher/uid/43"}, 403, "uid", nil},
 		{"uid 0", speaker, call{method: "GET", path: "/rtc/lobby/publisher/uid/0"}, 403, "uid", nil},
+		{"uid claim that is not a whole number", rounded, call{method: "GET", path: "/rtc/lobby/publisher/uid/42"}, 403, "uid", nil},
+		{"uid claim that is not a whole number, v1", rounded, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":42,"role":"publisher"}`}, 403, "uid", nil},
+		{"uid claim 0, account 0", zero, call{method: "GET", path: "/rtc/lobby/publisher/userAccount/0"}, 403, "uid", nil},
+		{"uid claim 0, v1 account 0", zero, call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","account":"0","role":"publisher"}`}, 403, "uid", nil},
 		{"channel under a wildcard", listener, call{method: "GET", path: "/rtc/team-red/subscriber/uid/42"}, 200, "", []string{"team-red", "42"}},
 		{"unlisted channel", listener, call{method: "GET", path: "/rtc/lobby/subscriber/uid/42"}, 403, "channel", nil},
 		{"publisher without the role", listener, call{method: "GET", path: "/rtc/team-red/publisher/uid/42"}, 403, "role", nil},
@@ -394,6 +410,9 @@ func TestServerPolicyInEveryMode(t *testing.T) {
 		{"getToken outside the pattern", call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"room-7x","uid":5}`}, 403, "channel"},
 		{"generate outside the pattern", call{method: "POST", path: "/token/generate", body: `{"channelName":"lobby","uid":5,"serviceRtc":{"enable":true,"role":1}}`}, 403, "channel"},
 		{"wildcard uid", call{method: "GET", path: "/rtc/room-7/publisher/uid/0"}, 403, "uid"},
+		{"account 0, which Agora reads as uid 0", call{method: "GET", path: "/rtc/room-7/publisher/userAccount/0"}, 403, "uid"},
+		{"v1 account 0", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"room-7","account":"0","role":"publisher"}`}, 403, "uid"},
+		{"getToken with account 0", call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"room-7","uid":"0"}`}, 403, "uid"},
 		{"getToken with uid 0", call{method: "POST", path: "/getToken", body: `{"tokenType":"rtc","channel":"room-7","uid":0}`}, 403, "uid"},
 		{"generate without uid", call{method: "POST", path: "/token/generate", body: `{"channelName":"room-7","serviceRtc":{"enable":true,"role":1}}`}, 403, "uid"},
 		{"v1 outside the pattern", call{method: "POST", path: "/v1/tokens/rtc", body: `{"channel":"lobby","uid":5,"role":"publisher"}`}, 403, "channel"},

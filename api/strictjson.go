@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"mime"
@@ -61,29 +62,44 @@ func bindStrictJSON(c *gin.Context, req any) error {
 // case), and one given twice (the last would win). Each is named by its
 // path, such as "privileges.foo". What is not a key, such as a value of
 // the wrong type, is left to the decoder.
+//
+// A client chooses the shape of what is walked, so the walk costs time
+// in proportion to the size of data whatever that shape: the keys seen
+// are kept in a set, and a path is spelled out only for the error.
 func checkKeys(data []byte, t reflect.Type) error {
 	w := keyWalker{data: data}
-	return w.value(t, "")
+	return w.value(t)
 }
 
 // keyWalker reads JSON already known to be valid, so it checks nothing of
-// the syntax, and looks at the keys only.
+// the syntax, and looks at the keys only. at holds the steps from the
+// root to the value being read.
 type keyWalker struct {
 	data []byte
 	pos  int
+	at   []step
 }
 
-func (w *keyWalker) value(t reflect.Type, path string) error {
+// step is a key of an object, or else the index of an array's element.
+type step struct {
+	key   string
+	index int // -1 for a key
+}
+
+func (w *keyWalker) value(t reflect.Type) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	w.skipSpace()
-	switch w.data[w.pos] {
-	case '{':
-		return w.object(t, path)
-	case '[':
-		return w.array(t, path)
-	case '"':
+	switch c := w.data[w.pos]; {
+	case c == '{' && isKind(t, reflect.Struct, reflect.Map, reflect.Interface):
+		return w.object(t)
+	case c == '[' && isKind(t, reflect.Slice, reflect.Array, reflect.Interface):
+		return w.array(t)
+	case c == '{' || c == '[':
+		// encoding/json refuses it whole: nothing inside is worth a look.
+		w.skipNested()
+	case c == '"':
 		w.skipString()
 	default: // a number, true, false or null
 		for w.pos < len(w.data) && strings.IndexByte(",]} \t\r\n", w.data[w.pos]) < 0 {
@@ -93,9 +109,9 @@ func (w *keyWalker) value(t reflect.Type, path string) error {
 	return nil
 }
 
-func (w *keyWalker) object(t reflect.Type, path string) error {
+func (w *keyWalker) object(t reflect.Type) error {
 	fields := jsonFields(t)
-	var seen []string
+	seen := map[string]struct{}{}
 	w.pos++ // {
 	for {
 		w.skipSpace()
@@ -108,31 +124,29 @@ func (w *keyWalker) object(t reflect.Type, path string) error {
 			w.skipSpace()
 		}
 		key := w.key()
-		name := keyPath(path, key)
-		if slices.Contains(seen, key) {
-			return service.Invalidf(name, "is given more than once")
+		w.at = append(w.at, step{key: key, index: -1})
+		if _, twice := seen[key]; twice {
+			return service.Invalidf(w.path(), "is given more than once")
 		}
-		seen = append(seen, key)
-		var ft reflect.Type
+		seen[key] = struct{}{}
+		ft := elemOf(t)
 		if fields != nil {
 			var known bool
 			if ft, known = fields[key]; !known {
-				return unknownKey(name, key, fields)
+				return unknownKey(w.path(), key, fields)
 			}
 		}
 		w.skipSpace()
 		w.pos++ // :
-		if err := w.value(ft, name); err != nil {
+		if err := w.value(ft); err != nil {
 			return err
 		}
+		w.at = w.at[:len(w.at)-1]
 	}
 }
 
-func (w *keyWalker) array(t reflect.Type, path string) error {
-	var elem reflect.Type
-	if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
-		elem = t.Elem()
-	}
+func (w *keyWalker) array(t reflect.Type) error {
+	elem := elemOf(t)
 	w.pos++ // [
 	for i := 0; ; i++ {
 		w.skipSpace()
@@ -143,10 +157,31 @@ func (w *keyWalker) array(t reflect.Type, path string) error {
 		case ',':
 			w.pos++
 		}
-		if err := w.value(elem, path+"["+strconv.Itoa(i)+"]"); err != nil {
+		w.at = append(w.at, step{index: i})
+		if err := w.value(elem); err != nil {
 			return err
 		}
+		w.at = w.at[:len(w.at)-1]
 	}
+}
+
+// path names the value being read, such as "privileges.foo" or
+// "rtm[2].x". A key that is the empty string still needs a name a client
+// can read.
+func (w *keyWalker) path() string {
+	var b strings.Builder
+	for i, s := range w.at {
+		switch {
+		case s.index >= 0:
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		case i > 0:
+			b.WriteByte('.')
+			fallthrough
+		default:
+			b.WriteString(cmp.Or(s.key, `""`))
+		}
+	}
+	return b.String()
 }
 
 // key reads an object's key as encoding/json would, escapes decoded.
@@ -170,6 +205,41 @@ func (w *keyWalker) skipString() []byte {
 	}
 	w.pos++
 	return w.data[start:w.pos]
+}
+
+// skipNested steps over an object or an array, whatever it holds.
+func (w *keyWalker) skipNested() {
+	depth := 0
+	for {
+		switch w.data[w.pos] {
+		case '"':
+			w.skipString()
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+		w.pos++
+		if depth == 0 {
+			return
+		}
+	}
+}
+
+// isKind reports whether t is of one of the kinds.
+func isKind(t reflect.Type, kinds ...reflect.Kind) bool {
+	return t != nil && slices.Contains(kinds, t.Kind())
+}
+
+// elemOf is the type of what an object or array read into a value of
+// type t holds, unless t is a struct, whose fields say it key by key.
+func elemOf(t reflect.Type) reflect.Type {
+	switch t.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array:
+		return t.Elem()
+	}
+	return t // an interface holds more of the same
 }
 
 func (w *keyWalker) skipSpace() {
@@ -221,16 +291,4 @@ func unknownKey(name, key string, fields map[string]reflect.Type) error {
 		}
 	}
 	return service.Invalidf(name, "is not a known field")
-}
-
-// keyPath is the path of key in the object at path. A key that is the
-// empty string still needs a name a client can read.
-func keyPath(path, key string) string {
-	if key == "" {
-		key = `""`
-	}
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }

@@ -2,12 +2,16 @@ package auth
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,11 +54,12 @@ const maxWaitForKeys = 5 * time.Second
 // RetryFirst doubling up to RetryCeiling, rather than left to the hourly
 // refresh or to a token naming an unknown key id.
 type keySet struct {
-	url        string
-	client     *http.Client
-	log        *slog.Logger
-	floor      time.Duration
-	unknownFor time.Duration
+	url         string
+	client      *http.Client
+	log         *slog.Logger
+	fetchFailed func()
+	floor       time.Duration
+	unknownFor  time.Duration
 	// ctx ends the periodic and scheduled fetches.
 	ctx context.Context
 
@@ -73,9 +78,9 @@ type keySet struct {
 	inFlight  *fetch
 	lastEarly time.Time
 	scheduled *time.Timer
-	// loaded is true once a fetch has brought at least one key. Until
-	// then retry holds the next attempt, and retryWait the wait before
-	// the one after it.
+	// loaded is true once a fetch has brought at least one key that can
+	// verify a signature. Until then retry holds the next attempt, and
+	// retryWait the wait before the one after it.
 	loaded       bool
 	retry        *time.Timer
 	retryWait    time.Duration
@@ -96,6 +101,7 @@ func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 		url:          opts.JWKSURL,
 		client:       opts.Client,
 		log:          opts.Log,
+		fetchFailed:  opts.FetchFailed,
 		floor:        opts.UnknownKIDEvery,
 		unknownFor:   opts.UnknownKIDFor,
 		ctx:          ctx,
@@ -234,13 +240,20 @@ func (ks *keySet) startLocked() *fetch {
 	ks.inFlight = f
 	go func() {
 		n, err := ks.download()
-		if err != nil {
-			ks.log.WarnContext(ks.ctx, "cannot fetch the identity provider's keys (JWT_JWKS_URL)", "error", err.Error())
-		}
 		ks.mu.Lock()
+		switch {
+		case err != nil && ks.loaded:
+			ks.fetchFailed()
+			ks.log.WarnContext(ks.ctx, "identity provider's keys not updated (JWT_JWKS_URL); the keys fetched before stay in force", "error", err.Error())
+		case err != nil:
+			ks.fetchFailed()
+			ks.log.WarnContext(ks.ctx, "identity provider's keys not loaded (JWT_JWKS_URL); identity tokens are refused until they are", "error", err.Error())
+		case !ks.loaded:
+			ks.log.InfoContext(ks.ctx, "identity provider's keys loaded (JWT_JWKS_URL)", "keys", n)
+		}
 		f.err = err
 		ks.inFlight = nil
-		ks.loaded = ks.loaded || (err == nil && n > 0)
+		ks.loaded = ks.loaded || err == nil
 		ks.settleLocked(f)
 		ks.retryLocked()
 		ks.mu.Unlock()
@@ -307,8 +320,11 @@ func (ks *keySet) rememberUnknownLocked(kid string, now time.Time) {
 }
 
 // download fetches the key set and puts it in place of the one held,
-// and returns how many keys it holds now. Keys of a type the verifier
-// cannot use are skipped.
+// and returns how many keys it holds now. Only keys that can verify a
+// token's signature are kept; an answer without any fails, as one that is
+// not a key set does, and the keys held stay: a provider's bad minute
+// must not lock every user out. Every answer is read up to maxJWKSBytes,
+// and one past it fails unread.
 func (ks *keySet) download() (int, error) {
 	req, err := http.NewRequestWithContext(ks.ctx, http.MethodGet, ks.url, nil)
 	if err != nil {
@@ -322,8 +338,15 @@ func (ks *keySet) download() (int, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("the key set answered status %d", resp.StatusCode)
 	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
+	if err != nil {
+		return 0, err
+	}
+	if len(body) > maxJWKSBytes {
+		return 0, fmt.Errorf("the key set is larger than %d bytes", maxJWKSBytes)
+	}
 	var set jwkset.JWKSMarshal
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxJWKSBytes)).Decode(&set); err != nil {
+	if err := json.Unmarshal(body, &set); err != nil {
 		return 0, fmt.Errorf("the key set is not a JSON Web Key Set: %w", err)
 	}
 	keys := make([]jwkset.JWK, 0, len(set.Keys))
@@ -335,7 +358,35 @@ func (ks *keySet) download() (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("the key set holds a key that is not valid (kid %q): %w", m.KID, err)
 		}
-		keys = append(keys, key)
+		if verifies(key) {
+			keys = append(keys, key)
+		}
+	}
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("the key set holds no key that can verify a signature (%d of another type or use)", len(set.Keys))
 	}
 	return len(keys), ks.store.KeyReplaceAll(ks.ctx, keys)
+}
+
+// verifies reports whether key can check the signature of a token this
+// verifier accepts: a public key (or the public half of a private one) of
+// an asymmetric method, published for signatures.
+func verifies(key jwkset.JWK) bool {
+	m := key.Marshal()
+	if (m.USE != "" && m.USE != jwkset.UseSig) || (m.ALG != "" && !slices.Contains(asymmetric, m.ALG.String())) {
+		return false
+	}
+	switch key.Key().(type) {
+	case *rsa.PublicKey, *rsa.PrivateKey, *ecdsa.PublicKey, *ecdsa.PrivateKey, ed25519.PublicKey, ed25519.PrivateKey:
+		return true
+	}
+	return false
+}
+
+// ready reports whether the keys held can verify a token: not until a
+// fetch has brought one.
+func (ks *keySet) ready() bool {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	return ks.loaded
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -72,6 +73,9 @@ type JWTOptions struct {
 	Client *http.Client
 	// Log receives failures to fetch the JWKS.
 	Log *slog.Logger
+	// FetchFailed, when set, is called after each fetch of the JWKS that
+	// brought no key that can verify, for a metric to count.
+	FetchFailed func()
 }
 
 // JWT verifies identity tokens and binds their bearer to the user,
@@ -120,6 +124,9 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.FetchFailed == nil {
+		opts.FetchFailed = func() {}
+	}
 	j := &JWT{opts: opts}
 
 	if len(opts.Secret) > 0 {
@@ -154,6 +161,13 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	return j, nil
 }
 
+// Ready reports whether j can verify identity tokens: at once with a
+// secret, and with a JWKS once a fetch has brought a key that can verify
+// a signature. Until then every token is refused.
+func (j *JWT) Ready() bool {
+	return j.jwks == nil || j.jwks.ready()
+}
+
 // Authenticate verifies raw and returns its bearer, bound to its claims.
 func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, error) {
 	if raw == "" {
@@ -165,7 +179,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 	}
 	claims := jwt.MapClaims{}
 	if _, err := j.parser.ParseWithClaims(raw, claims, keys); err != nil {
-		return service.Principal{}, unauthorized(jwtProblem(err))
+		return service.Principal{}, unauthorized(j.problem(err, claims))
 	}
 
 	b := &service.Binding{
@@ -192,9 +206,10 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 	return p, nil
 }
 
-// jwtProblem says in a few words why a token was refused, without
-// repeating anything from it.
-func jwtProblem(err error) string {
+// problem says in a few words why a token was refused, without
+// repeating anything from it. claims are the token's, when it could be
+// read: they tell which required claim is missing.
+func (j *JWT) problem(err error, claims jwt.MapClaims) string {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "the bearer token is not a well-formed JWT"
@@ -207,7 +222,14 @@ func jwtProblem(err error) string {
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return "the token is meant for another audience than JWT_AUDIENCE"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return "the token has no expiry (exp)"
+		// The parser checks exp, then aud, then iss.
+		if exp, _ := claims.GetExpirationTime(); exp == nil {
+			return "the token has no expiry (exp)"
+		}
+		if aud, _ := claims.GetAudience(); len(aud) == 0 && j.opts.Audience != "" {
+			return "the token has no audience (aud)"
+		}
+		return "the token has no issuer (iss)"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "the token's signature cannot be verified"
 	}
@@ -216,16 +238,17 @@ func jwtProblem(err error) string {
 
 // claimString reads a claim that names a user: a string as it is, a
 // whole number in decimal, so that a numeric claim matches a numeric uid.
+// A whole number may be written with a fraction of zeros (42.0); one
+// with any other fraction or an exponent names nobody, even when it
+// rounds to a whole number: 5.00000000000000001 is not uid 5.
 func claimString(v any) string {
 	switch v := v.(type) {
 	case string:
 		return v
 	case json.Number:
-		if n, err := v.Int64(); err == nil {
+		whole, fraction, _ := strings.Cut(string(v), ".")
+		if n, err := strconv.ParseInt(whole, 10, 64); err == nil && strings.Trim(fraction, "0") == "" {
 			return strconv.FormatInt(n, 10)
-		}
-		if f, err := v.Float64(); err == nil && f == float64(int64(f)) {
-			return strconv.FormatInt(int64(f), 10)
 		}
 	}
 	return ""

@@ -135,6 +135,10 @@ func TestJWTBindsClaims(t *testing.T) {
 			service.Binding{UserClaim: "uid", UserID: "4294967295"}},
 		{"numeric claim written as a float", JWTOptions{UIDClaim: "uid"}, (claims("alice", "uid", json.Number("42.0"))),
 			service.Binding{UserClaim: "uid", UserID: "42"}},
+		{"numeric claim that only rounds to a whole number", JWTOptions{UIDClaim: "uid"}, (claims("alice", "uid", json.Number("42.00000000000000001"))),
+			service.Binding{UserClaim: "uid"}},
+		{"numeric claim with an exponent", JWTOptions{UIDClaim: "uid"}, (claims("alice", "uid", json.Number("4.2e1"))),
+			service.Binding{UserClaim: "uid"}},
 		{"absent uid claim", JWTOptions{UIDClaim: "uid"}, (claims("alice")),
 			service.Binding{UserClaim: "uid"}},
 		{"channel list", JWTOptions{ChannelsClaim: "channels"}, (claims("alice", "channels", []string{"lobby", "team-*"})),
@@ -381,7 +385,7 @@ func TestJWKSProviderDownAtStart(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("start and one refusal took %v with the provider down", took)
 	}
-	if !strings.Contains(logs.String(), "cannot fetch the identity provider's keys") {
+	if !strings.Contains(logs.String(), "identity provider's keys not loaded") {
 		t.Errorf("the failed fetch was not logged:\n%s", logs.String())
 	}
 }

@@ -58,8 +58,8 @@ func NewKeys(fixed []string, path string, log *slog.Logger) (*Keys, error) {
 	}
 	k := &Keys{file: path, log: log, read: os.ReadFile}
 	for i, key := range fixed {
-		if len(key) < MinKeyLength {
-			return nil, &SetupError{"API_KEYS", fmt.Sprintf("key %d is shorter than %d characters", i+1, MinKeyLength)}
+		if problem := keyProblem(key); problem != "" {
+			return nil, &SetupError{"API_KEYS", fmt.Sprintf("key %d %s", i+1, problem)}
 		}
 		k.fixed = append(k.fixed, DigestOf(key))
 	}
@@ -152,11 +152,7 @@ func (k *Keys) readFile() ([]Digest, error) {
 			return nil, &SetupError{"API_KEYS_FILE", "kept changing while it was read"}
 		}
 		k.seen.Store(&before)
-		keys, bad := parseKeys(data)
-		if len(bad) > 0 {
-			return nil, &SetupError{"API_KEYS_FILE", fmt.Sprintf("the key on line %d is shorter than %d characters", bad[0], MinKeyLength)}
-		}
-		return keys, nil
+		return parseKeys(data)
 	}
 }
 
@@ -208,20 +204,39 @@ func (s fileStamp) same(o fileStamp) bool {
 }
 
 // parseKeys reads one key a line; blank lines and lines starting with
-// "#" are skipped. bad lists the lines whose key is too short.
-func parseKeys(data []byte) (keys []Digest, bad []int) {
-	for n, line := range strings.Split(string(data), "\n") {
+// "#" are skipped. A byte-order mark and carriage returns, which editors
+// on Windows add, are not part of any key. A line that cannot be a key
+// fails the whole file, naming the line and never its content.
+func parseKeys(data []byte) ([]Digest, error) {
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	var keys []Digest
+	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if len(line) < MinKeyLength {
-			bad = append(bad, n+1)
-			continue
+		if problem := keyProblem(line); problem != "" {
+			return nil, &SetupError{"API_KEYS_FILE", fmt.Sprintf("the key on line %d %s", n+1, problem)}
 		}
 		keys = append(keys, DigestOf(line))
 	}
-	return keys, bad
+	return keys, nil
+}
+
+// keyProblem says why key cannot be an API key, or "" when it can: a
+// key is at least MinKeyLength characters that a client can send in a
+// header, printable ASCII.
+func keyProblem(key string) string {
+	for i := 0; i < len(key); i++ {
+		if key[i] < ' ' || key[i] > '~' {
+			return "holds a control character or a byte that is not printable ASCII"
+		}
+	}
+	if len(key) < MinKeyLength {
+		return fmt.Sprintf("is shorter than %d characters", MinKeyLength)
+	}
+	return ""
 }
 
 // AcceptsXAPIKey says that callers may send an API key in the X-API-Key

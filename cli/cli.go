@@ -6,7 +6,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -155,18 +154,15 @@ func newFlags(usage string, e env) flags {
 }
 
 // parse parses args, configuration flags included, and returns the
-// arguments left after the flags.
-func (f flags) parse(args []string, e env) ([]string, error) {
+// arguments left after the flags, at most maxArgs of them.
+func (f flags) parse(args []string, maxArgs int, e env) ([]string, error) {
 	all := pflag.NewFlagSet(Program, pflag.ContinueOnError)
 	all.SetOutput(e.stderr)
 	all.Usage = f.usage
 	all.AddFlagSet(f.FlagSet)
 	all.AddFlagSet(f.config)
-	if err := all.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil, config.ErrHelp
-		}
-		return nil, usageError("flags", "%v", err)
+	if err := config.ParseFlags(all, args, maxArgs); err != nil {
+		return nil, err
 	}
 	return all.Args(), nil
 }

@@ -20,7 +20,7 @@ func runInspect(_ context.Context, args []string, e env) error {
 	uid := f.Uint32("uid", 0, "for a 006 token: the uid it was issued for")
 	account := f.String("account", "", "for a 006 token: the user account it was issued for")
 	user := f.String("user-id", "", "for a 006 RTM token: the user it was issued for")
-	rest, err := f.parse(args, e)
+	rest, err := f.parse(args, 1, e)
 	if err != nil {
 		return err
 	}

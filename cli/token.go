@@ -173,12 +173,8 @@ func tokenAPaaS(args []string, e env) error {
 // parseAll parses a token command's flags, which take no arguments, and
 // builds the service from the configuration.
 func (f flags) parseAll(args []string, e env) (issuer, error) {
-	rest, err := f.parse(args, e)
-	if err != nil {
+	if _, err := f.parse(args, 0, e); err != nil {
 		return issuer{}, err
-	}
-	if len(rest) > 0 {
-		return issuer{}, usageError("arguments", "unexpected %q: every value is given by a flag", rest[0])
 	}
 	return f.tokens(e)
 }

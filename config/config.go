@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -49,9 +50,11 @@ type Config struct {
 	ShutdownDelay     time.Duration
 }
 
-// Addr is the address to listen on.
+// Addr is the address to listen on. An IPv6 address may be given bare
+// (::1) or in brackets ([::1]).
 func (c Config) Addr() string {
-	return c.Host + ":" + strconv.Itoa(c.Port)
+	host := strings.TrimSuffix(strings.TrimPrefix(c.Host, "["), "]")
+	return net.JoinHostPort(host, strconv.Itoa(c.Port))
 }
 
 // AgoraMaxExpiry is the longest lifetime Agora honours: 24 hours.
@@ -138,14 +141,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
 	Register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return Config{}, ErrHelp
+	if err := ParseFlags(fs, args, 0); err != nil {
+		if e, ok := errors.AsType[*Error](err); ok && fs.NArg() > 0 {
+			e.Rule += "; a command (token, inspect, version) must come before any flag"
 		}
-		return Config{}, &Error{Key: "flags", Rule: err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return Config{}, &Error{Key: "flags", Rule: fmt.Sprintf("unexpected argument %q: a command (token, inspect, version) must come before any flag", fs.Arg(0))}
+		return Config{}, err
 	}
 	return FromFlags(fs, getenv)
 }

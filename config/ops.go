@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+
+	"github.com/seed6ab08d10/agora-token-server/auth"
 )
 
 // The bounds of MAX_HEADER_BYTES: net/http cannot hold a request head
@@ -46,6 +48,9 @@ func buildOps(v *viper.Viper, c *Config) error {
 		return &Error{Key: "LOG_LEVEL", Rule: "must be debug, info, warn or error"}
 	}
 	c.MetricsToken = strings.TrimSpace(v.GetString("metrics_token"))
+	if c.MetricsToken != "" && len(c.MetricsToken) < auth.MinKeyLength {
+		return &Error{Key: "METRICS_TOKEN", Rule: fmt.Sprintf("must be at least %d characters, or empty to leave /metrics open", auth.MinKeyLength)}
+	}
 
 	durations := []struct {
 		env  string

@@ -57,7 +57,7 @@ func TestOpsSettings(t *testing.T) {
 	c, err := Load([]string{"--shutdown-timeout", "25s"}, opsEnv(map[string]string{
 		"LOG_FORMAT":          "TEXT",
 		"LOG_LEVEL":           "Warn",
-		"METRICS_TOKEN":       "scrape-me",
+		"METRICS_TOKEN":       "scrape-me-0123456789",
 		"READ_HEADER_TIMEOUT": "2",
 		"READ_TIMEOUT":        "1m30s",
 		"WRITE_TIMEOUT":       "45s",
@@ -70,7 +70,7 @@ func TestOpsSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := []any{c.LogFormat, c.LogLevel, c.MetricsToken, c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout, c.ShutdownDelay}
-	want := []any{"text", slog.LevelWarn, "scrape-me", 2 * time.Second, 90 * time.Second, 45 * time.Second, 2 * time.Minute, 32768, 25 * time.Second, 5 * time.Second}
+	want := []any{"text", slog.LevelWarn, "scrape-me-0123456789", 2 * time.Second, 90 * time.Second, 45 * time.Second, 2 * time.Minute, 32768, 25 * time.Second, 5 * time.Second}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("setting %d = %v, want %v", i, got[i], want[i])

@@ -97,10 +97,13 @@ func buildSecurity(v *viper.Viper) (Security, error) {
 		}
 	}
 	if p := v.GetString("channel_pattern"); p != "" {
-		// Anchored, so that "room-[0-9]+" does not also let "xroom-1x" by.
-		if s.ChannelPattern, err = regexp.Compile(`^(?:` + p + `)$`); err != nil {
+		// Compiled alone first: wrapped before it is checked, "a)|(.*"
+		// would close the wrapping group and let every channel by.
+		if _, err := regexp.Compile(p); err != nil {
 			return Security{}, &Error{Key: "CHANNEL_PATTERN", Rule: "must be a valid regular expression: " + err.Error()}
 		}
+		// Anchored, so that "room-[0-9]+" does not also let "xroom-1x" by.
+		s.ChannelPattern = regexp.MustCompile(`^(?:` + p + `)$`)
 	}
 	if r := strings.TrimSpace(v.GetString("rate_limit")); r != "" {
 		if s.RateCount, s.RatePeriod, err = parseRate(r); err != nil {
@@ -256,14 +259,23 @@ func (s Security) String() string {
 		b.WriteString(" rate_limit=" + strconv.Itoa(s.RateCount) + "/" + unit + " rate_limit_burst=" + strconv.Itoa(burst))
 	}
 	if s.RedisURL != "" {
-		redacted := "****"
-		if u, err := url.Parse(s.RedisURL); err == nil {
-			redacted = u.Redacted()
-		}
-		b.WriteString(" redis_url=" + redacted + " redis_tls_ca_file=" + s.RedisCAFile + " redis_tls_skip_verify=" + strconv.FormatBool(s.RedisTLSSkipVerify))
+		b.WriteString(" redis_url=" + redactURL(s.RedisURL) + " redis_tls_ca_file=" + s.RedisCAFile + " redis_tls_skip_verify=" + strconv.FormatBool(s.RedisTLSSkipVerify))
 	}
 	b.WriteString(" trusted_proxies=" + strings.Join(s.TrustedProxies, ","))
 	return b.String()
+}
+
+// redactURL masks the whole userinfo of raw, a user name as much as a
+// password: Redis providers put their password in either place.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "****"
+	}
+	if u.User != nil {
+		u.User = url.User("xxxxx")
+	}
+	return u.String()
 }
 
 var ratePeriods = map[string]time.Duration{

@@ -28,6 +28,7 @@ type Metrics struct {
 	tokens       *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
 	rateLimited  *prometheus.CounterVec
+	jwksFailures prometheus.Counter
 }
 
 // New returns Metrics on a fresh registry, with the Go runtime, process
@@ -68,9 +69,14 @@ func New() *Metrics {
 			Name:      "rate_limited_requests_total",
 			Help:      "Requests refused because the caller spent its rate limit, by route pattern.",
 		}, []string{"route"}),
+		jwksFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "jwks_fetch_failures_total",
+			Help:      "Fetches of the identity provider's keys (JWT_JWKS_URL) that brought no key that can verify: the provider failed, or answered with no usable key. The keys fetched before stay in force.",
+		}),
 	}
 	m.reg.MustRegister(
-		m.requests, m.inFlight, m.latency, m.tokens, m.authFailures, m.rateLimited,
+		m.requests, m.inFlight, m.latency, m.tokens, m.authFailures, m.rateLimited, m.jwksFailures,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
@@ -115,6 +121,10 @@ func (m *Metrics) AuthFailure(route, reason string) {
 func (m *Metrics) RateLimited(route string) {
 	m.rateLimited.WithLabelValues(route).Inc()
 }
+
+// JWKSFetchFailed counts one fetch of the identity provider's keys that
+// brought none that can verify.
+func (m *Metrics) JWKSFetchFailed() { m.jwksFailures.Inc() }
 
 // WatchRateLimitStore adds a gauge that reads up at every scrape: 1 while
 // the store that shares rate limits between replicas (Redis) answers, 0

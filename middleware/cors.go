@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -12,10 +13,11 @@ import (
 )
 
 // CORS answers preflights and marks responses for the allowed origins.
-// Each origin is exact, "*" for any, or holds one "*" as a wildcard
-// ("https://*.example.com"). A request from another origin gets a 403
-// problem; a request without an Origin header (native apps, curl,
-// servers) is no CORS request and is served as usual.
+// Each origin is exact, "*" for any, or has "*" as the first label of its
+// host ("https://*.example.com"), standing for one or more whole labels.
+// A request from another origin gets a 403 problem; a request without an
+// Origin header (native apps, curl, servers) is no CORS request and is
+// served as usual.
 func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 	allowAll := false
 	for _, o := range origins {
@@ -26,11 +28,7 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 			return true
 		}
 		for _, o := range origins {
-			if prefix, suffix, wild := strings.Cut(o, "*"); wild {
-				if len(origin) >= len(prefix)+len(suffix) && strings.HasPrefix(origin, prefix) && strings.HasSuffix(origin, suffix) {
-					return true
-				}
-			} else if o == origin {
+			if o == origin || wildcardMatch(o, origin) {
 				return true
 			}
 		}
@@ -62,4 +60,27 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 		}
 		handle(c)
 	}
+}
+
+// wildcardMatch reports whether origin is one that pattern, with "*" as
+// the first label of its host, allows: the same scheme and port, and a
+// host that is one or more labels followed by the rest of the pattern's.
+// Both are parsed, never compared as strings: "https://evil.com/.example.com"
+// has the host evil.com, not one under example.com.
+func wildcardMatch(pattern, origin string) bool {
+	scheme, rest, ok := strings.Cut(pattern, "://*.")
+	if !ok {
+		return false
+	}
+	want, err := url.Parse(scheme + "://" + rest)
+	if err != nil || want.Host == "" {
+		return false
+	}
+	got, err := url.Parse(origin)
+	if err != nil || got.User != nil || got.Path != "" || got.RawQuery != "" || got.Fragment != "" {
+		return false
+	}
+	labels, under := strings.CutSuffix(strings.ToLower(got.Hostname()), "."+strings.ToLower(want.Hostname()))
+	return under && strings.EqualFold(got.Scheme, want.Scheme) && got.Port() == want.Port() &&
+		labels != "" && !strings.HasPrefix(labels, ".") && !strings.Contains(labels, "..")
 }

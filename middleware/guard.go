@@ -77,17 +77,7 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 			if authErr != nil || key == "" {
 				key = addressKey(c.ClientIP())
 			}
-			res := limit.Allow(ctx, key)
-			h := c.Writer.Header()
-			h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
-			h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
-			h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(res.ResetAfter)))
-			if !res.Allowed {
-				// Never 0: a client told to retry after 0 s retries at once.
-				wait := strconv.Itoa(max(1, ceilSeconds(res.RetryAfter)))
-				h.Set("Retry-After", wait)
-				_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "too many requests; try again in " + wait + " s"})
-				c.Abort()
+			if !allow(c, limit, key) {
 				return
 			}
 		}
@@ -105,6 +95,34 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 		c.Request = c.Request.WithContext(service.WithPrincipal(ctx, who))
 		c.Next()
 	}
+}
+
+// LimitByAddress counts a request that presented a bad credential
+// against its client address's allowance, as Guard does on the token
+// routes, and reports whether it may be answered. When it may not, a 429
+// is recorded and the request aborted.
+func LimitByAddress(c *gin.Context, limit RateLimiter) bool {
+	return limit == nil || allow(c, limit, addressKey(c.ClientIP()))
+}
+
+// allow counts a request from the client named by key, and sets the
+// RateLimit headers. When the allowance is spent it records a 429 with
+// Retry-After, aborts the request, and reports false.
+func allow(c *gin.Context, limit RateLimiter, key string) bool {
+	res := limit.Allow(c.Request.Context(), key)
+	h := c.Writer.Header()
+	h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(res.ResetAfter)))
+	if res.Allowed {
+		return true
+	}
+	// Never 0: a client told to retry after 0 s retries at once.
+	wait := strconv.Itoa(max(1, ceilSeconds(res.RetryAfter)))
+	h.Set("Retry-After", wait)
+	_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "too many requests; try again in " + wait + " s"})
+	c.Abort()
+	return false
 }
 
 // apiKeyHeader is an Authenticator of API keys, which backends may send

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -79,6 +80,7 @@ var statusOf = map[service.Kind]int{
 	service.TooLarge:             http.StatusRequestEntityTooLarge,
 	service.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	service.Unavailable:          http.StatusServiceUnavailable,
+	service.RequestTimeout:       http.StatusRequestTimeout,
 }
 
 // internalDetail is all a client hears of a failure that is not its own.
@@ -95,7 +97,10 @@ func Errors(log *slog.Logger) gin.HandlerFunc {
 		}
 		err := c.Errors.Last().Err
 		p := problemFor(err)
-		if p.Status >= 500 {
+		// Only the server's own failure is an error to log: a 503 reports
+		// a state (shutting down, a dependency down) that readiness
+		// probes ask about every few seconds, and the probe logs why.
+		if p.Status == statusOf[service.Internal] {
 			log.ErrorContext(c.Request.Context(), "request failed",
 				"method", c.Request.Method, "route", c.FullPath(), "error", err.Error())
 		}
@@ -138,7 +143,9 @@ func problemFor(err error) Problem {
 
 // classify puts any error a handler records in the service's terms: its
 // own errors as they are, those of the JSON decoder and the validator as
-// Invalid, a body past its limit as TooLarge, anything else as Internal.
+// Invalid, a body past its limit as TooLarge, a body the client failed to
+// send as Invalid or, when it was too slow, RequestTimeout, anything else
+// as Internal.
 // fields lists the inputs at fault, when the error names some.
 func classify(err error) (e *service.Error, fields []FieldError) {
 	var (
@@ -147,11 +154,16 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		synErr  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError
 		bigErr  *http.MaxBytesError
+		readErr *bodyReadError
 	)
 	invalidBody := func(detail string) *service.Error { return &service.Error{Kind: service.Invalid, Message: detail} }
 	switch {
 	case errors.As(err, &bigErr):
 		return tooLarge(bigErr.Limit), nil
+	case errors.As(err, &readErr) && errors.Is(err, os.ErrDeadlineExceeded):
+		return &service.Error{Kind: service.RequestTimeout, Message: "the body did not arrive within the time the server waits for a request"}, nil
+	case errors.As(err, &readErr):
+		return invalidBody("the body could not be read: it was cut off, or its chunked encoding is malformed"), nil
 	case errors.As(err, &verrs):
 		for _, fe := range verrs {
 			fields = append(fields, FieldError{Field: fieldPath(fe), Message: ruleMessage(fe)})

@@ -32,6 +32,7 @@ func TestEveryKindHasItsStatus(t *testing.T) {
 		{service.TooLarge, http.StatusRequestEntityTooLarge, "the message"},
 		{service.UnsupportedMediaType, http.StatusUnsupportedMediaType, "the message"},
 		{service.Unavailable, http.StatusServiceUnavailable, "the message"},
+		{service.RequestTimeout, http.StatusRequestTimeout, "the message"},
 		{service.Kind(-1), http.StatusInternalServerError, internalDetail},
 	}
 	if len(statusOf) != len(tests)-1 {

@@ -37,6 +37,9 @@ const (
 	// Unavailable means the server cannot serve for now: it is stopping,
 	// or something it depends on is failing.
 	Unavailable
+	// RequestTimeout means the request did not arrive whole in the time
+	// the server waits for it.
+	RequestTimeout
 )
 
 // Error is the one error type the service returns. Field names the input

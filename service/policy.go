@@ -93,13 +93,18 @@ func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 	if err := p.checkChannel(bind, "channel", r.Channel); err != nil {
 		return err
 	}
-	if p.RequireUID && r.Account == "" {
-		return forbidden("uid", "must name one user: this server does not issue tokens for uid 0, which Agora accepts for any user")
+	// Agora reads the account "0" as uid 0, which lets any user in.
+	user := r.Account
+	if user == "0" {
+		user = ""
+	}
+	if p.RequireUID && user == "" {
+		return forbidden("uid", "must name one user: this server does not issue tokens for uid 0 (nor the account \"0\"), which Agora accepts for any user")
 	}
 	if bind == nil {
 		return nil
 	}
-	if err := bind.checkUser("uid", r.Account); err != nil {
+	if err := bind.checkUser("uid", user); err != nil {
 		return err
 	}
 	if bind.RoleClaim != "" && r.Role == Publisher && !bind.Publisher {
@@ -127,7 +132,7 @@ func (b *Binding) checkUser(field, user string) error {
 	case b == nil:
 		return nil
 	case b.UserID == "":
-		return forbidden(field, "cannot be checked: the identity token has no "+b.UserClaim+" claim")
+		return forbidden(field, "cannot be checked: the identity token's "+b.UserClaim+" claim is missing, or is neither a string nor a whole number")
 	case user == "":
 		return forbidden(field, "0 stands for any user; ask for the user named by the identity token's "+b.UserClaim+" claim")
 	case user != b.UserID:

@@ -509,11 +509,9 @@ func randomSalt() uint32 {
 }
 
 // ParseLifetime is Lifetime for a lifetime given as text, as in a query
-// string: empty means the default.
+// string. Empty is refused like any other text that is not a number: a
+// client that names the parameter means to set it.
 func (t *Tokens) ParseLifetime(field, raw string) (uint32, error) {
-	if raw == "" {
-		return t.Lifetime(field, nil)
-	}
 	n, err := strconv.ParseUint(raw, 10, 64)
 	if err != nil {
 		return 0, Invalidf(field, "must be a whole number of seconds from 1 to %d", t.maxExpiry)

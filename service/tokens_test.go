@@ -177,7 +177,7 @@ func TestLifetime(t *testing.T) {
 			}
 		})
 	}
-	for raw, ok := range map[string]bool{"": true, "60": true, "-1": false, "1.5": false, "abc": false, "99999999999999999999": false} {
+	for raw, ok := range map[string]bool{"": false, "60": true, "-1": false, "1.5": false, "abc": false, "99999999999999999999": false} {
 		if _, err := tokens.ParseLifetime("expiry", raw); (err == nil) != ok {
 			t.Errorf("ParseLifetime(%q) error = %v, want ok %t", raw, err, ok)
 		}
