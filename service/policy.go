@@ -59,7 +59,10 @@ func (p *Policy) Check(ctx context.Context, b Bundle) error {
 	}
 	if a := b.APaaS; a != nil {
 		if a.RoomUser {
-			if err := p.checkChannel(bind, "roomUuid", a.RoomUUID); err != nil {
+			if err := p.checkPattern("roomUuid", a.RoomUUID); err != nil {
+				return err
+			}
+			if err := bind.checkChannel("roomUuid", a.RoomUUID); err != nil {
 				return err
 			}
 		}
@@ -90,7 +93,7 @@ func (p *Policy) checkAppToken(b Bundle) error {
 }
 
 func (p *Policy) checkRTC(bind *Binding, r RTC) error {
-	if err := p.checkChannel(bind, "channel", r.Channel); err != nil {
+	if err := p.checkPattern("channel", r.Channel); err != nil {
 		return err
 	}
 	// Agora reads the account "0" as uid 0, which lets any user in.
@@ -107,20 +110,29 @@ func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 	if err := bind.checkUser("uid", user); err != nil {
 		return err
 	}
+	if err := bind.checkChannel("channel", r.Channel); err != nil {
+		return err
+	}
 	if bind.RoleClaim != "" && r.Role == Publisher && !bind.Publisher {
 		return forbidden("role", "publisher needs the identity token's "+bind.RoleClaim+" claim to say publisher")
 	}
 	return nil
 }
 
-// checkChannel applies CHANNEL_PATTERN and the identity token's list of
-// channels to a channel, named field in the request.
-func (p *Policy) checkChannel(bind *Binding, field, channel string) error {
+// checkPattern applies CHANNEL_PATTERN to a channel, named field in the
+// request.
+func (p *Policy) checkPattern(field, channel string) error {
 	if p.ChannelPattern != nil && !p.ChannelPattern.MatchString(channel) {
 		return forbidden(field, "is not allowed by this server's CHANNEL_PATTERN")
 	}
-	if bind != nil && bind.ChannelsClaim != "" && !channelListed(bind.Channels, channel) {
-		return forbidden(field, "is not among the channels the identity token's "+bind.ChannelsClaim+" claim allows")
+	return nil
+}
+
+// checkChannel applies the identity token's list of channels to a
+// channel, named field in the request. A nil Binding lists nothing.
+func (b *Binding) checkChannel(field, channel string) error {
+	if b != nil && b.ChannelsClaim != "" && !channelListed(b.Channels, channel) {
+		return forbidden(field, "is not among the channels the identity token's "+b.ChannelsClaim+" claim allows")
 	}
 	return nil
 }
