@@ -26,7 +26,6 @@ const (
 var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
 	os.Exit(m.Run())
 }
 

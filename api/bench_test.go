@@ -6,15 +6,12 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // BenchmarkRequest sends requests through the whole router, middleware
 // included, so that a CPU profile shows what a request costs beyond its token.
 func BenchmarkRequest(b *testing.B) {
-	gin.SetMode(gin.ReleaseMode)
 	router := New(Config{
 		Tokens:      service.New("970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b", service.Options{}),
 		CORSOrigins: []string{"*"},

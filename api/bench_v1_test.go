@@ -4,15 +4,12 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // BenchmarkV1Request sends /v1 and /getToken bodies through the whole
 // router: what reading a body strictly, or leniently, costs a request.
 func BenchmarkV1Request(b *testing.B) {
-	gin.SetMode(gin.ReleaseMode)
 	router := New(Config{
 		Tokens:      service.New("970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b", service.Options{}),
 		CORSOrigins: []string{"*"},

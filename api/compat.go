@@ -47,7 +47,7 @@ func roleOf(s string) service.Role {
 // one would be dropped without a word.
 type expiryQuery struct {
 	Expiry     []string `form:"expiry" binding:"max=1"`
-	ExpireTime []string `form:"expireTime" binding:"max=1,agora_alias_of=expiry"`
+	ExpireTime []string `form:"expireTime" binding:"max=1"`
 }
 
 func (q *expiryQuery) fromQuery(r *http.Request) {
@@ -59,6 +59,8 @@ func (q *expiryQuery) query() *expiryQuery { return q }
 
 func (q expiryQuery) lifetime(t tokenIssuer) (uint32, error) {
 	switch {
+	case len(q.ExpireTime) == 1 && len(q.Expiry) > 0:
+		return 0, service.Invalidf("expireTime", "is another name for expiry: give one of them")
 	case len(q.ExpireTime) == 1:
 		return t.ParseLifetime("expireTime", q.ExpireTime[0])
 	case len(q.Expiry) == 1:

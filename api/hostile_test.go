@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -54,7 +52,6 @@ func postJSON(h http.Handler, path, body string) *httptest.ResponseRecorder {
 // to make the strict reader of /v1 work hard, through the whole router:
 // each must cost time in proportion to its size, as an ordinary 400 does.
 func BenchmarkHostileBody(b *testing.B) {
-	gin.SetMode(gin.ReleaseMode)
 	router := New(Config{
 		Tokens:      service.New(opsAppID, opsCert, service.Options{}),
 		CORSOrigins: []string{"*"},

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
-	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -15,7 +14,6 @@ import (
 // The query string sets a token's lifetime and nothing else: the channel,
 // role and uid are the path's, whatever the query names.
 func TestQueryCannotOverridePath(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	router := New(Config{
 		Tokens:      service.New("970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b", service.Options{}),
 		CORSOrigins: []string{"*"},

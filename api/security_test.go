@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
-	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
@@ -60,7 +59,6 @@ func do(t *testing.T, h http.Handler, c call) *httptest.ResponseRecorder {
 
 func router(t *testing.T, cfg Config) http.Handler {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
 	cfg.Tokens = service.New(appID, appCert, service.Options{})
 	if cfg.CORSOrigins == nil {
 		cfg.CORSOrigins = []string{"*"}

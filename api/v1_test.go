@@ -12,7 +12,6 @@ import (
 
 	accesstoken "github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/AccessToken"
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
-	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
@@ -32,7 +31,6 @@ var issued = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // newRouter is the whole router for one project, its clock fixed at now.
 // Like a server run with --dev, it issues app tokens too.
 func newRouter(app, certificate string, now time.Time) http.Handler {
-	gin.SetMode(gin.TestMode)
 	tokens := service.New(app, certificate, service.Options{
 		Now:  func() time.Time { return now },
 		Salt: func() uint32 { return salt },

@@ -30,7 +30,6 @@ func registerValidators() {
 		must(v.RegisterValidation("agora_uid_or_account", stringRule(validUIDOrAccount)))
 		must(v.RegisterValidation("agora_rtc_user", validRTCUser))
 		must(v.RegisterValidation("agora_rte_user", validRTEUser))
-		must(v.RegisterValidation("agora_alias_of", validAliasOf))
 		must(v.RegisterValidation("agora_apaas_role", func(fl validator.FieldLevel) bool {
 			return service.ValidAPaaSRole(fl.Field().Int())
 		}))
@@ -100,22 +99,6 @@ func validRTEUser(fl validator.FieldLevel) bool {
 	}
 	user := req.rtmUser()
 	return user != "0" && service.ValidUserID(user)
-}
-
-// validAliasOf holds unless the field, another name for the one the tag
-// names in the client's words, is given together with it. Both are
-// strings or lists of them.
-func validAliasOf(fl validator.FieldLevel) bool {
-	if fl.Field().Len() == 0 {
-		return true
-	}
-	parent := fl.Parent()
-	for i := 0; i < parent.NumField(); i++ {
-		if clientFieldName(parent.Type().Field(i)) == fl.Param() {
-			return parent.Field(i).Len() == 0
-		}
-	}
-	return false // the tag names no field: a mistake to catch in tests
 }
 
 // validate checks each part by its rules, and reports every rule broken

@@ -253,8 +253,6 @@ func ruleMessage(fe validator.FieldError) string {
 			return "is given more than " + fe.Param() + " times"
 		}
 		return "must be at most " + fe.Param() + " long"
-	case "agora_alias_of":
-		return "is another name for " + fe.Param() + ": give one of them"
 	case "agora_channel":
 		return service.ChannelRule
 	case "agora_account":
