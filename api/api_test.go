@@ -180,8 +180,3 @@ func assertNoCache(t *testing.T, w *httptest.ResponseRecorder) {
 		}
 	}
 }
-
-func jsonDecode(res *http.Response, v any) error {
-	defer res.Body.Close()
-	return json.NewDecoder(res.Body).Decode(v)
-}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -321,7 +322,9 @@ func assertProblem(t *testing.T, w interface {
 		t.Errorf("Content-Type = %q, want application/problem+json", ct)
 	}
 	var body map[string]any
-	if err := jsonDecode(res, &body); err != nil {
+	err := json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if err != nil {
 		t.Fatalf("problem body: %v", err)
 	}
 	if body["status"] != float64(status) || body["title"] != http.StatusText(status) || body["type"] == nil {

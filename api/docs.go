@@ -27,10 +27,10 @@ func docsRoutes(r *gin.Engine) {
 		panic("api: the Swagger UI page is missing: " + err.Error())
 	}
 
-	both(r, http.MethodGet, "/openapi.yaml", func(c *gin.Context) {
+	withSlash(r, http.MethodGet, "/openapi.yaml", func(c *gin.Context) {
 		c.Data(http.StatusOK, "application/yaml", docs.OpenAPI())
 	})
-	both(r, http.MethodGet, "/openapi.json", func(c *gin.Context) {
+	withSlash(r, http.MethodGet, "/openapi.json", func(c *gin.Context) {
 		c.Data(http.StatusOK, "application/json", specJSON)
 	})
 	page := func(c *gin.Context) {

@@ -143,31 +143,31 @@ func New(cfg Config) *gin.Engine {
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	handle(r, http.MethodGet, "/", h.landing.handle)
-	both(r, http.MethodGet, "/ping", handlePing)
-	both(r, http.MethodGet, "/healthz", h.health.handleHealthz)
-	both(r, http.MethodGet, "/readyz", h.health.handleReadyz)
-	both(r, http.MethodGet, "/metrics", h.metrics)
+	withSlash(r, http.MethodGet, "/ping", handlePing)
+	withSlash(r, http.MethodGet, "/healthz", h.health.handleHealthz)
+	withSlash(r, http.MethodGet, "/readyz", h.health.handleReadyz)
+	withSlash(r, http.MethodGet, "/metrics", h.metrics)
 
 	community := r.Group("", h.guard)
-	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", respond(h.handleRTC)) // empty uid: any uid
-	both(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", respond(h.handleRTC))
-	both(community, http.MethodGet, "/rtm/:uid", respond(h.handleRTM))
-	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", respond(h.handleRTE))
-	both(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", respond(h.handleRTE))
-	both(community, http.MethodGet, "/chat/app", respond(h.handleChatApp))
-	both(community, http.MethodGet, "/chat/account/:uid", respond(h.handleChatUser))
-	both(community, http.MethodPost, "/getToken", respond(h.handleGetToken))
+	withSlash(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType", respond(h.handleRTC)) // empty uid: any uid
+	withSlash(community, http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", respond(h.handleRTC))
+	withSlash(community, http.MethodGet, "/rtm/:uid", respond(h.handleRTM))
+	withSlash(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid", respond(h.handleRTE))
+	withSlash(community, http.MethodGet, "/rte/:channelName/:role/:tokenType/:uid/:rtmUid", respond(h.handleRTE))
+	withSlash(community, http.MethodGet, "/chat/app", respond(h.handleChatApp))
+	withSlash(community, http.MethodGet, "/chat/account/:uid", respond(h.handleChatUser))
+	withSlash(community, http.MethodPost, "/getToken", respond(h.handleGetToken))
 
 	reference := r.Group("", h.guard)
-	both(reference, http.MethodPost, "/token/generate", respond(h.handleGenerate))
+	withSlash(reference, http.MethodPost, "/token/generate", respond(h.handleGenerate))
 
 	v1 := r.Group("/v1", h.guard)
-	both(v1, http.MethodPost, "/tokens/rtc", respond(h.handleV1RTC))
-	both(v1, http.MethodPost, "/tokens/rtm", respond(h.handleV1RTM))
-	both(v1, http.MethodPost, "/tokens/fpa", respond(h.handleV1FPA))
-	both(v1, http.MethodPost, "/tokens/chat", respond(h.handleV1Chat))
-	both(v1, http.MethodPost, "/tokens/apaas", respond(h.handleV1APaaS))
-	both(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
+	withSlash(v1, http.MethodPost, "/tokens/rtc", respond(h.handleV1RTC))
+	withSlash(v1, http.MethodPost, "/tokens/rtm", respond(h.handleV1RTM))
+	withSlash(v1, http.MethodPost, "/tokens/fpa", respond(h.handleV1FPA))
+	withSlash(v1, http.MethodPost, "/tokens/chat", respond(h.handleV1Chat))
+	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(h.handleV1APaaS))
+	withSlash(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
 
 	docsRoutes(r)
 }
@@ -187,8 +187,8 @@ func dialectOf(path string) middleware.Dialect {
 	return middleware.Standard
 }
 
-// both registers path with and without a trailing slash.
-func both(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
+// withSlash registers path both without and with a trailing slash.
+func withSlash(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
 	handle(r, method, path, h)
 	handle(r, method, path+"/", h)
 }
