@@ -206,10 +206,7 @@ func testCLITokenJSON(t *testing.T, bin string) {
 	if err := dec.Decode(&tok); err != nil {
 		t.Fatalf("decoding %q: %v", got.stdout, err)
 	}
-	at := accesstoken2.CreateAccessToken()
-	if ok, err := at.Parse(tok.Value); !ok || err != nil {
-		t.Fatalf("Agora's parser: %t %v", ok, err)
-	}
+	at := testkit.Verify007(t, tok.Value, cliAppID, cliCert)
 	rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
 	wantPrivs := map[uint16]uint32{1: 900, 2: 900, 3: 300, 4: 900}
 	if !reflect.DeepEqual(rtc.Privileges, wantPrivs) || rtc.ChannelName != "stage" || rtc.Uid != "7" {

@@ -105,10 +105,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, decode %v", res.StatusCode, err)
 	}
-	at := accesstoken2.CreateAccessToken()
-	if ok, err := at.Parse(body.RTCToken); !ok || err != nil {
-		t.Fatalf("token does not parse: %v", err)
-	}
+	at := testkit.Verify007(t, body.RTCToken, e2eAppID, e2eCert)
 	rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
 	if at.AppId != e2eAppID || at.Expire != 900 || rtc.ChannelName != "e2e room" || rtc.Uid != "2882341273" {
 		t.Errorf("token: app %s expire %d channel %q uid %q", at.AppId, at.Expire, rtc.ChannelName, rtc.Uid)

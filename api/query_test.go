@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -15,7 +16,7 @@ import (
 // role and uid are the path's, whatever the query names.
 func TestQueryCannotOverridePath(t *testing.T) {
 	router := New(Config{
-		Tokens:      service.New("970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b", service.Options{}),
+		Tokens:      service.New(testkit.AppID, testkit.Certificate, service.Options{}),
 		CORSOrigins: []string{"*"},
 	})
 	tests := []struct {
@@ -40,10 +41,7 @@ func TestQueryCannotOverridePath(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatal(err)
 			}
-			tok := accesstoken2.CreateAccessToken()
-			if ok, err := tok.Parse(body.RTCToken); !ok || err != nil {
-				t.Fatalf("Parse(%q) = %t, %v", body.RTCToken, ok, err)
-			}
+			tok := testkit.Verify007(t, body.RTCToken, testkit.AppID, testkit.Certificate)
 			rtc, ok := tok.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
 			if !ok {
 				t.Fatalf("token has no RTC service: %+v", tok.Services)

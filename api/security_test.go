@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -143,13 +144,7 @@ func grants(t *testing.T, w *httptest.ResponseRecorder) map[uint16][]string {
 	}
 	out := map[uint16][]string{}
 	for _, v := range values {
-		at := accesstoken2.CreateAccessToken()
-		if ok, err := at.Parse(v); !ok || err != nil {
-			t.Fatalf("token %q does not parse: %v", v, err)
-		}
-		if at.AppId != appID {
-			t.Errorf("token for app %q, want %q", at.AppId, appID)
-		}
+		at := testkit.Verify007(t, v, appID, appCert)
 		for typ, s := range at.Services {
 			switch s := s.(type) {
 			case *accesstoken2.ServiceRtc:

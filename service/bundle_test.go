@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"strings"
 	"testing"
 
@@ -28,10 +29,7 @@ func TestBundlePrivilegeLifetimes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			value := mint(t, tokens, Bundle{RTC: &tt.rtc, Expire: 600})
-			at := accesstoken2.CreateAccessToken()
-			if ok, err := at.Parse(value); !ok || err != nil {
-				t.Fatalf("Parse: %t %v", ok, err)
-			}
+			at := testkit.Verify007(t, value, testAppID, testCertificate)
 			rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
 			if len(rtc.Privileges) != len(tt.want) {
 				t.Errorf("got privileges %v, want %v", rtc.Privileges, tt.want)

@@ -235,10 +235,7 @@ func crossCheck(t *testing.T, value string, b Bundle) {
 		}
 		return
 	}
-	at := accesstoken2.CreateAccessToken()
-	if ok, err := at.Parse(value); !ok || err != nil {
-		t.Fatalf("Agora's 007 parser: ok %t err %v", ok, err)
-	}
+	at := testkit.Verify007(t, value, testAppID, testCertificate)
 	if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != b.Expire || at.Salt != testSalt {
 		t.Errorf("Agora's 007 parser: app %s issued %d expire %d salt %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 	}
