@@ -117,7 +117,7 @@ func New(cfg Config) *gin.Engine {
 		middleware.Metrics(m),
 		middleware.SecurityHeaders(),
 		middleware.Recovery(log),
-		middleware.Errors(log),
+		middleware.Errors(log, ruleWords),
 		middleware.NoCache(),
 		middleware.CORS(cfg.CORSOrigins, "X-API-Key"),
 		middleware.BodyLimit(middleware.MaxBodyBytes),

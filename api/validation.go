@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -14,6 +15,58 @@ import (
 
 var registerOnce sync.Once
 
+// rule is one rule a request's field follows, by its tag in the struct:
+// how to check it, and what a client is told who breaks it.
+type rule struct {
+	check validator.Func // nil for the validator's own rules and the /v1 rules across fields
+	words func(validator.FieldError) string
+}
+
+// says words a rule with a fixed sentence.
+func says(s string) func(validator.FieldError) string {
+	return func(validator.FieldError) string { return s }
+}
+
+// rules is every tag the request structs use: the validator learns the
+// checks from it, and the Errors middleware words a broken rule with it.
+var rules = map[string]rule{
+	"required": {words: says("is required")},
+	"ne":       {words: func(fe validator.FieldError) string { return `must not be "` + fe.Param() + `"` }},
+	"oneof": {words: func(fe validator.FieldError) string {
+		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
+	}},
+	"max": {words: func(fe validator.FieldError) string {
+		switch {
+		case fe.Kind() == reflect.Slice && fe.Param() == "1":
+			return "is given more than once"
+		case fe.Kind() == reflect.Slice:
+			return "is given more than " + fe.Param() + " times"
+		}
+		return "must be at most " + fe.Param() + " long"
+	}},
+	"agora_channel":        {stringRule(service.ValidChannel), says(service.ChannelRule)},
+	"agora_account":        {stringRule(service.ValidAccount), says(service.AccountRule)},
+	"agora_user_id":        {stringRule(service.ValidUserID), says(service.UserIDRule)},
+	"agora_uid_or_account": {stringRule(validUIDOrAccount), says("must be a whole number from 0 to 4294967295, or " + accountBytes)},
+	"agora_rtc_user":       {validRTCUser, says("must be a whole number from 0 to 4294967295 for tokenType uid, or " + accountBytes + " for userAccount")},
+	"agora_rte_user": {validRTEUser, says("is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id " +
+		service.UserIDRule + ` and not "0"`)},
+	"agora_apaas_role":      {func(fl validator.FieldLevel) bool { return service.ValidAPaaSRole(fl.Field().Int()) }, says(service.APaaSRoleRule)},
+	"agora_uid_xor_account": {words: says("give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)")},
+	"agora_uid_not_account": {words: says("give uid or account, not both")},
+}
+
+// accountBytes is the rule of an RTC user account, as part of a sentence.
+var accountBytes = "1 to " + strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters"
+
+// ruleWords words a broken rule from the table, for the Errors middleware.
+func ruleWords(fe validator.FieldError) string {
+	if r, ok := rules[fe.Tag()]; ok {
+		return r.words(fe)
+	}
+	return ""
+}
+
 // registerValidators teaches Gin's validator Agora's rules and to name
 // fields as clients spell them. Gin keeps one validator for the process,
 // so this runs once however many routers are built.
@@ -24,15 +77,11 @@ func registerValidators() {
 			panic("api: Gin's validator is not go-playground/validator")
 		}
 		v.RegisterTagNameFunc(clientFieldName)
-		must(v.RegisterValidation("agora_channel", stringRule(service.ValidChannel)))
-		must(v.RegisterValidation("agora_account", stringRule(service.ValidAccount)))
-		must(v.RegisterValidation("agora_user_id", stringRule(service.ValidUserID)))
-		must(v.RegisterValidation("agora_uid_or_account", stringRule(validUIDOrAccount)))
-		must(v.RegisterValidation("agora_rtc_user", validRTCUser))
-		must(v.RegisterValidation("agora_rte_user", validRTEUser))
-		must(v.RegisterValidation("agora_apaas_role", func(fl validator.FieldLevel) bool {
-			return service.ValidAPaaSRole(fl.Field().Int())
-		}))
+		for tag, r := range rules {
+			if r.check != nil {
+				must(v.RegisterValidation(tag, r.check))
+			}
+		}
 		registerV1Validators(v)
 	})
 }

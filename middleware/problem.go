@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -89,14 +87,14 @@ const internalDetail = "the server could not complete the request"
 // Errors renders the last error a handler recorded with c.Error as a
 // problem document. Errors that are not ours become a generic 500 and
 // their text goes to the log only.
-func Errors(log *slog.Logger) gin.HandlerFunc {
+func Errors(log *slog.Logger, words RuleWords) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		if len(c.Errors) == 0 || c.Writer.Written() {
 			return
 		}
 		err := c.Errors.Last().Err
-		p := problemFor(err)
+		p := problemFor(err, words)
 		// Only the server's own failure is an error to log: a 503 reports
 		// a state (shutting down, a dependency down) that readiness
 		// probes ask about every few seconds, and the probe logs why.
@@ -129,8 +127,8 @@ func Write(c *gin.Context, p Problem) {
 
 // problemFor describes err to the client: its kind picks the status, and
 // an invalid input is named in errors.
-func problemFor(err error) Problem {
-	e, fields := classify(err)
+func problemFor(err error, words RuleWords) Problem {
+	e, fields := classify(err, words)
 	status, known := statusOf[e.Kind]
 	switch {
 	case !known || e.Kind == service.Internal:
@@ -147,7 +145,7 @@ func problemFor(err error) Problem {
 // send as Invalid or, when it was too slow, RequestTimeout, anything else
 // as Internal.
 // fields lists the inputs at fault, when the error names some.
-func classify(err error) (e *service.Error, fields []FieldError) {
+func classify(err error, words RuleWords) (e *service.Error, fields []FieldError) {
 	var (
 		verrs   validator.ValidationErrors
 		svcErr  *service.Error
@@ -166,7 +164,7 @@ func classify(err error) (e *service.Error, fields []FieldError) {
 		return invalidBody("the body could not be read: it was cut off, or its chunked encoding is malformed"), nil
 	case errors.As(err, &verrs):
 		for _, fe := range verrs {
-			fields = append(fields, FieldError{Field: fieldPath(fe), Message: ruleMessage(fe)})
+			fields = append(fields, FieldError{Field: fieldPath(fe), Message: words.say(fe)})
 		}
 		return &service.Error{Kind: service.Invalid}, fields
 	case errors.As(err, &svcErr):
@@ -236,44 +234,16 @@ func jsonKind(goKind string) string {
 	return "of another type"
 }
 
-// ruleMessage says, in words, which rule a field broke.
-func ruleMessage(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "is required"
-	case "ne":
-		return `must not be "` + fe.Param() + `"`
-	case "oneof":
-		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
-	case "max":
-		switch {
-		case fe.Kind() == reflect.Slice && fe.Param() == "1":
-			return "is given more than once"
-		case fe.Kind() == reflect.Slice:
-			return "is given more than " + fe.Param() + " times"
+// RuleWords says, in words, which rule a field broke. The rules are the
+// routes' own, so the package that declares them words them; a nil
+// RuleWords, or an empty answer, names the rule by its tag.
+type RuleWords func(validator.FieldError) string
+
+func (w RuleWords) say(fe validator.FieldError) string {
+	if w != nil {
+		if s := w(fe); s != "" {
+			return s
 		}
-		return "must be at most " + fe.Param() + " long"
-	case "agora_channel":
-		return service.ChannelRule
-	case "agora_account":
-		return service.AccountRule
-	case "agora_user_id":
-		return service.UserIDRule
-	case "agora_rtc_user":
-		return "must be a whole number from 0 to 4294967295 for tokenType uid, or 1 to " +
-			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters for userAccount"
-	case "agora_uid_or_account":
-		return "must be a whole number from 0 to 4294967295, or 1 to " +
-			strconv.Itoa(service.MaxAccountBytes) + " bytes of Agora's account characters"
-	case "agora_rte_user":
-		return "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id " +
-			service.UserIDRule + ` and not "0"`
-	case "agora_uid_xor_account":
-		return "give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)"
-	case "agora_uid_not_account":
-		return "give uid or account, not both"
-	case "agora_apaas_role":
-		return service.APaaSRoleRule
 	}
 	return "breaks the rule " + fe.Tag()
 }

@@ -40,7 +40,7 @@ func TestEveryKindHasItsStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := gin.New()
-		r.Use(Errors(slog.New(slog.DiscardHandler)))
+		r.Use(Errors(slog.New(slog.DiscardHandler), nil))
 		r.GET("/", func(c *gin.Context) { _ = c.Error(service.Errorf(tt.kind, "the message")) })
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -57,7 +57,7 @@ func TestEveryKindHasItsStatus(t *testing.T) {
 // Errors that are not the server's own become 500s that say nothing of
 // their cause.
 func TestForeignErrorsAreInternal(t *testing.T) {
-	p := problemFor(errors.New("dial tcp 10.0.0.7:6379: secret host"))
+	p := problemFor(errors.New("dial tcp 10.0.0.7:6379: secret host"), nil)
 	if p.Status != http.StatusInternalServerError || p.Detail != internalDetail || p.Errors != nil {
 		t.Errorf("problem = %+v", p)
 	}

@@ -28,7 +28,7 @@ func Recovery(log *slog.Logger) gin.HandlerFunc {
 				"method", c.Request.Method, "route", routeOf(c),
 				"panic", rec, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
-				Write(c, problemFor(service.Errorf(service.Internal, "panic")))
+				Write(c, problemFor(service.Errorf(service.Internal, "panic"), nil))
 			}
 			c.Abort()
 		}()
