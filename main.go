@@ -31,7 +31,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, ".env", os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err == nil || errors.Is(err, config.ErrHelp) {
 		return
@@ -45,11 +45,11 @@ func main() {
 }
 
 // run is the whole program, with its inputs passed in so tests can drive it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, dotenv string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if cli.IsCommand(args) {
-		return cli.Run(ctx, args, getenv, stdin, stdout, stderr)
+		return cli.Run(ctx, args, getenv, dotenv, stdin, stdout, stderr)
 	}
-	cfg, err := config.Load(args, getenv, stderr)
+	cfg, err := config.Load(args, getenv, dotenv, stderr)
 	if errors.Is(err, config.ErrHelp) {
 		cli.Usage(stderr)
 	}

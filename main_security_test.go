@@ -50,7 +50,7 @@ func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 	s := &guardedServer{out: &testkit.Buffer{}, stop: cancel, done: make(chan error, 1)}
 	s.logged = s.out.String
 	go func() {
-		s.done <- run(ctx, nil, func(k string) string { return full[k] }, strings.NewReader(""), s.out, s.out)
+		s.done <- run(ctx, nil, func(k string) string { return full[k] }, "", strings.NewReader(""), s.out, s.out)
 	}()
 
 	deadline := time.Now().Add(10 * time.Second)

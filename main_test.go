@@ -194,7 +194,7 @@ func TestRunInDevMode(t *testing.T) {
 	}
 	var stdout, stderr testkit.Buffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--dev"}, getenv, strings.NewReader(""), &stdout, &stderr) }()
+	go func() { done <- run(ctx, []string{"--dev"}, getenv, "", strings.NewReader(""), &stdout, &stderr) }()
 
 	curl := regexp.MustCompile(`(?m)^ +curl (\S+)$`)
 	var lines [][]string
@@ -258,7 +258,7 @@ func TestRunReadsTheStdinItIsGiven(t *testing.T) {
 		return map[string]string{"APP_ID": cliAppID, "APP_CERTIFICATE": cliCert}[k]
 	}
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"inspect", "-"}, getenv, strings.NewReader(tok.Value+"\n"), &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"inspect", "-"}, getenv, "", strings.NewReader(tok.Value+"\n"), &stdout, &stderr); err != nil {
 		t.Fatalf("run = %v; stderr %s", err, stderr.String())
 	}
 	var ins service.Inspection
@@ -296,7 +296,7 @@ func TestLocalURL(t *testing.T) {
 func TestRunWithoutAppIDSuggestsDevMode(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), nil, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	err := run(context.Background(), nil, func(string) string { return "" }, "", strings.NewReader(""), &stdout, &stderr)
 	var cfgErr *config.Error
 	if !errors.As(err, &cfgErr) || cfgErr.Key != "APP_ID" || !strings.Contains(err.Error(), "--dev") {
 		t.Errorf("run = %v, want an APP_ID error that mentions --dev", err)

@@ -45,6 +45,7 @@ func Release() string {
 // env is what every command gets from the process.
 type env struct {
 	getenv         func(string) string
+	dotenv         string // the .env file's path, or none
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
@@ -71,8 +72,8 @@ func IsCommand(args []string) bool {
 
 // Run runs the command args name. Usage errors are *config.Error, so that
 // the program exits with the status it uses for bad flags.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+func Run(ctx context.Context, args []string, getenv func(string) string, dotenv string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, dotenv: dotenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], e)
@@ -177,7 +178,7 @@ type issuer struct {
 // tokens builds the service and its policy from the server's
 // configuration.
 func (f flags) tokens(e env) (issuer, error) {
-	cfg, err := config.FromFlags(f.config, e.getenv)
+	cfg, err := config.FromFlags(f.config, e.getenv, e.dotenv)
 	if err != nil {
 		return issuer{}, err
 	}

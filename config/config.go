@@ -133,10 +133,11 @@ func (e *Error) Error() string { return e.Key + ": " + e.Rule }
 var ErrHelp = pflag.ErrHelp
 
 // Load parses args (without the program name) and reads the environment
-// through getenv, the working directory's .env file and the file named by
-// --config, then validates the result. On --help it prints nothing and
+// through getenv, the .env file at the path dotenv (none when empty: a
+// caller names it, so that tests never read a developer's) and the file
+// named by --config, then validates the result. On --help it prints nothing and
 // returns ErrHelp: the caller's help also lists the commands.
-func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+func Load(args []string, getenv func(string) string, dotenv string, stderr io.Writer) (Config, error) {
 	fs := pflag.NewFlagSet("agora-token-server", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
@@ -147,7 +148,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		}
 		return Config{}, err
 	}
-	return FromFlags(fs, getenv)
+	return FromFlags(fs, getenv, dotenv)
 }
 
 // Register adds a flag for every setting, and --config, to fs.
@@ -163,14 +164,17 @@ func Register(fs *pflag.FlagSet) {
 }
 
 // FromFlags resolves every setting from fs (already parsed by a caller
-// that used Register), getenv and the files, then validates it.
-func FromFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
+// that used Register), getenv and the files, then validates it. dotenv is
+// as for Load.
+func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Config, error) {
 	v := viper.New()
 	for _, k := range keys {
 		v.SetDefault(k.name, k.def)
 	}
-	if err := mergeDotEnv(v, ".env"); err != nil {
-		return Config{}, err
+	if dotenv != "" {
+		if err := mergeDotEnv(v, dotenv); err != nil {
+			return Config{}, err
+		}
 	}
 	file, _ := fs.GetString("config")
 	if file == "" {

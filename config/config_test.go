@@ -36,9 +36,26 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
+// A .env file is read only where the caller says it is: tests and the
+// command line's callers that name none are not swayed by one lying in
+// the working directory.
+func TestDotEnvOnlyWhereNamed(t *testing.T) {
+	inTempDir(t)
+	write(t, ".env", "PORT=1001\n")
+	getenv := env("APP_ID", appID, "APP_CERTIFICATE", cert)
+	c, err := Load(nil, getenv, "", io.Discard)
+	if err != nil || c.Port != 8080 {
+		t.Errorf("with no .env named: port %d, err %v; want 8080", c.Port, err)
+	}
+	c, err = Load(nil, getenv, ".env", io.Discard)
+	if err != nil || c.Port != 1001 {
+		t.Errorf("with .env named: port %d, err %v; want 1001", c.Port, err)
+	}
+}
+
 func TestDefaults(t *testing.T) {
 	inTempDir(t)
-	c, err := Load(nil, env("APP_ID", appID, "APP_CERTIFICATE", cert), io.Discard)
+	c, err := Load(nil, env("APP_ID", appID, "APP_CERTIFICATE", cert), ".env", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +93,7 @@ func TestPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Load(tt.args, tt.getenv, io.Discard)
+			c, err := Load(tt.args, tt.getenv, ".env", io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +131,7 @@ func TestInvalidSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(tt.args, tt.getenv, io.Discard)
+			_, err := Load(tt.args, tt.getenv, ".env", io.Discard)
 			var cfgErr *Error
 			if !errors.As(err, &cfgErr) || cfgErr.Key != tt.key {
 				t.Fatalf("err = %v, want an error on %s", err, tt.key)
@@ -128,11 +145,11 @@ func TestInvalidSettings(t *testing.T) {
 
 func TestDevMode(t *testing.T) {
 	inTempDir(t)
-	a, err := Load([]string{"--dev"}, env(), io.Discard)
+	a, err := Load([]string{"--dev"}, env(), ".env", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Load(nil, env("DEV_MODE", "true"), io.Discard)
+	b, err := Load(nil, env("DEV_MODE", "true"), ".env", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +159,7 @@ func TestDevMode(t *testing.T) {
 	if a.AppID == b.AppID || a.AppCertificate == b.AppCertificate || a.AppID == a.AppCertificate {
 		t.Error("dev credentials are not fresh for each process")
 	}
-	c, err := Load([]string{"--dev"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), io.Discard)
+	c, err := Load([]string{"--dev"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), ".env", io.Discard)
 	if err != nil || c.DevCredentials || c.AppID != appID {
 		t.Errorf("dev mode must keep given credentials: %+v, %v", c, err)
 	}

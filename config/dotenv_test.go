@@ -28,7 +28,7 @@ func TestDotEnvErrorNamesTheLineNotTheValue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inTempDir(t)
 			write(t, ".env", tt.dotenv)
-			_, err := Load(nil, env(), io.Discard)
+			_, err := Load(nil, env(), ".env", io.Discard)
 			var cfgErr *Error
 			if !errors.As(err, &cfgErr) || cfgErr.Key != ".env" {
 				t.Fatalf("err = %v, want an error on .env", err)

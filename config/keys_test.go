@@ -30,7 +30,7 @@ func validRequired(t *testing.T) map[string]string {
 
 func TestKeysRequiredMatchesLoad(t *testing.T) {
 	env := validRequired(t)
-	if _, err := config.Load(nil, mapEnv(env), io.Discard); err != nil {
+	if _, err := config.Load(nil, mapEnv(env), ".env", io.Discard); err != nil {
 		t.Fatalf("Load with every required key set: %v; a key with no usable default is not marked required", err)
 	}
 	for name := range env {
@@ -41,7 +41,7 @@ func TestKeysRequiredMatchesLoad(t *testing.T) {
 					without[k] = v
 				}
 			}
-			_, err := config.Load(nil, mapEnv(without), io.Discard)
+			_, err := config.Load(nil, mapEnv(without), ".env", io.Discard)
 			var cfgErr *config.Error
 			if !errors.As(err, &cfgErr) {
 				t.Fatalf("Load error = %v, want a *config.Error", err)

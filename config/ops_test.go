@@ -35,7 +35,7 @@ func TestOpsDefaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Load(nil, opsEnv(tt.vars), io.Discard)
+			c, err := Load(nil, opsEnv(tt.vars), ".env", io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +65,7 @@ func TestOpsSettings(t *testing.T) {
 		"MAX_HEADER_BYTES":    "32768",
 		"SHUTDOWN_TIMEOUT":    "5s", // the flag wins
 		"SHUTDOWN_DELAY":      "5",
-	}), io.Discard)
+	}), "", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestOpsInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
-			_, err := Load(nil, opsEnv(map[string]string{tt.env: tt.value}), io.Discard)
+			_, err := Load(nil, opsEnv(map[string]string{tt.env: tt.value}), ".env", io.Discard)
 			var cfgErr *Error
 			if !errors.As(err, &cfgErr) {
 				t.Fatalf("err = %v, want a *config.Error", err)
@@ -120,7 +120,7 @@ func TestOpsInvalid(t *testing.T) {
 // SHUTDOWN_DELAY, unlike the timeouts, may be zero: no delay at all.
 func TestShutdownDelayMayBeZero(t *testing.T) {
 	for _, v := range []string{"0", "0s", " 0s ", "0ms"} {
-		c, err := Load(nil, opsEnv(map[string]string{"SHUTDOWN_DELAY": v}), io.Discard)
+		c, err := Load(nil, opsEnv(map[string]string{"SHUTDOWN_DELAY": v}), ".env", io.Discard)
 		if err != nil || c.ShutdownDelay != 0 {
 			t.Errorf("SHUTDOWN_DELAY=%q: delay %v, err %v; want 0 and no error", v, c.ShutdownDelay, err)
 		}

@@ -21,7 +21,7 @@ func load(env map[string]string) (Config, error) {
 	for k, v := range env {
 		base[k] = v
 	}
-	return Load(nil, func(k string) string { return base[k] }, io.Discard)
+	return Load(nil, func(k string) string { return base[k] }, ".env", io.Discard)
 }
 
 func TestSecurityDefaultsKeepTheServerOpen(t *testing.T) {
@@ -60,7 +60,7 @@ func TestAllowAppTokens(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			c, err := Load(tt.args, func(k string) string { return env[k] }, io.Discard)
+			c, err := Load(tt.args, func(k string) string { return env[k] }, ".env", io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -55,7 +55,7 @@ func mustStart(t *testing.T, env map[string]string) {
 			full[k] = v
 		}
 	}
-	if _, err := config.Load(nil, func(name string) string { return full[name] }, io.Discard); err != nil {
+	if _, err := config.Load(nil, func(name string) string { return full[name] }, "", io.Discard); err != nil {
 		t.Errorf("the server refuses the documented settings: %v", err)
 	}
 }

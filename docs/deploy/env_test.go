@@ -103,7 +103,7 @@ func checkEnv(t *testing.T, d envDecl) {
 				env[name] = v
 			}
 		}
-		if _, err := config.Load(nil, func(name string) string { return env[name] }, io.Discard); err != nil {
+		if _, err := config.Load(nil, func(name string) string { return env[name] }, "", io.Discard); err != nil {
 			t.Errorf("the server refuses this file's values: %v", err)
 		}
 	})

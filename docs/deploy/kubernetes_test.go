@@ -313,7 +313,7 @@ func TestKubernetes(t *testing.T) {
 			}
 		}
 		maps.Copy(env, configMap.Data)
-		cfg, err := config.Load(nil, func(name string) string { return env[name] }, io.Discard)
+		cfg, err := config.Load(nil, func(name string) string { return env[name] }, "", io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
