@@ -323,19 +323,19 @@ func TestTokensMatchAgora(t *testing.T) {
 		want  []grant
 	}{
 		{"RTC publisher by uid", func() (Token, error) {
-			return tokens.RTCToken(RTC{Channel: "room 1", Account: UIDAccount(math.MaxUint32), Role: Publisher}, 600)
+			return tokens.rtcToken(RTC{Channel: "room 1", Account: UIDAccount(math.MaxUint32), Role: Publisher}, 600)
 		}, []grant{rtc("room 1", "4294967295", privJoinChannel, privPublishAudio, privPublishVideo, privPublishData)}},
 		{"RTC subscriber, any uid", func() (Token, error) {
-			return tokens.RTCToken(RTC{Channel: "room 1", Account: UIDAccount(0), Role: Subscriber}, 600)
+			return tokens.rtcToken(RTC{Channel: "room 1", Account: UIDAccount(0), Role: Subscriber}, 600)
 		}, []grant{rtc("room 1", "", privJoinChannel)}},
 		{"RTC publisher by account", func() (Token, error) {
-			return tokens.RTCToken(RTC{Channel: "c", Account: "alice@example", Role: Publisher}, 600)
+			return tokens.rtcToken(RTC{Channel: "c", Account: "alice@example", Role: Publisher}, 600)
 		}, []grant{rtc("c", "alice@example", privJoinChannel, privPublishAudio, privPublishVideo, privPublishData)}},
-		{"RTM", func() (Token, error) { return tokens.RTMToken("bob", 600) },
+		{"RTM", func() (Token, error) { return tokens.rtmToken("bob", 600) },
 			[]grant{{service: serviceRTM, privileges: each(600, privRTMLogin), fields: []string{"bob"}}}},
-		{"Chat user", func() (Token, error) { return tokens.ChatToken("carol", 600) },
+		{"Chat user", func() (Token, error) { return tokens.chatToken("carol", 600) },
 			[]grant{{service: serviceChat, privileges: each(600, privChatUser), fields: []string{"carol"}}}},
-		{"Chat app", func() (Token, error) { return tokens.ChatToken("", 600) },
+		{"Chat app", func() (Token, error) { return tokens.chatToken("", 600) },
 			[]grant{{service: serviceChat, privileges: each(600, privChatApp), fields: []string{""}}}},
 		{"bundle of every service", func() (Token, error) {
 			return tokens.Bundle(Bundle{

@@ -14,7 +14,7 @@ func BenchmarkRTCPublisherToken(b *testing.B) {
 		rtc := RTC{Channel: "benchmark-room", Account: UIDAccount(2882341273), Role: Publisher}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := tokens.RTCToken(rtc, 3600); err != nil {
+			if _, err := tokens.rtcToken(rtc, 3600); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -26,17 +26,17 @@ func TestObserverSeesEveryToken(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{"rtc", func(ts *Tokens) (Token, error) { return ts.RTCToken(*rtc, 60) }, []string{"rtc/007"}, false},
-		{"rtm", func(ts *Tokens) (Token, error) { return ts.RTMToken("ann", 60) }, []string{"rtm/007"}, false},
-		{"chat user", func(ts *Tokens) (Token, error) { return ts.ChatToken("ann", 60) }, []string{"chat/007"}, false},
-		{"chat app", func(ts *Tokens) (Token, error) { return ts.ChatToken("", 60) }, []string{"chat/007"}, false},
+		{"rtc", func(ts *Tokens) (Token, error) { return ts.rtcToken(*rtc, 60) }, []string{"rtc/007"}, false},
+		{"rtm", func(ts *Tokens) (Token, error) { return ts.rtmToken("ann", 60) }, []string{"rtm/007"}, false},
+		{"chat user", func(ts *Tokens) (Token, error) { return ts.chatToken("ann", 60) }, []string{"chat/007"}, false},
+		{"chat app", func(ts *Tokens) (Token, error) { return ts.chatToken("", 60) }, []string{"chat/007"}, false},
 		{"bundle of three", func(ts *Tokens) (Token, error) {
 			return ts.Bundle(Bundle{RTC: rtc, RTMUserID: "ann", Chat: &Chat{App: true}, Expire: 60})
 		}, []string{"rtc+rtm+chat/007"}, false},
 		{"bundle of two", func(ts *Tokens) (Token, error) {
 			return ts.Bundle(Bundle{RTMUserID: "ann", Chat: &Chat{UserID: "ann", User: true}, Expire: 60})
 		}, []string{"rtm+chat/007"}, false},
-		{"refused", func(ts *Tokens) (Token, error) { return ts.RTCToken(RTC{Channel: "", Role: Publisher}, 60) }, nil, true},
+		{"refused", func(ts *Tokens) (Token, error) { return ts.rtcToken(RTC{Channel: "", Role: Publisher}, 60) }, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,7 +58,7 @@ func TestObserverSeesEveryToken(t *testing.T) {
 
 func TestNoObserver(t *testing.T) {
 	ts := New("970ca35de60c44645bbae8a215061b33", "5cfd2fd1755d40ecb72977518be15d3b", Options{})
-	if _, err := ts.RTMToken("ann", 60); err != nil {
+	if _, err := ts.rtmToken("ann", 60); err != nil {
 		t.Fatal(err)
 	}
 }

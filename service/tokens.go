@@ -122,9 +122,6 @@ func New(appID, certificate string, opts Options) *Tokens {
 	return t
 }
 
-// AppID returns the App ID tokens are issued for.
-func (t *Tokens) AppID() string { return t.appID }
-
 // Lifetime turns a requested lifetime into the one to sign: the default
 // when seconds is nil, else seconds itself if it lies within 1..MaxExpiry.
 // field names the input in the caller's words, for the error.
@@ -157,23 +154,6 @@ type RTCPrivileges struct {
 	PublishAudio *uint64
 	PublishVideo *uint64
 	PublishData  *uint64
-}
-
-// RTCToken mints a token to join an RTC channel for expire seconds.
-func (t *Tokens) RTCToken(r RTC, expire uint32) (Token, error) {
-	return t.Bundle(Bundle{RTC: &r, Expire: expire})
-}
-
-// RTMToken mints a token for an RTM user to log in for expire seconds.
-func (t *Tokens) RTMToken(userID string, expire uint32) (Token, error) {
-	return t.Bundle(Bundle{RTMUserID: userID, Expire: expire})
-}
-
-// ChatToken mints a Chat token: a user token for userID, or an app token
-// when userID is empty.
-func (t *Tokens) ChatToken(userID string, expire uint32) (Token, error) {
-	c := Chat{UserID: userID, User: userID != "", App: userID == ""}
-	return t.Bundle(Bundle{Chat: &c, Expire: expire})
 }
 
 // Chat describes a Chat grant: a user privilege for UserID, an app

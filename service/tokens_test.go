@@ -31,7 +31,7 @@ func TestRTCToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := newTestTokens(testAppID, testCertificate, testNow).RTCToken(tt.rtc, 600)
+			tok, err := newTestTokens(testAppID, testCertificate, testNow).rtcToken(tt.rtc, 600)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func assertPrivileges(t *testing.T, got, want map[uint16]uint32) {
 func TestRTMAndChatTokens(t *testing.T) {
 	tokens := newTestTokens(testAppID, testCertificate, testNow)
 
-	rtm, err := tokens.RTMToken("user-7", 120)
+	rtm, err := tokens.rtmToken("user-7", 120)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestRTMAndChatTokens(t *testing.T) {
 	}
 	assertPrivileges(t, s.Privileges, map[uint16]uint32{privRTMLogin: 120})
 
-	user, err := tokens.ChatToken("bob", 300)
+	user, err := tokens.chatToken("bob", 300)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestRTMAndChatTokens(t *testing.T) {
 	}
 	assertPrivileges(t, c.Privileges, map[uint16]uint32{privChatUser: 300})
 
-	app, err := tokens.ChatToken("", 300)
+	app, err := tokens.chatToken("", 300)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestSaltIsRandom(t *testing.T) {
 	tokens := New(testAppID, testCertificate, Options{})
 	seen := map[uint32]bool{}
 	for range 50 {
-		tok, err := tokens.RTMToken("u", 60)
+		tok, err := tokens.rtmToken("u", 60)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,17 +123,17 @@ func TestInvalidRequests(t *testing.T) {
 		field string
 	}{
 		{"channel too long", func() error {
-			_, err := tokens.RTCToken(RTC{Channel: string(make([]byte, 64)), Role: Publisher}, 60)
+			_, err := tokens.rtcToken(RTC{Channel: string(make([]byte, 64)), Role: Publisher}, 60)
 			return err
 		}, "channel"},
 		{"channel bad char", func() error {
-			_, err := tokens.RTCToken(RTC{Channel: "a/b", Role: Publisher}, 60)
+			_, err := tokens.rtcToken(RTC{Channel: "a/b", Role: Publisher}, 60)
 			return err
 		}, "channel"},
-		{"no role", func() error { _, err := tokens.RTCToken(RTC{Channel: "a"}, 60); return err }, "role"},
-		{"zero expiry", func() error { _, err := tokens.RTMToken("u", 0); return err }, "expire"},
-		{"expiry over max", func() error { _, err := tokens.RTMToken("u", 86401); return err }, "expire"},
-		{"rtm user too long", func() error { _, err := tokens.RTMToken(string(make([]byte, 65)), 60); return err }, "userId"},
+		{"no role", func() error { _, err := tokens.rtcToken(RTC{Channel: "a"}, 60); return err }, "role"},
+		{"zero expiry", func() error { _, err := tokens.rtmToken("u", 0); return err }, "expire"},
+		{"expiry over max", func() error { _, err := tokens.rtmToken("u", 86401); return err }, "expire"},
+		{"rtm user too long", func() error { _, err := tokens.rtmToken(string(make([]byte, 65)), 60); return err }, "userId"},
 		{"empty bundle", func() error { _, err := tokens.Bundle(Bundle{Expire: 60}); return err }, ""},
 	}
 	for _, tt := range tests {
