@@ -273,11 +273,11 @@ func testCLIInspect(t *testing.T, bin string) {
 	twoDaysAgo := service.New(cliAppID, cliCert, service.Options{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
 	foreign := service.New(cliOtherAppID, cliCert, service.Options{})
 	mint := func(tokens *service.Tokens, b service.Bundle) string {
-		tok, err := tokens.Bundle(b)
+		minted, err := tokens.Issue(context.Background(), b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return tok.Value
+		return minted[0].Value
 	}
 	rtc := &service.RTC{Channel: "lobby", Account: "42", Role: service.Publisher}
 	good := mint(now, service.Bundle{RTC: rtc, Expire: 600})

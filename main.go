@@ -75,6 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 		DefaultExpiry: cfg.DefaultExpiry,
 		MaxExpiry:     cfg.MaxExpiry,
 		Observer:      m,
+		Policy:        cfg.Security.Policy(),
 	})
 	sec, err := newSecurity(ctx, cfg.Security, m, log)
 	if err != nil {

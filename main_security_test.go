@@ -160,11 +160,11 @@ var everyRoute = []struct{ method, path, body string }{
 // inspectedToken is a token this test's servers signed, sent to
 // /v1/tokens/inspect: the logs must not hold it either.
 var inspectedToken = func() string {
-	tok, err := service.New(secAppID, secAppCert, service.Options{}).Bundle(service.Bundle{RTMUserID: "42", Expire: 600})
+	minted, err := service.New(secAppID, secAppCert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "42", Expire: 600})
 	if err != nil {
 		panic(err)
 	}
-	return tok.Value
+	return minted[0].Value
 }()
 
 // issued collects every Agora token in a response body.

@@ -250,10 +250,11 @@ func TestRunInDevMode(t *testing.T) {
 // command such as inspect - can be driven without the process's own.
 func TestRunReadsTheStdinItIsGiven(t *testing.T) {
 	tokens := service.New(cliAppID, cliCert, service.Options{})
-	tok, err := tokens.Bundle(service.Bundle{RTMUserID: "stdin-user", Expire: 600})
+	minted, err := tokens.Issue(context.Background(), service.Bundle{RTMUserID: "stdin-user", Expire: 600})
 	if err != nil {
 		t.Fatal(err)
 	}
+	tok := minted[0]
 	getenv := func(k string) string {
 		return map[string]string{"APP_ID": cliAppID, "APP_CERTIFICATE": cliCert}[k]
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -77,11 +78,11 @@ func get(path string) func(int) string { return func(int) string { return path }
 
 // inspected is a token the load's server signed, for /v1/tokens/inspect.
 var inspected = func() string {
-	tok, err := service.New(liveAppID, liveCert, service.Options{}).Bundle(service.Bundle{RTMUserID: "inspected", Expire: 3600})
+	minted, err := service.New(liveAppID, liveCert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "inspected", Expire: 3600})
 	if err != nil {
 		panic(err)
 	}
-	return tok.Value
+	return minted[0].Value
 }()
 
 func signatureIs(want string) func(map[string]any) error {

@@ -11,7 +11,6 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/ratelimit"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // keyFilePoll is how often API_KEYS_FILE is checked for changes.
@@ -19,7 +18,6 @@ const keyFilePoll = 2 * time.Second
 
 // security is what decides who may ask for tokens, and how often.
 type security struct {
-	policy  *service.Policy
 	authn   middleware.Authenticator // nil: AUTH_MODE=none
 	limiter middleware.RateLimiter   // nil: no RATE_LIMIT
 	proxies []string
@@ -29,13 +27,12 @@ type security struct {
 	jwks *auth.JWT
 }
 
-// newSecurity builds the policy, the authenticator and the rate limiter
+// newSecurity builds the authenticator and the rate limiter
 // cfg asks for. Background work (reloading API keys, refreshing the
 // identity provider's keys) stops when ctx is done; close releases the
 // rest. m counts the failed fetches of the identity provider's keys.
 func newSecurity(ctx context.Context, cfg config.Security, m *metrics.Metrics, log *slog.Logger) (*security, error) {
 	s := &security{
-		policy:  cfg.Policy(),
 		proxies: cfg.TrustedProxies,
 		close:   func() {},
 	}
@@ -87,9 +84,8 @@ func newSecurity(ctx context.Context, cfg config.Security, m *metrics.Metrics, l
 	return s, nil
 }
 
-// apply adds the policy, authenticator and limiter to c.
+// apply adds the authenticator and limiter to c.
 func (s *security) apply(c api.Config) api.Config {
-	c.Policy = s.policy
 	c.Auth = s.authn
 	c.Limiter = s.limiter
 	c.TrustedProxies = s.proxies

@@ -37,11 +37,11 @@ func newTestRouter(origins ...string) *gin.Engine {
 		origins = []string{"*"}
 	}
 	tokens := service.New(testAppID, testCert, service.Options{
-		Now:  func() time.Time { return testNow },
-		Salt: func() uint32 { return 7 },
+		Now:    func() time.Time { return testNow },
+		Salt:   func() uint32 { return 7 },
+		Policy: &service.Policy{AllowAppTokens: true},
 	})
-	return New(Config{Tokens: tokens, CORSOrigins: origins, Logger: slog.New(slog.DiscardHandler),
-		Policy: &service.Policy{AllowAppTokens: true}})
+	return New(Config{Tokens: tokens, CORSOrigins: origins, Logger: slog.New(slog.DiscardHandler)})
 }
 
 // request sends one request through the whole router and checks it,

@@ -57,11 +57,13 @@ func TestAppTokensAreOptIn(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					counts := metrics.New()
 					h := New(Config{
-						Tokens:      service.New(appID, appCert, service.Options{Observer: counts}),
+						Tokens: service.New(appID, appCert, service.Options{
+							Observer: counts,
+							Policy:   &service.Policy{AllowAppTokens: allowed},
+						}),
 						CORSOrigins: []string{"*"},
 						Metrics:     counts,
 						Auth:        m.auth,
-						Policy:      &service.Policy{AllowAppTokens: allowed},
 					})
 					w := do(t, h, with(rt.call, m.header))
 					got := scrapeMetrics(t, counts)
@@ -122,7 +124,7 @@ func TestAppTokensAreOptIn(t *testing.T) {
 
 // A user token never needed the opt-in: the same routes serve users.
 func TestUserTokensNeedNoOptIn(t *testing.T) {
-	h := router(t, Config{Policy: &service.Policy{}})
+	h := router(t, Config{Tokens: tokensUnder(&service.Policy{})})
 	for _, c := range []call{
 		{method: "GET", path: "/chat/account/ann"},
 		{method: "POST", path: "/getToken", body: `{"tokenType":"chat","uid":"ann"}`},

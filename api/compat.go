@@ -115,7 +115,7 @@ func (h *handlers) handleRTC(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	rtc := req.rtc()
-	tokens, err := h.mint(c.Request.Context(), service.Bundle{RTC: &rtc, Expire: expire})
+	tokens, err := h.tokens.Issue(c.Request.Context(), service.Bundle{RTC: &rtc, Expire: expire})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := h.mint(c.Request.Context(), service.Bundle{RTMUserID: req.UID, Expire: expire})
+	tokens, err := h.tokens.Issue(c.Request.Context(), service.Bundle{RTMUserID: req.UID, Expire: expire})
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	rtc := req.rtc()
-	tokens, err := h.mint(c.Request.Context(),
+	tokens, err := h.tokens.Issue(c.Request.Context(),
 		service.Bundle{RTC: &rtc, Expire: expire},
 		service.Bundle{RTMUserID: req.rtmUser(), Expire: expire})
 	if err != nil {
@@ -213,7 +213,7 @@ func (h *handlers) mintChat(ctx context.Context, req userRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := h.mint(ctx, service.Bundle{Chat: chatOf(req.UID), Expire: expire})
+	tokens, err := h.tokens.Issue(ctx, service.Bundle{Chat: chatOf(req.UID), Expire: expire})
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +280,7 @@ func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
 	if b.Expire, err = h.tokens.Lifetime("expire", req.Expire); err != nil {
 		return nil, err
 	}
-	tokens, err := h.mint(c.Request.Context(), b)
+	tokens, err := h.tokens.Issue(c.Request.Context(), b)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +413,7 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	if b.RTCPrivilegeExpire, err = service.PrivilegeLifetime("privilegeExpireTs", req.PrivilegeExpireTs, b.Expire); err != nil {
 		return nil, err
 	}
-	tokens, err := h.mint(c.Request.Context(), b)
+	tokens, err := h.tokens.Issue(c.Request.Context(), b)
 	if err != nil {
 		return nil, err
 	}

@@ -32,9 +32,8 @@ import (
 func fuzzRouter(f *testing.F) *gin.Engine {
 	f.Helper()
 	return New(Config{
-		Tokens:      service.New(opsAppID, opsCert, service.Options{}),
+		Tokens:      service.New(opsAppID, opsCert, service.Options{Policy: &service.Policy{AllowAppTokens: true}}),
 		CORSOrigins: []string{"*"},
-		Policy:      &service.Policy{AllowAppTokens: true},
 	})
 }
 

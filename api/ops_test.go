@@ -427,11 +427,10 @@ func TestMetricsGiveTheReasonOfAuthFailures(t *testing.T) {
 	policy := &service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`)}
 	m := metrics.New()
 	cfg := Config{
-		Tokens:       service.New(opsAppID, opsCert, service.Options{Observer: m}),
+		Tokens:       service.New(opsAppID, opsCert, service.Options{Observer: m, Policy: policy}),
 		CORSOrigins:  []string{"*"},
 		Metrics:      m,
 		MetricsToken: "ops-metrics-token",
-		Policy:       policy,
 		Auth:         verifier,
 	}
 	jwtServer := &opsServer{router: New(cfg), logs: &bytes.Buffer{}, ready: NewReadiness()}

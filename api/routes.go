@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,7 +20,7 @@ import (
 type tokenIssuer interface {
 	Lifetime(field string, seconds *uint64) (uint32, error)
 	ParseLifetime(field, raw string) (uint32, error)
-	Bundle(b service.Bundle) (service.Token, error)
+	Issue(ctx context.Context, bundles ...service.Bundle) ([]service.Token, error)
 	Inspect(token string, who service.Subject) (service.Inspection, error)
 }
 
@@ -42,8 +43,6 @@ type Config struct {
 	// DevCredentials is true when --dev made up the App ID and
 	// certificate; the landing page says so.
 	DevCredentials bool
-	// Policy decides who may be issued what; nil adds no rules.
-	Policy *service.Policy
 	// Auth checks the credential of every token request; nil lets
 	// everyone in (AUTH_MODE=none).
 	Auth middleware.Authenticator
@@ -56,7 +55,6 @@ type Config struct {
 
 type handlers struct {
 	tokens tokenIssuer
-	policy *service.Policy
 	// guard authenticates and rate-limits; every route group that mints
 	// tokens uses it.
 	guard   gin.HandlerFunc
@@ -131,7 +129,6 @@ func New(cfg Config) *gin.Engine {
 
 	routes(r, &handlers{
 		tokens:  cfg.Tokens,
-		policy:  cfg.Policy,
 		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
 		health:  &healthHandlers{ready: ready, log: log, version: cfg.Version},
 		metrics: metricsHandler(m, cfg.MetricsToken, cfg.Limiter),

@@ -58,13 +58,22 @@ func do(t *testing.T, h http.Handler, c call) *httptest.ResponseRecorder {
 	return w
 }
 
+// router is the whole router around cfg, minting with the test
+// credentials under no policy of its own unless cfg says otherwise.
 func router(t *testing.T, cfg Config) http.Handler {
 	t.Helper()
-	cfg.Tokens = service.New(appID, appCert, service.Options{})
+	if cfg.Tokens == nil {
+		cfg.Tokens = tokensUnder(nil)
+	}
 	if cfg.CORSOrigins == nil {
 		cfg.CORSOrigins = []string{"*"}
 	}
 	return New(cfg)
+}
+
+// tokensUnder mints with the test credentials under policy.
+func tokensUnder(policy *service.Policy) *service.Tokens {
+	return service.New(appID, appCert, service.Options{Policy: policy})
 }
 
 func keysAuth(t *testing.T) *auth.Keys {
@@ -388,8 +397,8 @@ func TestServerPolicyInEveryMode(t *testing.T) {
 		cfg    Config
 		header map[string]string
 	}{
-		{"none", Config{Policy: policy}, nil},
-		{"apikey", Config{Policy: policy, Auth: keysAuth(t)}, bearer(apiKey)},
+		{"none", Config{Tokens: tokensUnder(policy)}, nil},
+		{"apikey", Config{Tokens: tokensUnder(policy), Auth: keysAuth(t)}, bearer(apiKey)},
 	}
 	tests := []struct {
 		name       string

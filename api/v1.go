@@ -177,7 +177,7 @@ func (h *handlers) handleV1APaaS(c *gin.Context) (any, error) {
 
 // mintV1 answers with the whole token: its value, times and grants.
 func (h *handlers) mintV1(ctx context.Context, b service.Bundle) (any, error) {
-	tokens, err := h.mint(ctx, b)
+	tokens, err := h.tokens.Issue(ctx, b)
 	if err != nil {
 		return nil, err
 	}

@@ -32,10 +32,11 @@ var issued = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // Like a server run with --dev, it issues app tokens too.
 func newRouter(app, certificate string, now time.Time) http.Handler {
 	tokens := service.New(app, certificate, service.Options{
-		Now:  func() time.Time { return now },
-		Salt: func() uint32 { return salt },
+		Now:    func() time.Time { return now },
+		Salt:   func() uint32 { return salt },
+		Policy: &service.Policy{AllowAppTokens: true},
 	})
-	return api.New(api.Config{Tokens: tokens, CORSOrigins: []string{"*"}, Policy: &service.Policy{AllowAppTokens: true}})
+	return api.New(api.Config{Tokens: tokens, CORSOrigins: []string{"*"}})
 }
 
 // post sends one request through the whole router and checks it, and

@@ -168,28 +168,21 @@ func (f flags) parse(args []string, maxArgs int, e env) ([]string, error) {
 	return all.Args(), nil
 }
 
-// issuer mints as the server would: with its credentials and lifetimes,
-// under its policy.
-type issuer struct {
-	*service.Tokens
-	policy *service.Policy
-}
-
-// tokens builds the service and its policy from the server's
-// configuration.
-func (f flags) tokens(e env) (issuer, error) {
+// tokens builds the service as the server would: with its credentials,
+// lifetimes and policy.
+func (f flags) tokens(e env) (*service.Tokens, error) {
 	cfg, err := config.FromFlags(f.config, e.getenv, e.dotenv)
 	if err != nil {
-		return issuer{}, err
+		return nil, err
 	}
 	if cfg.DevCredentials {
 		fmt.Fprintln(e.stderr, "DEV MODE: made-up credentials for this process only; Agora's servers and the server will reject tokens signed with them.")
 	}
-	tokens := service.New(cfg.AppID, cfg.AppCertificate, service.Options{
+	return service.New(cfg.AppID, cfg.AppCertificate, service.Options{
 		DefaultExpiry: cfg.DefaultExpiry,
 		MaxExpiry:     cfg.MaxExpiry,
-	})
-	return issuer{tokens, cfg.Security.Policy()}, nil
+		Policy:        cfg.Security.Policy(),
+	}), nil
 }
 
 // optional returns a pointer to a flag's value when the flag was given.

@@ -172,9 +172,9 @@ func tokenAPaaS(args []string, e env) error {
 
 // parseAll parses a token command's flags, which take no arguments, and
 // builds the service from the configuration.
-func (f flags) parseAll(args []string, e env) (issuer, error) {
+func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
 	if _, err := f.parse(args, 0, e); err != nil {
-		return issuer{}, err
+		return nil, err
 	}
 	return f.tokens(e)
 }
@@ -182,7 +182,7 @@ func (f flags) parseAll(args []string, e env) (issuer, error) {
 // mint signs b with the lifetime from --expire, if the server's policy
 // allows it, and prints the token. The service names fields as the API
 // does; flagOf renames them as flags.
-func mint(tokens issuer, f flags, b service.Bundle, expire *uint64, asJSON bool, e env, flagOf map[string]string) error {
+func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, asJSON bool, e env, flagOf map[string]string) error {
 	flagOf["expire"], flagOf["version"] = "--expire", "--version"
 	var err error
 	if b.Expire, err = tokens.Lifetime("expire", optional(f, "expire", expire)); err != nil {
@@ -190,17 +190,14 @@ func mint(tokens issuer, f flags, b service.Bundle, expire *uint64, asJSON bool,
 	}
 	// The one at the terminal holds no identity token: the server's own
 	// rules are the ones that apply.
-	if err := tokens.policy.Check(context.Background(), b); err != nil {
-		return err
-	}
-	tok, err := tokens.Bundle(b)
+	minted, err := tokens.Issue(context.Background(), b)
 	if err != nil {
 		return inFlagTerms(err, flagOf)
 	}
 	if asJSON {
-		return printJSON(e.stdout, tok)
+		return printJSON(e.stdout, minted[0])
 	}
-	_, err = fmt.Fprintln(e.stdout, tok.Value)
+	_, err = fmt.Fprintln(e.stdout, minted[0].Value)
 	return err
 }
 

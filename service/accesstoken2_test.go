@@ -338,7 +338,7 @@ func TestTokensMatchAgora(t *testing.T) {
 		{"Chat app", func() (Token, error) { return tokens.chatToken("", 600) },
 			[]grant{{service: serviceChat, privileges: each(600, privChatApp), fields: []string{""}}}},
 		{"bundle of every service", func() (Token, error) {
-			return tokens.Bundle(Bundle{
+			return tokens.sign(Bundle{
 				RTC:       &RTC{Channel: "c", Account: "7", Role: Subscriber},
 				RTMUserID: "7",
 				Chat:      &Chat{UserID: "7", User: true, App: true},

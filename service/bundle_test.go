@@ -88,7 +88,7 @@ func TestBundleInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tokens.Bundle(tt.bundle)
+			_, err := tokens.sign(tt.bundle)
 			assertInvalid(t, err, tt.wantField, tt.wantMsg)
 		})
 	}

@@ -174,7 +174,7 @@ func TestInspectRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := tokens.Bundle(tt.bundle)
+			tok, err := tokens.sign(tt.bundle)
 			if err != nil {
 				t.Fatalf("Bundle: %v", err)
 			}
@@ -421,7 +421,7 @@ func assertInvalid(t *testing.T, err error, field, msg string) {
 
 func mint(t testing.TB, tokens *Tokens, b Bundle) string {
 	t.Helper()
-	tok, err := tokens.Bundle(b)
+	tok, err := tokens.sign(b)
 	if err != nil {
 		t.Fatalf("Bundle: %v", err)
 	}

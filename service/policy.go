@@ -28,10 +28,10 @@ type Policy struct {
 	AllowAppTokens bool
 }
 
-// Check returns nil when the caller in ctx may be issued every grant b
+// check returns nil when the caller in ctx may be issued every grant b
 // holds, or a Forbidden error naming the first field it may not have.
-// Handlers call it before minting, with what the request asked for.
-func (p *Policy) Check(ctx context.Context, b Bundle) error {
+// Issue calls it before minting, with what the request asked for.
+func (p *Policy) check(ctx context.Context, b Bundle) error {
 	if p == nil {
 		p = &Policy{}
 	}

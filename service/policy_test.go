@@ -90,7 +90,7 @@ func TestPolicyCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.policy.Check(tt.ctx, tt.ask)
+			err := tt.policy.check(tt.ctx, tt.ask)
 			if tt.wantKind == 0 {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -116,14 +116,14 @@ func TestPolicyShortcutsMatchCheck(t *testing.T) {
 		err     error
 		refused bool
 	}{
-		{"RTC own", p.Check(ctx, Bundle{RTC: &RTC{Channel: "c", Account: "42", Role: Subscriber}}), false},
-		{"RTC other", p.Check(ctx, Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Subscriber}}), true},
-		{"RTM own", p.Check(ctx, Bundle{RTMUserID: "42"}), false},
-		{"RTM other", p.Check(ctx, Bundle{RTMUserID: "1"}), true},
-		{"Chat own", p.Check(ctx, Bundle{Chat: &Chat{UserID: "42", User: true}}), false},
-		{"Chat app", p.Check(ctx, Bundle{Chat: &Chat{App: true}}), true},
-		{"Chat app, anonymous", p.Check(context.Background(), Bundle{Chat: &Chat{App: true}}), true},
-		{"Chat app, anonymous, allowed", (&Policy{AllowAppTokens: true}).Check(context.Background(), Bundle{Chat: &Chat{App: true}}), false},
+		{"RTC own", p.check(ctx, Bundle{RTC: &RTC{Channel: "c", Account: "42", Role: Subscriber}}), false},
+		{"RTC other", p.check(ctx, Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Subscriber}}), true},
+		{"RTM own", p.check(ctx, Bundle{RTMUserID: "42"}), false},
+		{"RTM other", p.check(ctx, Bundle{RTMUserID: "1"}), true},
+		{"Chat own", p.check(ctx, Bundle{Chat: &Chat{UserID: "42", User: true}}), false},
+		{"Chat app", p.check(ctx, Bundle{Chat: &Chat{App: true}}), true},
+		{"Chat app, anonymous", p.check(context.Background(), Bundle{Chat: &Chat{App: true}}), true},
+		{"Chat app, anonymous, allowed", (&Policy{AllowAppTokens: true}).check(context.Background(), Bundle{Chat: &Chat{App: true}}), false},
 	}
 	for _, tt := range tests {
 		if got := KindOf(tt.err) == Forbidden; got != tt.refused {
@@ -142,7 +142,7 @@ func TestAppTokenRefusalNamesTheSetting(t *testing.T) {
 		{"a Chat app token", Bundle{Chat: &Chat{App: true}}},
 		{"an APaaS app token", Bundle{APaaS: &APaaS{App: true}}},
 	} {
-		err := (&Policy{}).Check(context.Background(), tt.ask)
+		err := (&Policy{}).check(context.Background(), tt.ask)
 		var e *Error
 		if !errors.As(err, &e) || e.Kind != Forbidden {
 			t.Fatalf("%s: got %v, want a Forbidden *Error", tt.what, err)

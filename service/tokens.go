@@ -5,6 +5,7 @@ package service
 
 import (
 	"cmp"
+	"context"
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/binary"
@@ -80,6 +81,9 @@ type Options struct {
 	Salt func() uint32
 	// Observer is told of every token issued (nobody).
 	Observer Observer
+	// Policy decides who may be issued what (nil: the zero Policy, which
+	// refuses app tokens and adds no other rule).
+	Policy *Policy
 }
 
 // Tokens mints tokens for one Agora project.
@@ -91,6 +95,7 @@ type Tokens struct {
 	now           func() time.Time
 	salt          func() uint32
 	observer      Observer
+	policy        *Policy
 }
 
 // New returns a Tokens signing with the project's App ID and App Certificate.
@@ -103,6 +108,7 @@ func New(appID, certificate string, opts Options) *Tokens {
 		now:           opts.Now,
 		salt:          opts.Salt,
 		observer:      opts.Observer,
+		policy:        opts.Policy,
 	}
 	if t.defaultExpiry == 0 {
 		t.defaultExpiry = 3600
@@ -212,8 +218,28 @@ func (b Bundle) appToken() bool {
 	return (b.Chat != nil && b.Chat.App) || (b.APaaS != nil && b.APaaS.App)
 }
 
-// Bundle mints one token carrying every service b enables.
-func (t *Tokens) Bundle(b Bundle) (Token, error) {
+// Issue mints a token for each bundle, if the caller in ctx may be issued
+// every one of them: a request is refused whole or served whole. A
+// refusal is a Forbidden error from the policy; a bundle that breaks
+// Agora's rules is an Invalid one.
+func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) {
+	for _, b := range bundles {
+		if err := t.policy.check(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	tokens := make([]Token, len(bundles))
+	for i, b := range bundles {
+		var err error
+		if tokens[i], err = t.sign(b); err != nil {
+			return nil, err
+		}
+	}
+	return tokens, nil
+}
+
+// sign mints one token carrying every service b enables.
+func (t *Tokens) sign(b Bundle) (Token, error) {
 	if err := t.checkLifetime("expire", b.Expire); err != nil {
 		return Token{}, err
 	}

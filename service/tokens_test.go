@@ -134,7 +134,7 @@ func TestInvalidRequests(t *testing.T) {
 		{"zero expiry", func() error { _, err := tokens.rtmToken("u", 0); return err }, "expire"},
 		{"expiry over max", func() error { _, err := tokens.rtmToken("u", 86401); return err }, "expire"},
 		{"rtm user too long", func() error { _, err := tokens.rtmToken(string(make([]byte, 65)), 60); return err }, "userId"},
-		{"empty bundle", func() error { _, err := tokens.Bundle(Bundle{Expire: 60}); return err }, ""},
+		{"empty bundle", func() error { _, err := tokens.sign(Bundle{Expire: 60}); return err }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
