@@ -14,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/seed6ab08d10/agora-token-server/api"
-	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/cli"
 	"github.com/seed6ab08d10/agora-token-server/config"
 	"github.com/seed6ab08d10/agora-token-server/logging"
@@ -85,11 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 		cancel() // background work stops before what it uses is released
 		sec.close()
 	}()
-	var keys reloader
-	if k, ok := sec.authn.(*auth.Keys); ok && cfg.Security.APIKeysFile != "" {
-		keys = k
-	}
-	onHangup(ctx, keys, log)
+	onHangup(ctx, sec.keys, log)
 	watchDependencies(ctx, ready, m, sec, log)
 	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials}))

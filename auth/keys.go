@@ -238,7 +238,3 @@ func keyProblem(key string) string {
 	}
 	return ""
 }
-
-// AcceptsXAPIKey says that callers may send an API key in the X-API-Key
-// header as well as in Authorization.
-func (*Keys) AcceptsXAPIKey() bool { return true }

@@ -56,8 +56,9 @@ const guardedKey = "middleware.guarded"
 // keys costs the guesser its own allowance: callers are told apart by
 // their verified identity, else by their address.
 func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
-	keys, ok := authn.(apiKeyHeader)
-	xAPIKey := ok && keys.AcceptsXAPIKey()
+	// Backends may send an API key in X-API-Key as well as in
+	// Authorization; identity tokens come in Authorization only.
+	_, xAPIKey := authn.(*auth.Keys)
 	return func(c *gin.Context) {
 		c.Set(guardedKey, true)
 		ctx := c.Request.Context()
@@ -123,13 +124,6 @@ func allow(c *gin.Context, limit RateLimiter, key string) bool {
 	_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "too many requests; try again in " + wait + " s"})
 	c.Abort()
 	return false
-}
-
-// apiKeyHeader is an Authenticator of API keys, which backends may send
-// in the X-API-Key header as well as in Authorization. Identity tokens
-// come in Authorization only.
-type apiKeyHeader interface {
-	AcceptsXAPIKey() bool
 }
 
 // presented is the credential a request carries, or why it has none.

@@ -1,0 +1,200 @@
+package main
+
+// The wiring run does between the packages: security, background work,
+// signals and the HTTP server's settings.
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/api"
+	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/metrics"
+	"github.com/seed6ab08d10/agora-token-server/middleware"
+	"github.com/seed6ab08d10/agora-token-server/ratelimit"
+)
+
+// keyFilePoll is how often API_KEYS_FILE is checked for changes.
+const keyFilePoll = 2 * time.Second
+
+// security is what decides who may ask for tokens, and how often, and
+// the parts of it that run in the background.
+type security struct {
+	authn   middleware.Authenticator // nil: AUTH_MODE=none
+	limiter middleware.RateLimiter   // nil: no RATE_LIMIT
+	proxies []string
+	close   func()
+	// keys are reloaded on SIGHUP; nil without API_KEYS_FILE.
+	keys *auth.Keys
+	// jwks verifies identity tokens with the identity provider's keys,
+	// and says whether they have loaded; nil without JWT_JWKS_URL.
+	jwks *auth.JWT
+	// shared is the rate limit kept in Redis; nil without REDIS_URL.
+	shared *ratelimit.Shared
+}
+
+// newSecurity builds the authenticator and the rate limiter
+// cfg asks for. Background work (reloading API keys, refreshing the
+// identity provider's keys) stops when ctx is done; close releases the
+// rest. m counts the failed fetches of the identity provider's keys.
+func newSecurity(ctx context.Context, cfg config.Security, m *metrics.Metrics, log *slog.Logger) (*security, error) {
+	s := &security{
+		proxies: cfg.TrustedProxies,
+		close:   func() {},
+	}
+
+	switch cfg.AuthMode {
+	case config.AuthAPIKey:
+		keys, err := auth.NewKeys(cfg.APIKeys, cfg.APIKeysFile, log)
+		if err != nil {
+			return nil, err
+		}
+		go keys.Watch(ctx, keyFilePoll)
+		s.authn = keys
+		if cfg.APIKeysFile != "" {
+			s.keys = keys
+		}
+	case config.AuthJWT:
+		verifier, err := auth.NewJWT(ctx, auth.JWTOptions{
+			Secret:        []byte(cfg.JWTSecret),
+			JWKSURL:       cfg.JWTJWKSURL,
+			Issuer:        cfg.JWTIssuer,
+			Audience:      cfg.JWTAudience,
+			UIDClaim:      cfg.JWTUIDClaim,
+			ChannelsClaim: cfg.JWTChannelsClaim,
+			RoleClaim:     cfg.JWTRoleClaim,
+			Log:           log,
+			FetchFailed:   m.JWKSFetchFailed,
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.authn = verifier
+		if cfg.JWTJWKSURL != "" {
+			s.jwks = verifier
+		}
+	}
+
+	if cfg.RateCount > 0 {
+		rate := ratelimit.Rate{Count: cfg.RateCount, Period: cfg.RatePeriod, Burst: cfg.RateBurst}
+		local := ratelimit.NewMemory(rate, ratelimit.MemoryOptions{})
+		s.limiter = local
+		if cfg.RedisURL != "" {
+			shared, err := ratelimit.NewShared(cfg.RedisURL, rate, local, ratelimit.SharedOptions{
+				Log: log, RootCAs: cfg.RedisCAs, SkipVerify: cfg.RedisTLSSkipVerify,
+			})
+			if err != nil {
+				return nil, err
+			}
+			s.limiter, s.shared = shared, shared
+			s.close = func() { _ = shared.Close() }
+		}
+	}
+	return s, nil
+}
+
+// apply adds the authenticator and limiter to c.
+func (s *security) apply(c api.Config) api.Config {
+	c.Auth = s.authn
+	c.Limiter = s.limiter
+	c.TrustedProxies = s.proxies
+	return c
+}
+
+// onHangup catches SIGHUP until ctx is done, so that the signal, whose
+// default is to end the process, never stops the server. Each one
+// reloads keys when there is a key file, and otherwise logs that there is
+// nothing to reload. The signal is caught from the moment onHangup
+// returns.
+func onHangup(ctx context.Context, keys *auth.Keys, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			}
+			if keys == nil {
+				log.Info("SIGHUP received; nothing to reload: only API_KEYS_FILE is reloaded on SIGHUP")
+				continue
+			}
+			if err := keys.Reload(); err != nil {
+				log.Error("SIGHUP received; API keys not reloaded, the previous keys stay in force", "error", err.Error())
+				continue
+			}
+			log.Info("SIGHUP received; API keys reloaded", "keys", keys.Count())
+		}
+	}()
+}
+
+// serverConfig carries the configured limits to the HTTP server, and has
+// it turn readiness off as soon as shutdown begins.
+func serverConfig(cfg config.Config, ready *api.Readiness) api.ServerConfig {
+	return api.ServerConfig{
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		ShutdownDelay:     cfg.ShutdownDelay,
+		OnShutdown:        ready.Drain,
+	}
+}
+
+// watchDependencies checks the server's dependencies in the background
+// until ctx is done, and reports them in the readiness probe and the
+// metrics.
+//
+// A shared rate limit whose Redis is down falls back to counting in each
+// server, so the server stays ready; the probe says "fallback" and the
+// gauge token_server_rate_limit_store_up drops to 0. Identity tokens
+// cannot be checked before a key of the provider that can verify them has
+// loaded: until then every one would get 401, so the server is not ready.
+func watchDependencies(ctx context.Context, ready *api.Readiness, m *metrics.Metrics, sec *security, log *slog.Logger) {
+	if sec.jwks != nil {
+		if !sec.jwks.Ready() {
+			log.Warn("identity provider's keys (JWT_JWKS_URL) did not load: every identity token is refused, and /readyz says not ready, until they do")
+		}
+		ready.AddCheck("jwks", func(context.Context) (string, error) {
+			if !sec.jwks.Ready() {
+				return "", errors.New("no key of the identity provider (JWT_JWKS_URL) that can verify a signature has loaded yet")
+			}
+			return "ok", nil
+		})
+	}
+
+	shared := sec.shared
+	if shared == nil {
+		return
+	}
+	shared.Check(ctx)
+	go shared.Watch(ctx)
+	m.WatchRateLimitStore(func() bool { return !shared.Degraded() })
+	ready.AddCheck("redis", func(context.Context) (string, error) {
+		if shared.Degraded() {
+			return "fallback", nil
+		}
+		return "ok", nil
+	})
+}
+
+// localURL is the base URL a client on this machine reaches addr by:
+// localhost when the server listens on every interface.
+func localURL(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
