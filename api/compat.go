@@ -153,7 +153,7 @@ func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 // else the RTC user, which must then be able to serve as one.
 type rteRequest struct {
 	rtcPath
-	RTMUID string `uri:"rtmUid" binding:"agora_rte_user,omitempty,agora_user_id,ne=0"`
+	RTMUID string `uri:"rtmUid" binding:"omitempty,agora_user_id,ne=0"`
 	expiryQuery
 }
 
@@ -162,17 +162,25 @@ func (r *rteRequest) fromPath(param func(string) string) {
 	r.RTMUID = param("rtmUid")
 }
 
-// rtmUser is the RTM user the request asks for; its rules hold.
-func (r rteRequest) rtmUser() string {
+// rtmUser is the RTM user the request asks for: rtmUid, or else the RTC
+// user, which can stand in only as one user with an RTM user id.
+func (r rteRequest) rtmUser() (string, error) {
 	if r.RTMUID != "" {
-		return r.RTMUID
+		return r.RTMUID, nil
 	}
-	return r.rtc().Account
+	if user := r.rtc().Account; user != "" && user != "0" && service.ValidUserID(user) {
+		return user, nil
+	}
+	return "", service.Invalidf("rtmUid", "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id %s and not \"0\"", service.UserIDRule)
 }
 
 func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	var req rteRequest
 	if err := bindPathAndQuery(c, &req); err != nil {
+		return nil, err
+	}
+	rtmUser, err := req.rtmUser()
+	if err != nil {
 		return nil, err
 	}
 	expire, err := req.lifetime(h.tokens)
@@ -182,7 +190,7 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	rtc := req.rtc()
 	tokens, err := h.tokens.Issue(c.Request.Context(),
 		service.Bundle{RTC: &rtc, Expire: expire},
-		service.Bundle{RTMUserID: req.rtmUser(), Expire: expire})
+		service.Bundle{RTMUserID: rtmUser, Expire: expire})
 	if err != nil {
 		return nil, err
 	}

@@ -44,13 +44,11 @@ var rules = map[string]rule{
 		}
 		return "must be at most " + fe.Param() + " long"
 	}},
-	"agora_channel":        {stringRule(service.ValidChannel), says(service.ChannelRule)},
-	"agora_account":        {stringRule(service.ValidAccount), says(service.AccountRule)},
-	"agora_user_id":        {stringRule(service.ValidUserID), says(service.UserIDRule)},
-	"agora_uid_or_account": {stringRule(validUIDOrAccount), says("must be a whole number from 0 to 4294967295, or " + accountBytes)},
-	"agora_rtc_user":       {validRTCUser, says("must be a whole number from 0 to 4294967295 for tokenType uid, or " + accountBytes + " for userAccount")},
-	"agora_rte_user": {validRTEUser, says("is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id " +
-		service.UserIDRule + ` and not "0"`)},
+	"agora_channel":         {stringRule(service.ValidChannel), says(service.ChannelRule)},
+	"agora_account":         {stringRule(service.ValidAccount), says(service.AccountRule)},
+	"agora_user_id":         {stringRule(service.ValidUserID), says(service.UserIDRule)},
+	"agora_uid_or_account":  {stringRule(validUIDOrAccount), says("must be a whole number from 0 to 4294967295, or " + accountBytes)},
+	"agora_rtc_user":        {validRTCUser, says("must be a whole number from 0 to 4294967295 for tokenType uid, or " + accountBytes + " for userAccount")},
 	"agora_apaas_role":      {func(fl validator.FieldLevel) bool { return service.ValidAPaaSRole(fl.Field().Int()) }, says(service.APaaSRoleRule)},
 	"agora_uid_xor_account": {words: says("give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)")},
 	"agora_uid_not_account": {words: says("give uid or account, not both")},
@@ -133,21 +131,6 @@ func validRTCUser(fl validator.FieldLevel) bool {
 	}
 	_, valid := service.ParseUID(s)
 	return valid
-}
-
-// validRTEUser holds when /rte names its RTM user in rtmUid, whose own
-// rules follow it, or when the RTC user the RTM user then defaults to can
-// be one: not any uid (0), and an RTM user id other than "0".
-func validRTEUser(fl validator.FieldLevel) bool {
-	if fl.Field().String() != "" {
-		return true
-	}
-	req, ok := fl.Parent().Interface().(rteRequest)
-	if !ok {
-		return false
-	}
-	user := req.rtmUser()
-	return user != "0" && service.ValidUserID(user)
 }
 
 // validate checks each part by its rules, and reports every rule broken
