@@ -204,43 +204,17 @@ func FuzzGenerate(f *testing.F) {
 // carries a token that verifies: a 007 one by itself, a 006 one given the
 // channel and user the request named, which is all it keeps checksums of.
 
-func FuzzV1RTC(f *testing.F) {
-	r := fuzzRouter(f)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		w := exchangeV1(t, r, "/v1/tokens/rtc", body)
-		checkV1Token(t, w, body)
-	})
-}
+func FuzzV1RTC(f *testing.F)   { fuzzV1(f, "/v1/tokens/rtc") }
+func FuzzV1RTM(f *testing.F)   { fuzzV1(f, "/v1/tokens/rtm") }
+func FuzzV1Chat(f *testing.F)  { fuzzV1(f, "/v1/tokens/chat") }
+func FuzzV1FPA(f *testing.F)   { fuzzV1(f, "/v1/tokens/fpa") }
+func FuzzV1APaaS(f *testing.F) { fuzzV1(f, "/v1/tokens/apaas") }
 
-func FuzzV1RTM(f *testing.F) {
+// fuzzV1 sends the fuzzer's bodies to one /v1 token route.
+func fuzzV1(f *testing.F, path string) {
 	r := fuzzRouter(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		w := exchangeV1(t, r, "/v1/tokens/rtm", body)
-		checkV1Token(t, w, body)
-	})
-}
-
-func FuzzV1Chat(f *testing.F) {
-	r := fuzzRouter(f)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		w := exchangeV1(t, r, "/v1/tokens/chat", body)
-		checkV1Token(t, w, body)
-	})
-}
-
-func FuzzV1FPA(f *testing.F) {
-	r := fuzzRouter(f)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		w := exchangeV1(t, r, "/v1/tokens/fpa", body)
-		checkV1Token(t, w, body)
-	})
-}
-
-func FuzzV1APaaS(f *testing.F) {
-	r := fuzzRouter(f)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		w := exchangeV1(t, r, "/v1/tokens/apaas", body)
-		checkV1Token(t, w, body)
+		checkV1Token(t, exchangeV1(t, r, path, body), body)
 	})
 }
 
