@@ -1,52 +1,13 @@
 package main
 
 import (
-	"errors"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
-
-// An unusable API key setting is a bad setting like any other: exit
-// status 2 and one line naming it and the rule, before the server says it
-// is starting, and never the key.
-func TestBadAPIKeysExitWithStatus2(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct {
-		name    string
-		env     []string
-		wantKey string
-		secret  string
-	}{
-		{"short key", []string{"API_KEYS=short-key-1"}, "API_KEYS", "short-key-1"},
-		{"unreadable key file", []string{"API_KEYS_FILE=" + filepath.Join(dir, "absent")}, "API_KEYS_FILE", ""},
-		{"key file with a line of binary garbage", []string{"API_KEYS_FILE=" + writeFile(t, dir, "garbage", "good-api-key-0123456789\n\x00\x01binary-key\xff\xfe-0123456789\n")}, "API_KEYS_FILE", "binary-key"},
-		{"key with a control character", []string{"API_KEYS=tabbed\tapi-key-0123456789"}, "API_KEYS", "api-key-0123456789"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(buildBinary(t))
-			cmd.Dir = dir
-			cmd.Env = append([]string{"APP_ID=" + e2eAppID, "APP_CERTIFICATE=" + e2eCert, "AUTH_MODE=apikey"}, tt.env...)
-			out, err := cmd.CombinedOutput()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-				t.Fatalf("exit = %v, want status 2; output %s", err, out)
-			}
-			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-			if len(lines) != 1 || !strings.Contains(lines[0], tt.wantKey+": ") {
-				t.Errorf("output = %q, want one line naming %s", out, tt.wantKey)
-			}
-			if tt.secret != "" && strings.Contains(string(out), tt.secret) {
-				t.Error("the key was printed")
-			}
-		})
-	}
-}
 
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"net/http"
@@ -33,7 +33,7 @@ func TestSIGHUPKeepsServing(t *testing.T) {
 			if err := os.WriteFile(keyFile, []byte(oldKey+"\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			s := startLive(t, tt.env...)
+			s := start(t, tt.env...)
 			if tt.key == newKey {
 				// A rotation: the old key gives way to the new one.
 				if err := os.WriteFile(keyFile, []byte(newKey+"\n"), 0o600); err != nil {
@@ -78,7 +78,7 @@ func TestSIGHUPKeepsServing(t *testing.T) {
 func TestSecondSignalEndsTheProcess(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			s := startLive(t, "SHUTDOWN_TIMEOUT=30s")
+			s := start(t, "SHUTDOWN_TIMEOUT=30s")
 			startSlowPost(t, s.addr, "held")
 			waitInFlight(t, s, 1)
 

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -78,7 +78,7 @@ func get(path string) func(int) string { return func(int) string { return path }
 
 // inspected is a token the load's server signed, for /v1/tokens/inspect.
 var inspected = func() string {
-	minted, err := service.New(liveAppID, liveCert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "inspected", Expire: 3600})
+	minted, err := service.New(appID, cert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "inspected", Expire: 3600})
 	if err != nil {
 		panic(err)
 	}
@@ -208,7 +208,7 @@ func (r *loadResult) fail(counter *atomic.Int64, format string, args ...any) {
 
 func TestLoadMixedRoutes(t *testing.T) {
 	burst := loadBurstValue
-	s := startLive(t, "METRICS_TOKEN="+loadMetricsToken, "CORS_ALLOW_ORIGINS=https://app.example",
+	s := start(t, "METRICS_TOKEN="+loadMetricsToken, "CORS_ALLOW_ORIGINS=https://app.example",
 		"AUTH_MODE=apikey", "API_KEYS="+strings.Join(append([]string{spentKey}, loadKeys...), ","),
 		"RATE_LIMIT=1/h", "RATE_LIMIT_BURST="+strconv.Itoa(burst), "TRUSTED_PROXIES=127.0.0.1")
 	client := &http.Client{
@@ -301,7 +301,7 @@ func TestLoadMixedRoutes(t *testing.T) {
 // spendAllowance sends spentKey's whole allowance of burst requests, each
 // of which must get a token, then one more, which must be refused. It
 // returns how many requests it sent.
-func spendAllowance(t *testing.T, client *http.Client, s *liveServer, burst int) int {
+func spendAllowance(t *testing.T, client *http.Client, s *server, burst int) int {
 	t.Helper()
 	for i := range burst + 1 {
 		req, _ := http.NewRequest(http.MethodGet, s.url("/rtm/warm-up"), nil)
@@ -323,7 +323,7 @@ func spendAllowance(t *testing.T, client *http.Client, s *liveServer, burst int)
 	return burst + 1
 }
 
-func loadOne(client *http.Client, s *liveServer, lc loadCase, n int, res *loadResult) {
+func loadOne(client *http.Client, s *server, lc loadCase, n int, res *loadResult) {
 	var body io.Reader
 	if lc.body != nil {
 		body = strings.NewReader(lc.body(n))

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"strings"
@@ -10,7 +10,6 @@ import (
 // is tried in each way it can go wrong, on the server and on the command
 // line.
 func TestFlagErrorsNeverEchoASecret(t *testing.T) {
-	bin := buildBinary(t)
 	secrets := map[string]string{
 		"app-certificate": "5cfd2fd1755d40ecb72977518be15d3b",
 		"api-keys":        "backend-key-9f8e7d6c5b4a",
@@ -34,7 +33,7 @@ func TestFlagErrorsNeverEchoASecret(t *testing.T) {
 			for _, typo := range typos {
 				t.Run(cmd+" "+flag+" "+typo.name, func(t *testing.T) {
 					args := append(append([]string{}, prefix...), typo.args(flag, secret)...)
-					got := runBinary(t, bin, cliEnv, "", args...)
+					got := runBinary(t, cliEnv, "", args...)
 					if got.code != 2 || !strings.Contains(got.stderr, strings.ReplaceAll(typo.names, "%s", flag)) {
 						t.Errorf("exit %d, stderr %q; want exit 2 and an error naming the flag", got.code, got.stderr)
 					}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 // answer can still reach it. The server logs the request at INFO, logs no
 // error, and counts no 5xx.
 func TestClientFaultsInTheBodyAreNotServerFaults(t *testing.T) {
-	s := startLive(t, "READ_TIMEOUT=1s", "WRITE_TIMEOUT=10s")
+	s := start(t, "READ_TIMEOUT=1s", "WRITE_TIMEOUT=10s")
 	routes := []struct {
 		path  string
 		field string // the member that carries the detail in the route's dialect

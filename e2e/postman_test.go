@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"os"
@@ -11,12 +11,13 @@ import (
 // runner, against the real binary: what a user importing the collection
 // sees is what CI checks.
 func TestPostmanCollection(t *testing.T) {
-	newman := filepath.Join("node_modules", ".bin", "newman")
+	postman := filepath.Join(root, "docs", "postman")
+	newman := filepath.Join(postman, "node_modules", ".bin", "newman")
 	if _, err := os.Stat(newman); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("newman is not installed (run npm ci): %v", err)
+			t.Fatalf("newman is not installed (run npm ci --prefix docs/postman): %v", err)
 		}
-		t.Skip("newman is not installed; run npm ci, or ./scripts/test which does")
+		t.Skip("newman is not installed; run npm ci --prefix docs/postman, or ./scripts/test which does")
 	}
 	const apiKey = "postman-api-key-0123456789"
 	const metricsToken = "postman-metrics-token"
@@ -33,12 +34,10 @@ func TestPostmanCollection(t *testing.T) {
 	}
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
-			env := append([]string{"APP_ID=" + e2eAppID, "APP_CERTIFICATE=" + e2eCert,
-				"CORS_ALLOW_ORIGINS=https://app.example.com"}, s.env...)
-			base := startServer(t, env...)
-			cmd := exec.Command(newman, "run", filepath.Join("docs", "postman", "agora-token-server.postman_collection.json"),
-				"--environment", filepath.Join("docs", "postman", "local.postman_environment.json"),
-				"--env-var", "baseUrl="+base, "--env-var", "credential="+s.credential, "--env-var", "metricsToken="+s.metricsToken,
+			srv := start(t, append([]string{"CORS_ALLOW_ORIGINS=https://app.example.com"}, s.env...)...)
+			cmd := exec.Command(newman, "run", filepath.Join(postman, "agora-token-server.postman_collection.json"),
+				"--environment", filepath.Join(postman, "local.postman_environment.json"),
+				"--env-var", "baseUrl="+srv.url(""), "--env-var", "credential="+s.credential, "--env-var", "metricsToken="+s.metricsToken,
 				"--env-var", "appTokens="+s.appTokens,
 				"--reporters", "cli", "--color", "off", "--disable-unicode")
 			out, err := cmd.CombinedOutput()

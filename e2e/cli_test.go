@@ -1,14 +1,10 @@
-package main
+package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
+	"net"
 	"net/http"
-	"os/exec"
 	"reflect"
 	"regexp"
 	"strings"
@@ -22,59 +18,30 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
-const (
-	cliAppID      = "5f2c0a9be1d34c7f8a6b9e0d1c2f3a4b"
-	cliCert       = "c81d3e7f2a5b4c6d9e0f1a2b3c4d5e6f"
-	cliOtherAppID = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
-)
+// cliOtherAppID signs tokens that are not this project's.
+const cliOtherAppID = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
 
 // cliEnv is the whole environment the binary runs with: the project's
 // credentials and nothing from the machine running the tests.
-var cliEnv = []string{"APP_ID=" + cliAppID, "APP_CERTIFICATE=" + cliCert}
-
-type outcome struct {
-	stdout, stderr string
-	code           int
-}
-
-// runBinary runs the program in an empty directory, so that no .env file
-// of the developer's leaks in, and waits at most 30 s for it.
-func runBinary(t *testing.T, bin string, env []string, stdin string, args ...string) outcome {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("running %v: %v", args, err)
-	}
-	return outcome{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
-}
+var cliEnv = []string{"APP_ID=" + appID, "APP_CERTIFICATE=" + cert}
 
 func TestCLI(t *testing.T) {
-	bin := buildBinary(t)
 	// The binary runs on the real clock; the in-process inspector checks
 	// what it printed on the same clock, with the same credentials.
-	inspector := service.New(cliAppID, cliCert, service.Options{})
+	inspector := service.New(appID, cert, service.Options{})
 
-	t.Run("token", func(t *testing.T) { testCLIToken(t, bin, inspector) })
-	t.Run("token --json", func(t *testing.T) { testCLITokenJSON(t, bin) })
-	t.Run("usage errors", func(t *testing.T) { testCLIUsage(t, bin) })
+	t.Run("token", func(t *testing.T) { testCLIToken(t, inspector) })
+	t.Run("token --json", func(t *testing.T) { testCLITokenJSON(t) })
+	t.Run("usage errors", func(t *testing.T) { testCLIUsage(t) })
 	t.Run("dev mode allows app tokens", func(t *testing.T) {
-		got := runBinary(t, bin, nil, "", "token", "apaas", "--privilege", "app", "--dev")
+		got := runBinary(t, nil, "", "token", "apaas", "--privilege", "app", "--dev")
 		if got.code != 0 || !strings.HasPrefix(got.stdout, "007") {
 			t.Errorf("got %+v, want an APaaS app token", got)
 		}
 	})
-	t.Run("inspect", func(t *testing.T) { testCLIInspect(t, bin) })
+	t.Run("inspect", func(t *testing.T) { testCLIInspect(t) })
 	t.Run("version", func(t *testing.T) {
-		got := runBinary(t, bin, nil, "", "version")
+		got := runBinary(t, nil, "", "version")
 		if got.code != 0 || !regexp.MustCompile(`^agora-token-server \S+ .*go1\.\d+`).MatchString(got.stdout) {
 			t.Errorf("got %+v", got)
 		}
@@ -84,7 +51,7 @@ func TestCLI(t *testing.T) {
 	// standard error.
 	for _, arg := range []string{"help", "--help"} {
 		t.Run(arg, func(t *testing.T) {
-			got := runBinary(t, bin, nil, "", arg)
+			got := runBinary(t, nil, "", arg)
 			text := got.stdout
 			if arg == "--help" {
 				text = got.stderr
@@ -97,14 +64,14 @@ func TestCLI(t *testing.T) {
 		})
 	}
 	t.Run("serves without a command", func(t *testing.T) {
-		testCLIServes(t, bin, append([]string{"PORT=0", "HOST=127.0.0.1"}, cliEnv...))
+		testCLIServes(t, append([]string{"PORT=0", "HOST=127.0.0.1"}, cliEnv...))
 	})
 	t.Run("serves with flags only", func(t *testing.T) {
-		testCLIServes(t, bin, nil, "--dev", "--port", "0", "--host", "127.0.0.1")
+		testCLIServes(t, nil, "--dev", "--port", "0", "--host", "127.0.0.1")
 	})
 }
 
-func testCLIToken(t *testing.T, bin string, inspector *service.Tokens) {
+func testCLIToken(t *testing.T, inspector *service.Tokens) {
 	one := func(s uint32) *uint32 { return &s }
 	i16 := func(n int16) *int16 { return &n }
 	str := func(s string) *string { return &s }
@@ -151,7 +118,7 @@ func testCLIToken(t *testing.T, bin string, inspector *service.Tokens) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := time.Now().Truncate(time.Second)
-			got := runBinary(t, bin, append(tt.env, cliEnv...), "", tt.args...)
+			got := runBinary(t, append(tt.env, cliEnv...), "", tt.args...)
 			if got.code != 0 || got.stderr != "" {
 				t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
 			}
@@ -163,7 +130,7 @@ func testCLIToken(t *testing.T, bin string, inspector *service.Tokens) {
 			if err != nil {
 				t.Fatalf("Inspect: %v", err)
 			}
-			if ins.Version != tt.version || ins.Signature != service.SignatureValid || ins.AppID != cliAppID || ins.Expired {
+			if ins.Version != tt.version || ins.Signature != service.SignatureValid || ins.AppID != appID || ins.Expired {
 				t.Errorf("inspection %+v", ins)
 			}
 			if ins.IssuedAt.Before(before) || ins.IssuedAt.After(time.Now()) || ins.ExpiresAt.Sub(ins.IssuedAt) != tt.lifetime {
@@ -194,8 +161,8 @@ func names(ns ...string) []service.PrivilegeExpiry {
 
 // testCLITokenJSON checks --json against the token it describes, read by
 // Agora's own parser.
-func testCLITokenJSON(t *testing.T, bin string) {
-	got := runBinary(t, bin, cliEnv, "", "token", "rtc", "--channel", "stage", "--uid", "7", "--role", "publisher",
+func testCLITokenJSON(t *testing.T) {
+	got := runBinary(t, cliEnv, "", "token", "rtc", "--channel", "stage", "--uid", "7", "--role", "publisher",
 		"--expire", "900", "--publish-video", "300", "--json")
 	if got.code != 0 {
 		t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
@@ -206,7 +173,7 @@ func testCLITokenJSON(t *testing.T, bin string) {
 	if err := dec.Decode(&tok); err != nil {
 		t.Fatalf("decoding %q: %v", got.stdout, err)
 	}
-	at := testkit.Verify007(t, tok.Value, cliAppID, cliCert)
+	at := testkit.Verify007(t, tok.Value, appID, cert)
 	rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
 	wantPrivs := map[uint16]uint32{1: 900, 2: 900, 3: 300, 4: 900}
 	if !reflect.DeepEqual(rtc.Privileges, wantPrivs) || rtc.ChannelName != "stage" || rtc.Uid != "7" {
@@ -221,7 +188,7 @@ func testCLITokenJSON(t *testing.T, bin string) {
 	}
 }
 
-func testCLIUsage(t *testing.T, bin string) {
+func testCLIUsage(t *testing.T) {
 	tests := []struct {
 		name     string
 		env      []string
@@ -260,7 +227,7 @@ func testCLIUsage(t *testing.T, bin string) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := runBinary(t, bin, tt.env, "", tt.args...)
+			got := runBinary(t, tt.env, "", tt.args...)
 			if got.code != tt.wantCode || !strings.Contains(got.stderr, tt.wantErr) || got.stdout != "" {
 				t.Errorf("got exit %d stdout %q stderr %q, want exit %d and %q", got.code, got.stdout, got.stderr, tt.wantCode, tt.wantErr)
 			}
@@ -268,10 +235,10 @@ func testCLIUsage(t *testing.T, bin string) {
 	}
 }
 
-func testCLIInspect(t *testing.T, bin string) {
-	now := service.New(cliAppID, cliCert, service.Options{})
-	twoDaysAgo := service.New(cliAppID, cliCert, service.Options{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
-	foreign := service.New(cliOtherAppID, cliCert, service.Options{})
+func testCLIInspect(t *testing.T) {
+	now := service.New(appID, cert, service.Options{})
+	twoDaysAgo := service.New(appID, cert, service.Options{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
+	foreign := service.New(cliOtherAppID, cert, service.Options{})
 	mint := func(tokens *service.Tokens, b service.Bundle) string {
 		minted, err := tokens.Issue(context.Background(), b)
 		if err != nil {
@@ -304,7 +271,7 @@ func testCLIInspect(t *testing.T, bin string) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := runBinary(t, bin, cliEnv, tt.stdin, tt.args...)
+			got := runBinary(t, cliEnv, tt.stdin, tt.args...)
 			if got.code != tt.wantCode || !strings.Contains(got.stderr, tt.wantErr) {
 				t.Errorf("got exit %d stderr %q, want exit %d and %q", got.code, got.stderr, tt.wantCode, tt.wantErr)
 			}
@@ -330,46 +297,16 @@ func testCLIInspect(t *testing.T, bin string) {
 	}
 }
 
-// testCLIServes starts the binary without a command, waits for it to log
-// its address, asks it for a token and stops it with SIGTERM.
-func testCLIServes(t *testing.T, bin string, env []string, args ...string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-
-	// The log names the address it listens on as addr=HOST:PORT, or
-	// "addr":"HOST:PORT" in JSON; the configured port 0 is not it.
-	addrRe := regexp.MustCompile(`addr"?[=:]"?(127\.0\.0\.1:[1-9]\d*)`)
-	found := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(stderr)
-		for s.Scan() {
-			if m := addrRe.FindStringSubmatch(s.Text()); m != nil {
-				found <- m[1]
-				break
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
-	var addr string
-	select {
-	case addr = <-found:
-	case <-ctx.Done():
-		t.Fatal("the server never logged its address")
+// testCLIServes starts the binary without a command, asks it for a
+// token and stops it with SIGTERM.
+func testCLIServes(t *testing.T, env []string, args ...string) {
+	s := startBinary(t, binary(t), env, args...)
+	if host, port, _ := net.SplitHostPort(s.addr); host != "127.0.0.1" || port == "0" {
+		t.Fatalf("the server logged address %s; want 127.0.0.1 and the port it listens on", s.addr)
 	}
 
 	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get("http://" + addr + "/ping")
+	resp, err := client.Get(s.url("/ping"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +314,7 @@ func testCLIServes(t *testing.T, bin string, env []string, args ...string) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /ping: %d", resp.StatusCode)
 	}
-	resp, err = client.Post("http://"+addr+"/v1/tokens/rtm", "application/json", strings.NewReader(`{"userId": "bob", "expire": 60}`))
+	resp, err = client.Post(s.url("/v1/tokens/rtm"), "application/json", strings.NewReader(`{"userId": "bob", "expire": 60}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,10 +325,8 @@ func testCLIServes(t *testing.T, bin string, env []string, args ...string) {
 		t.Errorf("POST /v1/tokens/rtm: %d %+v %v", resp.StatusCode, tok, err)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("after SIGTERM: %v", err)
+	s.signal(t, syscall.SIGTERM)
+	if code := s.waitExit(t, 30*time.Second); code != 0 {
+		t.Errorf("after SIGTERM: exit %d, want 0", code)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -21,10 +21,10 @@ func TestWebTokenClient(t *testing.T) {
 		t.Skip("node is not installed; the web example's tests need Node 20 or later")
 	}
 	const apiKey = "web-client-api-key-0123456789"
-	s := startLive(t, "AUTH_MODE=apikey", "API_KEYS="+apiKey)
+	s := start(t, "AUTH_MODE=apikey", "API_KEYS="+apiKey)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", filepath.Join("docs", "clients", "web", "token-client.test.mjs"))
+	cmd := exec.CommandContext(ctx, node, "--test", filepath.Join(root, "docs", "clients", "web", "token-client.test.mjs"))
 	cmd.Env = append(os.Environ(), "TOKEN_SERVER_URL="+s.url(""), "TOKEN_SERVER_API_KEY="+apiKey)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

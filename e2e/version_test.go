@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"os"
@@ -21,6 +21,7 @@ func TestEveryBuildReportsItsVersion(t *testing.T) {
 		const release = "v3.2.1-test"
 		bin := filepath.Join(t.TempDir(), "agora-token-server")
 		build := exec.Command("go", "build", "-ldflags", "-X github.com/seed6ab08d10/agora-token-server/cli.Version="+release, "-o", bin, ".")
+		build.Dir = root
 		if out, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
@@ -63,7 +64,7 @@ func checkReportedVersion(t *testing.T, bin, release string) {
 		t.Errorf("version command printed %q, want the release %s second", out, release)
 	}
 
-	s := startLiveBinary(t, bin)
+	s := startBinary(t, bin, serverEnv())
 	if status, version := testkit.Health(t, s.url("/healthz")); status != "ok" || version != release {
 		t.Errorf("/healthz: status %q, version %q; want ok and %s", status, version, release)
 	}
@@ -97,9 +98,9 @@ func gitCheckout(t *testing.T) (dir, commit string) {
 		return string(out)
 	}
 	dir = t.TempDir()
-	for name := range strings.Lines(git(".", "ls-files", "--cached", "--others", "--exclude-standard")) {
+	for name := range strings.Lines(git(root, "ls-files", "--cached", "--others", "--exclude-standard")) {
 		name = strings.TrimSpace(name)
-		data, err := os.ReadFile(name)
+		data, err := os.ReadFile(filepath.Join(root, name))
 		if os.IsNotExist(err) {
 			continue // deleted, not yet committed
 		}

@@ -1,12 +1,19 @@
-package main
+// Package e2e runs the real program, built once from this tree, as an
+// operator would: on a free loopback port, from an empty directory, with
+// the environment the test gives it and nothing else.
+package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,15 +24,55 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
-// These helpers run the real program, built from this tree, on a free
-// loopback port, as an operator would run it.
-
+// The credentials every server here runs with unless a test says
+// otherwise.
 const (
-	liveAppID = "970ca35de60c44645bbae8a215061b33"
-	liveCert  = "5cfd2fd1755d40ecb72977518be15d3b"
+	appID = "970ca35de60c44645bbae8a215061b33"
+	cert  = "5cfd2fd1755d40ecb72977518be15d3b"
 )
 
-type liveServer struct {
+// root is the module's root, where the binary is built from and the docs
+// live; go test runs this package in e2e/.
+const root = ".."
+
+var (
+	buildOnce sync.Once
+	builtDir  string
+	built     string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
+	os.Exit(code)
+}
+
+// binary is the program built from this tree, once per test run, and
+// only if a test asks for it.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		builtDir, buildErr = os.MkdirTemp("", "agora-token-server-e2e")
+		if buildErr != nil {
+			return
+		}
+		built = filepath.Join(builtDir, "agora-token-server")
+		build := exec.Command("go", "build", "-o", built, ".")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
+}
+
+type server struct {
 	cmd    *exec.Cmd
 	addr   string // host:port it listens on
 	logs   *lineLog
@@ -33,29 +80,37 @@ type liveServer struct {
 	err    error // from Wait, once exited is closed
 }
 
-// startLive builds the program (once per test binary) and starts it with a valid configuration
-// plus env, and waits until it listens.
-func startLive(t *testing.T, env ...string) *liveServer {
+// start runs the program with serverEnv(env...) and waits until it
+// listens.
+func start(t *testing.T, env ...string) *server {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts the real server; skipped with -short")
-	}
-	return startLiveBinary(t, buildBinary(t), env...)
+	return startBinary(t, binary(t), serverEnv(env...))
 }
 
-// startLiveBinary starts bin as startLive does.
-func startLiveBinary(t *testing.T, bin string, env ...string) *liveServer {
-	t.Helper()
-	cmd := exec.Command(bin)
-	cmd.Dir = t.TempDir() // no stray .env file
-	cmd.Env = append([]string{
-		"APP_ID=" + liveAppID,
-		"APP_CERTIFICATE=" + liveCert,
+// serverEnv is a server's whole environment: port 0 of 127.0.0.1, the
+// test credentials and JSON logs, with env on top.
+func serverEnv(env ...string) []string {
+	return append([]string{
+		"APP_ID=" + appID,
+		"APP_CERTIFICATE=" + cert,
 		"HOST=127.0.0.1",
 		"PORT=0",
 		"LOG_FORMAT=json",
 	}, env...)
-	s := &liveServer{cmd: cmd, logs: &lineLog{listening: make(chan string, 1)}, exited: make(chan struct{})}
+}
+
+// startBinary runs bin with exactly env and args, in an empty directory
+// (no stray .env file), and waits until it logs the address it listens
+// on. The process is killed when the test ends, if it still runs.
+func startBinary(t *testing.T, bin string, env []string, args ...string) *server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the real server; skipped with -short")
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
+	s := &server{cmd: cmd, logs: &lineLog{listening: make(chan string, 1)}, exited: make(chan struct{})}
 	cmd.Stderr = s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -86,9 +141,9 @@ func startLiveBinary(t *testing.T, bin string, env ...string) *liveServer {
 	return s
 }
 
-func (s *liveServer) url(path string) string { return "http://" + s.addr + path }
+func (s *server) url(path string) string { return "http://" + s.addr + path }
 
-func (s *liveServer) signal(t *testing.T, sig os.Signal) {
+func (s *server) signal(t *testing.T, sig os.Signal) {
 	t.Helper()
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
@@ -96,7 +151,7 @@ func (s *liveServer) signal(t *testing.T, sig os.Signal) {
 }
 
 // waitExit waits up to d for the process to end and returns its exit code.
-func (s *liveServer) waitExit(t *testing.T, d time.Duration) int {
+func (s *server) waitExit(t *testing.T, d time.Duration) int {
 	t.Helper()
 	select {
 	case <-s.exited:
@@ -108,7 +163,7 @@ func (s *liveServer) waitExit(t *testing.T, d time.Duration) int {
 }
 
 // peakRSS is the process's peak resident set size in bytes (VmHWM).
-func (s *liveServer) peakRSS(t *testing.T) int64 {
+func (s *server) peakRSS(t *testing.T) int64 {
 	t.Helper()
 	status, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
 	if err != nil {
@@ -128,7 +183,7 @@ func (s *liveServer) peakRSS(t *testing.T) int64 {
 }
 
 // scrape reads /metrics into a map from "name{labels}" to value.
-func (s *liveServer) scrape(t *testing.T, client *http.Client, header http.Header) map[string]float64 {
+func (s *server) scrape(t *testing.T, client *http.Client, header http.Header) map[string]float64 {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.url("/metrics"), nil)
 	for k, v := range header {
@@ -145,8 +200,11 @@ func (s *liveServer) scrape(t *testing.T, client *http.Client, header http.Heade
 	return testkit.ParseMetrics(t, resp.Body)
 }
 
+// textListening is the "listening" line of the text log format.
+var textListening = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
 // lineLog keeps the server's log lines and reports its address once it
-// logs that it listens.
+// logs that it listens, in either log format.
 type lineLog struct {
 	mu        sync.Mutex
 	buf       bytes.Buffer
@@ -169,6 +227,9 @@ func (l *lineLog) Write(p []byte) (int, error) {
 		var line map[string]any
 		if json.Unmarshal(rest[:i], &line) != nil {
 			line = map[string]any{"unparsed": string(rest[:i])}
+			if m := textListening.FindSubmatch(rest[:i]); m != nil {
+				line["msg"], line["addr"] = "listening", string(m[1])
+			}
 		}
 		l.lines = append(l.lines, line)
 		if addr, ok := line["addr"].(string); ok && line["msg"] == "listening" {
@@ -200,10 +261,35 @@ func (l *lineLog) matching(want map[string]any) []map[string]any {
 	return out
 }
 
+type outcome struct {
+	stdout, stderr string
+	code           int
+}
+
+// runBinary runs the program to its end with exactly env, in an empty
+// directory, feeding it stdin, and waits at most 30 s for it.
+func runBinary(t *testing.T, env []string, stdin string, args ...string) outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("running %v: %v", args, err)
+	}
+	return outcome{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+}
+
 // checkToken checks that an AccessToken2 is signed with the server's
 // certificate and carries at least one service.
 func checkToken(token string) error {
-	at, err := testkit.Check007(token, liveAppID, liveCert)
+	at, err := testkit.Check007(token, appID, cert)
 	if err == nil && len(at.Services) == 0 {
 		err = errors.New("the token carries no service")
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -49,7 +49,7 @@ func (p *slowPost) finish() (*http.Response, error) {
 
 // waitInFlight waits until the server is serving n requests besides the
 // scrape that asks.
-func waitInFlight(t *testing.T, s *liveServer, n int) {
+func waitInFlight(t *testing.T, s *server, n int) {
 	t.Helper()
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	deadline := time.Now().Add(5 * time.Second)
@@ -68,7 +68,7 @@ func waitInFlight(t *testing.T, s *liveServer, n int) {
 func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			s := startLive(t, "SHUTDOWN_TIMEOUT=10s")
+			s := start(t, "SHUTDOWN_TIMEOUT=10s")
 			const held = 4
 			posts := make([]*slowPost, held)
 			for i := range posts {
@@ -136,7 +136,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 }
 
 func TestShutdownTimeoutCutsOffStragglers(t *testing.T) {
-	s := startLive(t, "SHUTDOWN_TIMEOUT=1s")
+	s := start(t, "SHUTDOWN_TIMEOUT=1s")
 	post := startSlowPost(t, s.addr, "straggler")
 	waitInFlight(t, s, 1)
 
@@ -160,7 +160,7 @@ func TestShutdownTimeoutCutsOffStragglers(t *testing.T) {
 // without a delay.
 func TestShutdownDelayKeepsServingWhileNotReady(t *testing.T) {
 	const delay = 2 * time.Second
-	s := startLive(t, "SHUTDOWN_DELAY="+delay.String())
+	s := start(t, "SHUTDOWN_DELAY="+delay.String())
 	fresh := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	get := func(path string) (int, error) {
 		resp, err := fresh.Get(s.url(path))

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ const (
 )
 
 func TestSlowHeadersDoNotStarveOthers(t *testing.T) {
-	s := startLive(t, "READ_HEADER_TIMEOUT="+slowHeaderTimeout.String())
+	s := start(t, "READ_HEADER_TIMEOUT="+slowHeaderTimeout.String())
 
 	type outcome struct {
 		cutAfter time.Duration // when the server closed the connection; 0 if it never did
@@ -105,7 +105,7 @@ func TestSlowHeadersDoNotStarveOthers(t *testing.T) {
 	}
 }
 
-func getRTMToken(client *http.Client, s *liveServer, n int) error {
+func getRTMToken(client *http.Client, s *server, n int) error {
 	resp, err := client.Get(s.url(fmt.Sprintf("/rtm/ordinary-%d", n)))
 	if err != nil {
 		return err
@@ -127,7 +127,7 @@ func TestHeaderLimits(t *testing.T) {
 			if limit != 16384 {
 				env = append(env, "MAX_HEADER_BYTES="+strconv.Itoa(limit))
 			}
-			s := startLive(t, env...)
+			s := start(t, env...)
 			tests := []struct {
 				head int // bytes of the request line and headers
 				want int
