@@ -3,120 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/redistest"
-	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
-
-const (
-	secAppID   = "00112233445566778899aabbccddeeff"
-	secAppCert = "ffeeddccbbaa99887766554433221100"
-)
-
-// guardedServer is run() serving on a free loopback port.
-type guardedServer struct {
-	url    string
-	out    *testkit.Buffer
-	stop   context.CancelFunc
-	done   chan error
-	once   sync.Once
-	logged func() string
-}
-
-// listening finds the port in the "listening" log line, JSON or text.
-var listening = regexp.MustCompile(`(?:msg=listening addr=\S*|"msg":"listening","addr":"[^"]*):(\d+)`)
-
-// startGuardedServer calls run with env on top of a fixed App ID and
-// certificate, and waits until it listens.
-func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
-	t.Helper()
-	full := map[string]string{"APP_ID": secAppID, "APP_CERTIFICATE": secAppCert, "HOST": "127.0.0.1", "PORT": "0"}
-	for k, v := range env {
-		full[k] = v
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &guardedServer{out: &testkit.Buffer{}, stop: cancel, done: make(chan error, 1)}
-	s.logged = s.out.String
-	go func() {
-		s.done <- run(ctx, nil, func(k string) string { return full[k] }, "", strings.NewReader(""), s.out, s.out)
-	}()
-
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if m := listening.FindStringSubmatch(s.out.String()); m != nil {
-			s.url = "http://127.0.0.1:" + m[1]
-			break
-		}
-		select {
-		case err := <-s.done:
-			t.Fatalf("run ended before listening: %v\n%s", err, s.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("no listening line within 10 s:\n%s", s.out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Cleanup(s.shutdown)
-	return s
-}
-
-// shutdown stops the server and waits for run to return; it may be
-// called more than once.
-func (s *guardedServer) shutdown() {
-	s.once.Do(func() {
-		s.stop()
-		select {
-		case <-s.done:
-		case <-time.After(15 * time.Second):
-		}
-	})
-}
-
-type reply struct {
-	status int
-	body   string
-}
-
-var client = &http.Client{Timeout: 5 * time.Second}
-
-func (s *guardedServer) send(t *testing.T, method, path, body string, header map[string]string) reply {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return reply{resp.StatusCode, string(b)}
-}
 
 // everyRoute is one request to each route the server answers, and some
 // that fail validation, so that every code path that might log runs.
@@ -299,45 +196,6 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 	for what, secret := range secrets {
 		if strings.Contains(all, secret) {
 			t.Errorf("the logs hold the %s", what)
-		}
-	}
-}
-
-func TestTwoReplicasShareOneRedis(t *testing.T) {
-	redis := redistest.Start(t)
-	env := map[string]string{"RATE_LIMIT": "4/h", "REDIS_URL": redis.URL()}
-	a := startGuardedServer(t, env)
-	b := startGuardedServer(t, env)
-
-	counts := map[int]int{}
-	for i := range 12 {
-		s := a
-		if i%2 == 1 {
-			s = b
-		}
-		counts[s.send(t, "GET", "/rtm/alice", "", nil).status]++
-	}
-	if counts[200] != 4 || counts[429] != 8 {
-		t.Errorf("statuses %v across two replicas, want 4 × 200 and 8 × 429", counts)
-	}
-
-	// Redis goes away: both replicas keep answering, each with its own
-	// limit, promptly, and say so in the log once.
-	redis.Stop()
-	start := time.Now()
-	for _, s := range []*guardedServer{a, b} {
-		for range 10 {
-			if got := s.send(t, "GET", "/rtm/bob", "", nil).status; got != 200 && got != 429 {
-				t.Errorf("with Redis down: status %d, want 200 or 429", got)
-			}
-		}
-	}
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("20 requests took %v with Redis down", took)
-	}
-	for name, s := range map[string]*guardedServer{"a": a, "b": b} {
-		if n := strings.Count(s.logged(), "rate limit store unreachable"); n != 1 {
-			t.Errorf("replica %s logged the outage %d times, want once", name, n)
 		}
 	}
 }
