@@ -518,9 +518,8 @@ func randomSalt() uint32 {
 // string. Empty is refused like any other text that is not a number: a
 // client that names the parameter means to set it.
 func (t *Tokens) ParseLifetime(field, raw string) (uint32, error) {
-	n, err := strconv.ParseUint(raw, 10, 64)
-	if err != nil {
-		return 0, Invalidf(field, "must be a whole number of seconds from 1 to %d", t.maxExpiry)
-	}
+	// Text that is not a whole number (0 then) breaks the rule a number
+	// out of range breaks, and gets its words from the same place.
+	n, _ := strconv.ParseUint(raw, 10, 64)
 	return t.Lifetime(field, &n)
 }
