@@ -85,7 +85,7 @@ func TestRunInDevMode(t *testing.T) {
 // command such as inspect - can be driven without the process's own.
 func TestRunReadsTheStdinItIsGiven(t *testing.T) {
 	tokens := service.New(secAppID, secAppCert, service.Options{})
-	minted, err := tokens.Issue(context.Background(), service.Bundle{RTMUserID: "stdin-user", Expire: 600})
+	minted, err := tokens.Issue(context.Background(), service.Bundle{RTMUserID: "stdin-user", Expire: new(uint64(600))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ var everyRoute = []struct{ method, path, body string }{
 // inspectedToken is a token this test's servers signed, sent to
 // /v1/tokens/inspect: the logs must not hold it either.
 var inspectedToken = func() string {
-	minted, err := service.New(secAppID, secAppCert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "42", Expire: 600})
+	minted, err := service.New(secAppID, secAppCert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "42", Expire: new(uint64(600))})
 	if err != nil {
 		panic(err)
 	}

@@ -57,16 +57,36 @@ func (q *expiryQuery) fromQuery(r *http.Request) {
 
 func (q *expiryQuery) query() *expiryQuery { return q }
 
-func (q expiryQuery) lifetime(t tokenIssuer) (uint32, error) {
+// lifetime is the lifetime the query asks for, nil for the default, and
+// the name it gives it. Text that is not a whole number reads as 0: it
+// breaks the lifetime rule as a number out of range does, and is told so
+// in the same words.
+func (q expiryQuery) lifetime() (field string, seconds *uint64, err error) {
+	field, raw := "expiry", q.Expiry
 	switch {
 	case len(q.ExpireTime) == 1 && len(q.Expiry) > 0:
-		return 0, service.Invalidf("expireTime", "is another name for expiry: give one of them")
+		return "", nil, service.Invalidf("expireTime", "is another name for expiry: give one of them")
 	case len(q.ExpireTime) == 1:
-		return t.ParseLifetime("expireTime", q.ExpireTime[0])
-	case len(q.Expiry) == 1:
-		return t.ParseLifetime("expiry", q.Expiry[0])
+		field, raw = "expireTime", q.ExpireTime
+	case len(q.Expiry) == 0:
+		return field, nil, nil
 	}
-	return t.Lifetime("expiry", nil)
+	n, _ := strconv.ParseUint(raw[0], 10, 64)
+	return field, &n, nil
+}
+
+// issue mints the bundles of a community route for the lifetime its query
+// asks for, naming that lifetime in errors as the query does.
+func (h *handlers) issue(ctx context.Context, q expiryQuery, bundles ...service.Bundle) ([]service.Token, error) {
+	field, seconds, err := q.lifetime()
+	if err != nil {
+		return nil, err
+	}
+	for i := range bundles {
+		bundles[i].Expire = seconds
+	}
+	tokens, err := h.tokens.Issue(ctx, bundles...)
+	return tokens, service.Renamed(err, map[string]string{"expire": field})
 }
 
 type rtcPath struct {
@@ -110,12 +130,8 @@ func (h *handlers) handleRTC(c *gin.Context) (any, error) {
 	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
-	expire, err := req.lifetime(h.tokens)
-	if err != nil {
-		return nil, err
-	}
 	rtc := req.rtc()
-	tokens, err := h.tokens.Issue(c.Request.Context(), service.Bundle{RTC: &rtc, Expire: expire})
+	tokens, err := h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{RTC: &rtc})
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +154,7 @@ func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
-	expire, err := req.lifetime(h.tokens)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := h.tokens.Issue(c.Request.Context(), service.Bundle{RTMUserID: req.UID, Expire: expire})
+	tokens, err := h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{RTMUserID: req.UID})
 	if err != nil {
 		return nil, err
 	}
@@ -183,14 +195,10 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	expire, err := req.lifetime(h.tokens)
-	if err != nil {
-		return nil, err
-	}
 	rtc := req.rtc()
-	tokens, err := h.tokens.Issue(c.Request.Context(),
-		service.Bundle{RTC: &rtc, Expire: expire},
-		service.Bundle{RTMUserID: rtmUser, Expire: expire})
+	tokens, err := h.issue(c.Request.Context(), req.expiryQuery,
+		service.Bundle{RTC: &rtc},
+		service.Bundle{RTMUserID: rtmUser})
 	if err != nil {
 		return nil, err
 	}
@@ -217,11 +225,7 @@ func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
 }
 
 func (h *handlers) mintChat(ctx context.Context, req userRequest) (any, error) {
-	expire, err := req.lifetime(h.tokens)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := h.tokens.Issue(ctx, service.Bundle{Chat: chatOf(req.UID), Expire: expire})
+	tokens, err := h.issue(ctx, req.expiryQuery, service.Bundle{Chat: chatOf(req.UID)})
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +267,7 @@ type (
 )
 
 // bundle checks the fields of the request's tokenType and says what to
-// sign; the lifetime is left to the caller.
+// sign.
 func (r getTokenRequest) bundle() (service.Bundle, error) {
 	uid := string(r.UID)
 	switch r.TokenType {
@@ -285,9 +289,7 @@ func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.Expire, err = h.tokens.Lifetime("expire", req.Expire); err != nil {
-		return nil, err
-	}
+	b.Expire = req.Expire
 	tokens, err := h.tokens.Issue(c.Request.Context(), b)
 	if err != nil {
 		return nil, err
@@ -349,7 +351,7 @@ type (
 )
 
 // bundle checks the fields of every service the request enables and says
-// what to sign; the lifetimes are left to the caller.
+// what to sign.
 func (r generateRequest) bundle() (service.Bundle, error) {
 	var (
 		b       service.Bundle
@@ -415,15 +417,10 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.Expire, err = h.tokens.Lifetime("tokenExpireTs", req.TokenExpireTs); err != nil {
-		return nil, err
-	}
-	if b.RTCPrivilegeExpire, err = service.PrivilegeLifetime("privilegeExpireTs", req.PrivilegeExpireTs, b.Expire); err != nil {
-		return nil, err
-	}
+	b.Expire, b.RTCPrivilegeExpire = req.TokenExpireTs, req.PrivilegeExpireTs
 	tokens, err := h.tokens.Issue(c.Request.Context(), b)
 	if err != nil {
-		return nil, err
+		return nil, service.Renamed(err, map[string]string{"expire": "tokenExpireTs", "privilegeExpire": "privilegeExpireTs"})
 	}
 	return gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tokens[0].Value}}, nil
 }

@@ -220,6 +220,7 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"expiry huge", "GET", "/rtm/u?expiry=99999999999999999999999", "", "expiry", "from 1 to 86400"},
 		{"expiry negative", "GET", "/chat/app?expiry=-5", "", "expiry", "from 1 to 86400"},
 		{"expiry not a number", "GET", "/chat/app?expiry=soon", "", "expiry", "from 1 to 86400"},
+		{"expireTime a fraction", "GET", "/rtm/u?expireTime=1.5", "", "expireTime", "from 1 to 86400"},
 		{"expireTime zero", "GET", "/rtm/u?expireTime=0", "", "expireTime", "from 1 to 86400"},
 		{"expiry empty", "GET", "/rtc/room/publisher/uid/1?expiry=", "", "expiry", "from 1 to 86400"},
 		{"expireTime empty", "GET", "/chat/app?expireTime", "", "expireTime", "from 1 to 86400"},

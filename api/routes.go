@@ -18,8 +18,6 @@ import (
 
 // tokenIssuer is what the handlers need of the service layer.
 type tokenIssuer interface {
-	Lifetime(field string, seconds *uint64) (uint32, error)
-	ParseLifetime(field, raw string) (uint32, error)
 	Issue(ctx context.Context, bundles ...service.Bundle) ([]service.Token, error)
 	Inspect(token string, who service.Subject) (service.Inspection, error)
 }

@@ -59,10 +59,6 @@ func (h *handlers) handleV1RTC(c *gin.Context) (any, error) {
 	if err := bindStrictJSON(c, &req); err != nil {
 		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("expire", req.Expire)
-	if err != nil {
-		return nil, err
-	}
 	rtc := service.RTC{Channel: req.Channel, Account: req.account(), Role: roleOf(req.Role)}
 	if p := req.Privileges; p != nil {
 		rtc.Privileges = &service.RTCPrivileges{
@@ -72,7 +68,7 @@ func (h *handlers) handleV1RTC(c *gin.Context) (any, error) {
 			PublishData:  p.PublishData,
 		}
 	}
-	b := service.Bundle{RTC: &rtc, Expire: expire, Version: req.Version}
+	b := service.Bundle{RTC: &rtc, Expire: req.Expire, Version: req.Version}
 	if req.RTM != nil {
 		b.RTMUserID = req.RTM.UserID
 	}
@@ -90,11 +86,7 @@ func (h *handlers) handleV1RTM(c *gin.Context) (any, error) {
 	if err := bindStrictJSON(c, &req); err != nil {
 		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("expire", req.Expire)
-	if err != nil {
-		return nil, err
-	}
-	return h.mintV1(c.Request.Context(), service.Bundle{RTMUserID: req.UserID, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{RTMUserID: req.UserID, Expire: req.Expire, Version: req.Version})
 }
 
 // v1ChatRequest asks for a user token when it names a user, else for an
@@ -111,15 +103,11 @@ func (h *handlers) handleV1Chat(c *gin.Context) (any, error) {
 	if err := bindStrictJSON(c, &req); err != nil {
 		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("expire", req.Expire)
-	if err != nil {
-		return nil, err
-	}
 	chat := service.Chat{App: true}
 	if req.UserID != nil {
 		chat = service.Chat{UserID: *req.UserID, User: true}
 	}
-	return h.mintV1(c.Request.Context(), service.Bundle{Chat: &chat, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{Chat: &chat, Expire: req.Expire, Version: req.Version})
 }
 
 // v1FPARequest asks for an FPA token; like Chat's, it exists as 007 only.
@@ -133,11 +121,7 @@ func (h *handlers) handleV1FPA(c *gin.Context) (any, error) {
 	if err := bindStrictJSON(c, &req); err != nil {
 		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("expire", req.Expire)
-	if err != nil {
-		return nil, err
-	}
-	return h.mintV1(c.Request.Context(), service.Bundle{FPA: true, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{FPA: true, Expire: req.Expire, Version: req.Version})
 }
 
 // v1APaaSRequest asks for an APaaS token with one of the privileges
@@ -157,10 +141,6 @@ func (h *handlers) handleV1APaaS(c *gin.Context) (any, error) {
 	if err := bindStrictJSON(c, &req); err != nil {
 		return nil, err
 	}
-	expire, err := h.tokens.Lifetime("expire", req.Expire)
-	if err != nil {
-		return nil, err
-	}
 	a := service.APaaS{
 		RoomUser: req.Privilege == "roomUser",
 		User:     req.Privilege == "user",
@@ -172,7 +152,7 @@ func (h *handlers) handleV1APaaS(c *gin.Context) (any, error) {
 		role := int16(*req.Role) // one of Agora's roles, by the rule above
 		a.Role = &role
 	}
-	return h.mintV1(c.Request.Context(), service.Bundle{APaaS: &a, Expire: expire, Version: req.Version})
+	return h.mintV1(c.Request.Context(), service.Bundle{APaaS: &a, Expire: req.Expire, Version: req.Version})
 }
 
 // mintV1 answers with the whole token: its value, times and grants.

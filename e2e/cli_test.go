@@ -247,8 +247,8 @@ func testCLIInspect(t *testing.T) {
 		return minted[0].Value
 	}
 	rtc := &service.RTC{Channel: "lobby", Account: "42", Role: service.Publisher}
-	good := mint(now, service.Bundle{RTC: rtc, Expire: 600})
-	good006 := mint(now, service.Bundle{RTC: rtc, Expire: 600, Version: service.Version006})
+	good := mint(now, service.Bundle{RTC: rtc, Expire: new(uint64(600))})
+	good006 := mint(now, service.Bundle{RTC: rtc, Expire: new(uint64(600)), Version: service.Version006})
 
 	tests := []struct {
 		name          string
@@ -265,8 +265,8 @@ func testCLIInspect(t *testing.T) {
 		{"006 without its channel", "", []string{"inspect", good006}, 1, "unverifiable", false, "signature is unverifiable"},
 		{"006 other channel", "", []string{"inspect", "--channel", "hall", "--uid", "42", good006}, 1, "", false, "--channel does not match"},
 		{"tampered", "", []string{"inspect", testkit.Flip007(t, good, -1)}, 1, "invalid", false, "signature is invalid"},
-		{"expired", "", []string{"inspect", mint(twoDaysAgo, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "valid", true, "the token expired at"},
-		{"foreign", "", []string{"inspect", mint(foreign, service.Bundle{RTMUserID: "bob", Expire: 600})}, 1, "foreign", false, "signature is foreign"},
+		{"expired", "", []string{"inspect", mint(twoDaysAgo, service.Bundle{RTMUserID: "bob", Expire: new(uint64(600))})}, 1, "valid", true, "the token expired at"},
+		{"foreign", "", []string{"inspect", mint(foreign, service.Bundle{RTMUserID: "bob", Expire: new(uint64(600))})}, 1, "foreign", false, "signature is foreign"},
 		{"malformed", "", []string{"inspect", "hello"}, 1, "", false, "the token has a bad version prefix"},
 	}
 	for _, tt := range tests {

@@ -78,7 +78,7 @@ func get(path string) func(int) string { return func(int) string { return path }
 
 // inspected is a token the load's server signed, for /v1/tokens/inspect.
 var inspected = func() string {
-	minted, err := service.New(appID, cert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "inspected", Expire: 3600})
+	minted, err := service.New(appID, cert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "inspected", Expire: new(uint64(3600))})
 	if err != nil {
 		panic(err)
 	}

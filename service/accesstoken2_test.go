@@ -338,11 +338,11 @@ func TestTokensMatchAgora(t *testing.T) {
 		{"Chat app", func() (Token, error) { return tokens.chatToken("", 600) },
 			[]grant{{service: serviceChat, privileges: each(600, privChatApp), fields: []string{""}}}},
 		{"bundle of every service", func() (Token, error) {
-			return tokens.sign(Bundle{
+			return tokens.signed(Bundle{
 				RTC:       &RTC{Channel: "c", Account: "7", Role: Subscriber},
 				RTMUserID: "7",
 				Chat:      &Chat{UserID: "7", User: true, App: true},
-				Expire:    600,
+				Expire:    u64(600),
 			})
 		}, []grant{
 			rtc("c", "7", privJoinChannel),

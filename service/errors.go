@@ -76,3 +76,20 @@ func KindOf(err error) Kind {
 	}
 	return Internal
 }
+
+// Renamed returns err naming its field as names says, for a caller whose
+// requests call the service's fields by other names ("expiry" for
+// "expire"). Any other error comes back as it is.
+func Renamed(err error, names map[string]string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	name, ok := names[e.Field]
+	if !ok {
+		return err
+	}
+	renamed := *e
+	renamed.Field = name
+	return &renamed
+}

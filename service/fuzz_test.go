@@ -76,24 +76,24 @@ func fuzzSeeds(t testing.TB) []fuzzSeed {
 	sub := &RTC{Channel: "a b", Account: "alice@example", Role: Subscriber}
 	perPrivilege := &RTC{Channel: "c", Role: Publisher, Privileges: &RTCPrivileges{JoinChannel: u64(900), PublishAudio: u64(300)}}
 
-	rtc007 := mint(t, ours, Bundle{RTC: pub, Expire: 600})
-	rtc006 := mint(t, ours, Bundle{RTC: pub, Expire: 600, Version: Version006})
+	rtc007 := mint(t, ours, Bundle{RTC: pub, Expire: u64(600)})
+	rtc006 := mint(t, ours, Bundle{RTC: pub, Expire: u64(600), Version: Version006})
 	seeds := []fuzzSeed{
 		{name: "007-rtc-publisher", token: rtc007},
-		{name: "007-rtc-subscriber-account", token: mint(t, ours, Bundle{RTC: sub, Expire: 60})},
-		{name: "007-rtc-per-privilege", token: mint(t, ours, Bundle{RTC: perPrivilege, Expire: 900})},
-		{name: "007-rtc-rtm", token: mint(t, ours, Bundle{RTC: pub, RTMUserID: "bob", Expire: 120})},
-		{name: "007-rtm", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: 3600})},
-		{name: "007-chat-user", token: mint(t, ours, Bundle{Chat: &Chat{UserID: "carol", User: true}, Expire: 100})},
-		{name: "007-chat-app", token: mint(t, ours, Bundle{Chat: &Chat{App: true}, Expire: 100})},
-		{name: "007-foreign", token: mint(t, other, Bundle{RTC: pub, Expire: 600})},
+		{name: "007-rtc-subscriber-account", token: mint(t, ours, Bundle{RTC: sub, Expire: u64(60)})},
+		{name: "007-rtc-per-privilege", token: mint(t, ours, Bundle{RTC: perPrivilege, Expire: u64(900)})},
+		{name: "007-rtc-rtm", token: mint(t, ours, Bundle{RTC: pub, RTMUserID: "bob", Expire: u64(120)})},
+		{name: "007-rtm", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: u64(3600)})},
+		{name: "007-chat-user", token: mint(t, ours, Bundle{Chat: &Chat{UserID: "carol", User: true}, Expire: u64(100)})},
+		{name: "007-chat-app", token: mint(t, ours, Bundle{Chat: &Chat{App: true}, Expire: u64(100)})},
+		{name: "007-foreign", token: mint(t, other, Bundle{RTC: pub, Expire: u64(600)})},
 		{name: "007-with-subject", token: rtc007, channel: "lobby"},
 		{name: "006-rtc-publisher", token: rtc006, channel: "lobby", account: "42"},
 		{name: "006-rtc-unverifiable", token: rtc006},
 		{name: "006-rtc-wrong-channel", token: rtc006, channel: "hall", account: "42"},
-		{name: "006-rtc-any-uid", token: mint(t, ours, Bundle{RTC: &RTC{Channel: "lobby", Role: Subscriber}, Expire: 60, Version: Version006}), channel: "lobby"},
-		{name: "006-rtm", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: 60, Version: Version006}), user: "bob"},
-		{name: "006-foreign", token: mint(t, other, Bundle{RTC: pub, Expire: 600, Version: Version006}), channel: "lobby", account: "42"},
+		{name: "006-rtc-any-uid", token: mint(t, ours, Bundle{RTC: &RTC{Channel: "lobby", Role: Subscriber}, Expire: u64(60), Version: Version006}), channel: "lobby"},
+		{name: "006-rtm", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: u64(60), Version: Version006}), user: "bob"},
+		{name: "006-foreign", token: mint(t, other, Bundle{RTC: pub, Expire: u64(600), Version: Version006}), channel: "lobby", account: "42"},
 		{name: "garbage-empty"},
 		{name: "garbage-prefix-007", token: "007"},
 		{name: "garbage-prefix-006", token: "006"},

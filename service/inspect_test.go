@@ -61,13 +61,13 @@ func TestInspectRoundTrip(t *testing.T) {
 	}{
 		{
 			name:    "007 rtc publisher uid",
-			bundle:  Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: 600},
+			bundle:  Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600)},
 			want:    []Access{{Service: "rtc", Channel: "lobby", UID: u32(42), Privileges: rtcPrivs(in(600), in(600), in(600), in(600))}},
 			expires: in(600), renew: in(570),
 		},
 		{
 			name:    "007 rtc subscriber account",
-			bundle:  Bundle{RTC: &RTC{Channel: "a b", Account: "alice@example", Role: Subscriber}, Expire: 60},
+			bundle:  Bundle{RTC: &RTC{Channel: "a b", Account: "alice@example", Role: Subscriber}, Expire: u64(60)},
 			want:    []Access{{Service: "rtc", Channel: "a b", Account: "alice@example", Privileges: rtcPrivs(in(60))}},
 			expires: in(60), renew: in(30),
 		},
@@ -75,13 +75,13 @@ func TestInspectRoundTrip(t *testing.T) {
 			name: "007 rtc per-privilege lifetimes",
 			bundle: Bundle{RTC: &RTC{Channel: "c", Role: Publisher, Privileges: &RTCPrivileges{
 				JoinChannel: u64(900), PublishAudio: u64(300), PublishData: u64(10),
-			}}, Expire: 900},
+			}}, Expire: u64(900)},
 			want:    []Access{{Service: "rtc", Channel: "c", UID: u32(0), Privileges: rtcPrivs(in(900), in(300), in(900), in(10))}},
 			expires: in(900), renew: in(0),
 		},
 		{
 			name:   "007 rtc with rtm",
-			bundle: Bundle{RTC: &RTC{Channel: "c", Account: "7", Role: Subscriber}, RTMUserID: "bob", Expire: 120},
+			bundle: Bundle{RTC: &RTC{Channel: "c", Account: "7", Role: Subscriber}, RTMUserID: "bob", Expire: u64(120)},
 			want: []Access{
 				{Service: "rtc", Channel: "c", UID: u32(7), Privileges: rtcPrivs(in(120))},
 				{Service: "rtm", UserID: "bob", Privileges: []PrivilegeExpiry{{"login", in(120)}}},
@@ -90,31 +90,31 @@ func TestInspectRoundTrip(t *testing.T) {
 		},
 		{
 			name:    "007 rtm",
-			bundle:  Bundle{RTMUserID: "bob", Expire: 3600},
+			bundle:  Bundle{RTMUserID: "bob", Expire: u64(3600)},
 			want:    []Access{{Service: "rtm", UserID: "bob", Privileges: []PrivilegeExpiry{{"login", in(3600)}}}},
 			expires: in(3600), renew: in(3570),
 		},
 		{
 			name:    "007 chat user",
-			bundle:  Bundle{Chat: &Chat{UserID: "carol", User: true}, Expire: 100},
+			bundle:  Bundle{Chat: &Chat{UserID: "carol", User: true}, Expire: u64(100)},
 			want:    []Access{{Service: "chat", UserID: "carol", Privileges: []PrivilegeExpiry{{"user", in(100)}}}},
 			expires: in(100), renew: in(70),
 		},
 		{
 			name:    "007 chat app",
-			bundle:  Bundle{Chat: &Chat{App: true}, Expire: 100},
+			bundle:  Bundle{Chat: &Chat{App: true}, Expire: u64(100)},
 			want:    []Access{{Service: "chat", Privileges: []PrivilegeExpiry{{"app", in(100)}}}},
 			expires: in(100), renew: in(70),
 		},
 		{
 			name:    "007 fpa",
-			bundle:  Bundle{FPA: true, Expire: 900},
+			bundle:  Bundle{FPA: true, Expire: u64(900)},
 			want:    []Access{{Service: "fpa", Privileges: []PrivilegeExpiry{{"login", in(900)}}}},
 			expires: in(900), renew: in(870),
 		},
 		{
 			name:   "007 apaas room user",
-			bundle: Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: "class 7", UserUUID: "ann", Role: i16(1)}, Expire: 600},
+			bundle: Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: "class 7", UserUUID: "ann", Role: i16(1)}, Expire: u64(600)},
 			want: []Access{
 				{Service: "rtm", UserID: "ann", Privileges: []PrivilegeExpiry{{"login", in(600)}}},
 				{Service: "chat", UserID: accesstoken2.Md5("ann"), Privileges: []PrivilegeExpiry{{"user", in(600)}}},
@@ -124,13 +124,13 @@ func TestInspectRoundTrip(t *testing.T) {
 		},
 		{
 			name:    "007 apaas user and app",
-			bundle:  Bundle{APaaS: &APaaS{User: true, App: true, UserUUID: "ann"}, Expire: 60},
+			bundle:  Bundle{APaaS: &APaaS{User: true, App: true, UserUUID: "ann"}, Expire: u64(60)},
 			want:    []Access{{Service: "apaas", RoomUUID: str(""), UserUUID: str("ann"), Role: i16(-1), Privileges: []PrivilegeExpiry{{"user", in(60)}, {"app", in(60)}}}},
 			expires: in(60), renew: in(30),
 		},
 		{
 			name:    "007 apaas app",
-			bundle:  Bundle{APaaS: &APaaS{App: true}, Expire: 60},
+			bundle:  Bundle{APaaS: &APaaS{App: true}, Expire: u64(60)},
 			want:    []Access{{Service: "apaas", RoomUUID: str(""), UserUUID: str(""), Role: i16(-1), Privileges: []PrivilegeExpiry{{"app", in(60)}}}},
 			expires: in(60), renew: in(30),
 		},
@@ -139,7 +139,7 @@ func TestInspectRoundTrip(t *testing.T) {
 			bundle: Bundle{
 				RTC: &RTC{Channel: "c", Account: "7", Role: Subscriber}, RTMUserID: "7", FPA: true,
 				Chat: &Chat{UserID: "7", User: true}, APaaS: &APaaS{User: true, UserUUID: "7"},
-				Expire: 900, RTCPrivilegeExpire: 300,
+				Expire: u64(900), RTCPrivilegeExpire: u64(300),
 			},
 			want: []Access{
 				{Service: "rtc", Channel: "c", UID: u32(7), Privileges: rtcPrivs(in(300))},
@@ -152,21 +152,21 @@ func TestInspectRoundTrip(t *testing.T) {
 		},
 		{
 			name:    "006 rtc publisher uid",
-			bundle:  Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: 600, Version: Version006},
+			bundle:  Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600), Version: Version006},
 			who:     Subject{Channel: "lobby", Account: "42"},
 			want:    []Access{{Service: "rtc", Channel: "lobby", UID: u32(42), Privileges: rtcPrivs(in(600), in(600), in(600), in(600))}},
 			expires: in(600), renew: in(570),
 		},
 		{
 			name:    "006 rtc subscriber any uid",
-			bundle:  Bundle{RTC: &RTC{Channel: "lobby", Role: Subscriber}, Expire: 600, Version: Version006},
+			bundle:  Bundle{RTC: &RTC{Channel: "lobby", Role: Subscriber}, Expire: u64(600), Version: Version006},
 			who:     Subject{Channel: "lobby"},
 			want:    []Access{{Service: "rtc", Channel: "lobby", UID: u32(0), Privileges: rtcPrivs(in(600))}},
 			expires: in(600), renew: in(570),
 		},
 		{
 			name:    "006 rtm",
-			bundle:  Bundle{RTMUserID: "bob", Expire: 86400, Version: Version006},
+			bundle:  Bundle{RTMUserID: "bob", Expire: u64(86400), Version: Version006},
 			who:     Subject{UserID: "bob"},
 			want:    []Access{{Service: "rtm", UserID: "bob", Privileges: []PrivilegeExpiry{{"login", in(86400)}}}},
 			expires: in(86400), renew: in(86370),
@@ -174,7 +174,7 @@ func TestInspectRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := tokens.sign(tt.bundle)
+			tok, err := tokens.signed(tt.bundle)
 			if err != nil {
 				t.Fatalf("Bundle: %v", err)
 			}
@@ -229,14 +229,14 @@ func crossCheck(t *testing.T, value string, b Bundle) {
 			t.Errorf("Agora's 006 parser: salt %d ts %d", at.Salt, at.Ts)
 		}
 		for id, exp := range at.Message {
-			if exp != uint32(testNow.Unix())+b.Expire {
+			if exp != uint32(testNow.Unix())+uint32(*b.Expire) {
 				t.Errorf("Agora's 006 parser: privilege %d expires %d", id, exp)
 			}
 		}
 		return
 	}
 	at := testkit.Verify007(t, value, testAppID, testCertificate)
-	if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != b.Expire || at.Salt != testSalt {
+	if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != uint32(*b.Expire) || at.Salt != testSalt {
 		t.Errorf("Agora's 007 parser: app %s issued %d expire %d salt %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 	}
 	if b.RTC != nil {
@@ -268,7 +268,7 @@ func TestInspectSignature(t *testing.T) {
 	otherCertTokens := newTestTokens(testAppID, otherCert, testNow)
 	otherApp := newTestTokens(otherAppID, testCertificate, testNow)
 	rtc := func(v string) Bundle {
-		return Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: 600, Version: v}
+		return Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600), Version: v}
 	}
 	who006 := Subject{Channel: "lobby", Account: "42"}
 
@@ -309,7 +309,7 @@ func TestInspectSignature(t *testing.T) {
 func TestInspectExpired(t *testing.T) {
 	issuer := newTestTokens(testAppID, testCertificate, testNow)
 	for _, v := range []string{Version007, Version006} {
-		tok := mint(t, issuer, Bundle{RTMUserID: "bob", Expire: 60, Version: v})
+		tok := mint(t, issuer, Bundle{RTMUserID: "bob", Expire: u64(60), Version: v})
 		for _, tt := range []struct {
 			at   time.Time
 			want bool
@@ -340,9 +340,9 @@ func (who Subject) only(version string) Subject {
 
 func TestInspectSubject(t *testing.T) {
 	tokens := newTestTokens(testAppID, testCertificate, testNow)
-	rtc006 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Subscriber}, Expire: 60, Version: Version006})
-	rtm006 := mint(t, tokens, Bundle{RTMUserID: "bob", Expire: 60, Version: Version006})
-	rtc007 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Subscriber}, Expire: 60})
+	rtc006 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Subscriber}, Expire: u64(60), Version: Version006})
+	rtm006 := mint(t, tokens, Bundle{RTMUserID: "bob", Expire: u64(60), Version: Version006})
+	rtc007 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Subscriber}, Expire: u64(60)})
 
 	tests := []struct {
 		name      string
@@ -370,8 +370,8 @@ func TestInspectSubject(t *testing.T) {
 
 func TestInspectMalformed(t *testing.T) {
 	tokens := newTestTokens(testAppID, testCertificate, testNow)
-	good007 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: 600})
-	good006 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: 600, Version: Version006})
+	good007 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600)})
+	good006 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600), Version: Version006})
 	payload := testkit.Payload007(t, good007)
 
 	tests := []struct {
@@ -421,7 +421,7 @@ func assertInvalid(t *testing.T, err error, field, msg string) {
 
 func mint(t testing.TB, tokens *Tokens, b Bundle) string {
 	t.Helper()
-	tok, err := tokens.sign(b)
+	tok, err := tokens.signed(b)
 	if err != nil {
 		t.Fatalf("Bundle: %v", err)
 	}
@@ -515,8 +515,8 @@ func BenchmarkInspect(b *testing.B) {
 		token string
 		who   Subject
 	}{
-		{"007", mint(b, tokens, Bundle{RTC: pub, RTMUserID: "bob", Expire: 600}), Subject{}},
-		{"006", mint(b, tokens, Bundle{RTC: pub, Expire: 600, Version: Version006}), Subject{Channel: "lobby", Account: "42"}},
+		{"007", mint(b, tokens, Bundle{RTC: pub, RTMUserID: "bob", Expire: u64(600)}), Subject{}},
+		{"006", mint(b, tokens, Bundle{RTC: pub, Expire: u64(600), Version: Version006}), Subject{Channel: "lobby", Account: "42"}},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
 			b.ReportAllocs()

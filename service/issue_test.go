@@ -11,10 +11,10 @@ import (
 // Issue applies the policy to every bundle before it signs any: a request
 // is refused whole, with nothing minted, or served whole.
 func TestIssueIsAllOrNothing(t *testing.T) {
-	rtc := Bundle{RTC: &RTC{Channel: "room-1", Account: "7", Role: Publisher}, Expire: 60}
-	rtm := Bundle{RTMUserID: "7", Expire: 60}
-	outside := Bundle{RTC: &RTC{Channel: "lobby", Account: "7", Role: Publisher}, Expire: 60}
-	chatApp := Bundle{Chat: &Chat{App: true}, Expire: 60}
+	rtc := Bundle{RTC: &RTC{Channel: "room-1", Account: "7", Role: Publisher}, Expire: u64(60)}
+	rtm := Bundle{RTMUserID: "7", Expire: u64(60)}
+	outside := Bundle{RTC: &RTC{Channel: "lobby", Account: "7", Role: Publisher}, Expire: u64(60)}
+	chatApp := Bundle{Chat: &Chat{App: true}, Expire: u64(60)}
 	tests := []struct {
 		name      string
 		policy    *Policy

@@ -27,7 +27,7 @@ var legacyPrivileges = map[uint16]struct{ service, name string }{
 // legacy mints a 006 token as Agora's RtcTokenBuilder and RtmTokenBuilder
 // do, with this server's clock and salt. Such a token holds one service,
 // and all its privileges end at the same absolute time.
-func (t *Tokens) legacy(b Bundle) (Token, error) {
+func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 	switch {
 	case b.Chat != nil:
 		return Token{}, Invalidf("version", "must be %s for a Chat token", Version007)
@@ -39,12 +39,12 @@ func (t *Tokens) legacy(b Bundle) (Token, error) {
 		return Token{}, Invalidf("rtm", "needs version %s: a %s token carries RTC or RTM, not both", Version007, Version006)
 	case b.RTC != nil && b.RTC.Privileges != nil:
 		return Token{}, Invalidf("privileges", "needs version %s: in a %s token every privilege has the token's lifetime", Version007, Version006)
-	case b.RTCPrivilegeExpire != 0 && b.RTCPrivilegeExpire != b.Expire:
+	case l.rtc != l.token:
 		return Token{}, Invalidf("privilegeExpire", "needs version %s: in a %s token every privilege has the token's lifetime", Version007, Version006)
 	}
 
 	issued := t.now().Truncate(time.Second).UTC()
-	expires := after(issued, b.Expire)
+	expires := after(issued, l.token)
 	at := accesstoken.AccessToken{
 		AppID:          t.appID,
 		AppCertificate: t.certificate,

@@ -31,10 +31,10 @@ func TestObserverSeesEveryToken(t *testing.T) {
 		{"chat user", func(ts *Tokens) (Token, error) { return ts.chatToken("ann", 60) }, []string{"chat/007"}, false},
 		{"chat app", func(ts *Tokens) (Token, error) { return ts.chatToken("", 60) }, []string{"chat/007"}, false},
 		{"bundle of three", func(ts *Tokens) (Token, error) {
-			return ts.sign(Bundle{RTC: rtc, RTMUserID: "ann", Chat: &Chat{App: true}, Expire: 60})
+			return ts.signed(Bundle{RTC: rtc, RTMUserID: "ann", Chat: &Chat{App: true}, Expire: u64(60)})
 		}, []string{"rtc+rtm+chat/007"}, false},
 		{"bundle of two", func(ts *Tokens) (Token, error) {
-			return ts.sign(Bundle{RTMUserID: "ann", Chat: &Chat{UserID: "ann", User: true}, Expire: 60})
+			return ts.signed(Bundle{RTMUserID: "ann", Chat: &Chat{UserID: "ann", User: true}, Expire: u64(60)})
 		}, []string{"rtm+chat/007"}, false},
 		{"refused", func(ts *Tokens) (Token, error) { return ts.rtcToken(RTC{Channel: "", Role: Publisher}, 60) }, nil, true},
 	}

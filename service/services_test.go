@@ -25,16 +25,16 @@ func TestFPAAndAPaaSMatchAgorasBuilders(t *testing.T) {
 		agora  func() (string, error)
 	}{
 		// Agora's FPA builder always signs for 24 hours.
-		{"fpa", Bundle{FPA: true, Expire: 86400}, func() (string, error) {
+		{"fpa", Bundle{FPA: true, Expire: u64(86400)}, func() (string, error) {
 			return fpatokenbuilder.BuildToken(testAppID, testCertificate)
 		}},
-		{"apaas room user", Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: "class-7", UserUUID: "2882341273", Role: i16(2)}, Expire: 600}, func() (string, error) {
+		{"apaas room user", Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: "class-7", UserUUID: "2882341273", Role: i16(2)}, Expire: u64(600)}, func() (string, error) {
 			return apaastokenbuilder.BuildRoomUserToken(testAppID, testCertificate, "class-7", "2882341273", 2, 600)
 		}},
-		{"apaas user", Bundle{APaaS: &APaaS{User: true, UserUUID: "2882341273"}, Expire: 600}, func() (string, error) {
+		{"apaas user", Bundle{APaaS: &APaaS{User: true, UserUUID: "2882341273"}, Expire: u64(600)}, func() (string, error) {
 			return apaastokenbuilder.BuildUserToken(testAppID, testCertificate, "2882341273", 600)
 		}},
-		{"apaas app", Bundle{APaaS: &APaaS{App: true}, Expire: 600}, func() (string, error) {
+		{"apaas app", Bundle{APaaS: &APaaS{App: true}, Expire: u64(600)}, func() (string, error) {
 			return apaastokenbuilder.BuildAppToken(testAppID, testCertificate, 600)
 		}},
 	}

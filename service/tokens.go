@@ -11,7 +11,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -128,19 +127,6 @@ func New(appID, certificate string, opts Options) *Tokens {
 	return t
 }
 
-// Lifetime turns a requested lifetime into the one to sign: the default
-// when seconds is nil, else seconds itself if it lies within 1..MaxExpiry.
-// field names the input in the caller's words, for the error.
-func (t *Tokens) Lifetime(field string, seconds *uint64) (uint32, error) {
-	if seconds == nil {
-		return t.defaultExpiry, nil
-	}
-	if err := CheckLifetime(field, *seconds, t.maxExpiry); err != nil {
-		return 0, err
-	}
-	return uint32(*seconds), nil
-}
-
 // RTC describes an RTC grant: who may join which channel, and as what.
 type RTC struct {
 	Channel string
@@ -201,12 +187,14 @@ type Bundle struct {
 	Chat  *Chat
 	APaaS *APaaS
 	// Expire is the token's lifetime in seconds, and that of the RTM,
-	// Chat and APaaS privileges.
-	Expire uint32
+	// Chat and APaaS privileges: nil for the default lifetime, else from
+	// 1 to the maximum. Errors name it "expire".
+	Expire *uint64
 	// RTCPrivilegeExpire is the lifetime in seconds of the RTC privileges
-	// that RTC.Privileges leaves unset; zero means Expire. As in Agora's
-	// reference server, only RTC privileges have a lifetime of their own.
-	RTCPrivilegeExpire uint32
+	// that RTC.Privileges leaves unset: nil for the token's, else from 1
+	// to the token's. As in Agora's reference server, only RTC privileges
+	// have a lifetime of their own. Errors name it "privilegeExpire".
+	RTCPrivilegeExpire *uint64
 	// Version is the token format: Version007 (also when empty) or
 	// Version006, which carries a single RTC or RTM grant.
 	Version string
@@ -220,9 +208,17 @@ func (b Bundle) appToken() bool {
 
 // Issue mints a token for each bundle, if the caller in ctx may be issued
 // every one of them: a request is refused whole or served whole. A
+// lifetime out of bounds is an Invalid error, checked first; then a
 // refusal is a Forbidden error from the policy; a bundle that breaks
 // Agora's rules is an Invalid one.
 func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) {
+	lives := make([]lifetimes, len(bundles))
+	for i, b := range bundles {
+		var err error
+		if lives[i], err = t.lifetimes(b); err != nil {
+			return nil, err
+		}
+	}
 	for _, b := range bundles {
 		if err := t.policy.check(ctx, b); err != nil {
 			return nil, err
@@ -231,37 +227,53 @@ func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) 
 	tokens := make([]Token, len(bundles))
 	for i, b := range bundles {
 		var err error
-		if tokens[i], err = t.sign(b); err != nil {
+		if tokens[i], err = t.sign(b, lives[i]); err != nil {
 			return nil, err
 		}
 	}
 	return tokens, nil
 }
 
-// sign mints one token carrying every service b enables.
-func (t *Tokens) sign(b Bundle) (Token, error) {
-	if err := t.checkLifetime("expire", b.Expire); err != nil {
-		return Token{}, err
+// lifetimes are a bundle's lifetimes in seconds, defaulted and checked.
+type lifetimes struct {
+	token, rtc uint32
+}
+
+// lifetimes applies the default and the bounds of b's lifetimes: this is
+// the one place they are applied.
+func (t *Tokens) lifetimes(b Bundle) (lifetimes, error) {
+	l := lifetimes{token: t.defaultExpiry}
+	if b.Expire != nil {
+		if err := CheckLifetime("expire", *b.Expire, t.maxExpiry); err != nil {
+			return l, err
+		}
+		l.token = uint32(*b.Expire)
 	}
+	l.rtc = l.token
+	if b.RTCPrivilegeExpire != nil {
+		if err := checkPrivilege("privilegeExpire", *b.RTCPrivilegeExpire, l.token); err != nil {
+			return l, err
+		}
+		l.rtc = uint32(*b.RTCPrivilegeExpire)
+	}
+	return l, nil
+}
+
+// sign mints one token carrying every service b enables, for the
+// lifetimes l.
+func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 	switch b.Version {
 	case "", Version007:
 	case Version006:
-		return t.legacy(b)
+		return t.legacy(b, l)
 	default:
 		return Token{}, Invalidf("version", "must be %s or %s", Version007, Version006)
-	}
-	rtcExpire := b.RTCPrivilegeExpire
-	if rtcExpire == 0 {
-		rtcExpire = b.Expire
-	}
-	if err := checkPrivilege("privilegeExpire", uint64(rtcExpire), b.Expire); err != nil {
-		return Token{}, err
 	}
 
 	// Grants are added in Agora's order of service types.
 	var grants []grant
 	if b.RTC != nil {
-		g, err := rtcGrant(*b.RTC, rtcExpire, b.Expire)
+		g, err := rtcGrant(*b.RTC, l.rtc, l.token)
 		if err != nil {
 			return Token{}, err
 		}
@@ -273,7 +285,7 @@ func (t *Tokens) sign(b Bundle) (Token, error) {
 		}
 		grants = append(grants, grant{
 			service:    serviceRTM,
-			privileges: []privilege{{privRTMLogin, b.Expire}},
+			privileges: []privilege{{privRTMLogin, l.token}},
 			fields:     []string{b.RTMUserID},
 		})
 	}
@@ -281,7 +293,7 @@ func (t *Tokens) sign(b Bundle) (Token, error) {
 		grants = append(grants, grant{service: serviceFPA, privileges: []privilege{{privFPALogin, 0}}, fields: []string{}})
 	}
 	if b.Chat != nil {
-		g, err := chatGrant(*b.Chat, b.Expire)
+		g, err := chatGrant(*b.Chat, l.token)
 		if err != nil {
 			return Token{}, err
 		}
@@ -291,7 +303,7 @@ func (t *Tokens) sign(b Bundle) (Token, error) {
 		if b.APaaS.RoomUser && (b.RTMUserID != "" || b.Chat != nil) {
 			return Token{}, Invalidf("privilege", "roomUser brings its own RTM and Chat grants; ask for it without them")
 		}
-		gs, err := apaasGrants(*b.APaaS, b.Expire)
+		gs, err := apaasGrants(*b.APaaS, l.token)
 		if err != nil {
 			return Token{}, err
 		}
@@ -302,26 +314,7 @@ func (t *Tokens) sign(b Bundle) (Token, error) {
 	if len(grants) == 0 {
 		return Token{}, Invalidf("", "a token needs at least one service")
 	}
-	return t.issue(b.Expire, grants)
-}
-
-func (t *Tokens) checkLifetime(field string, seconds uint32) error {
-	return CheckLifetime(field, uint64(seconds), t.maxExpiry)
-}
-
-// PrivilegeLifetime turns the requested lifetime of a privilege, in a
-// token that lives tokenExpire seconds, into the one to sign: the
-// token's when seconds is nil, else seconds itself if it lies within
-// 1..tokenExpire. A privilege cannot outlive its token. field names the
-// input in the caller's words, for the error.
-func PrivilegeLifetime(field string, seconds *uint64, tokenExpire uint32) (uint32, error) {
-	if seconds == nil {
-		return tokenExpire, nil
-	}
-	if err := checkPrivilege(field, *seconds, tokenExpire); err != nil {
-		return 0, err
-	}
-	return uint32(*seconds), nil
+	return t.issue(l.token, grants)
 }
 
 // checkPrivilege is the rule of every privilege's lifetime: from 1
@@ -512,14 +505,4 @@ func randomSalt() uint32 {
 			return s
 		}
 	}
-}
-
-// ParseLifetime is Lifetime for a lifetime given as text, as in a query
-// string. Empty is refused like any other text that is not a number: a
-// client that names the parameter means to set it.
-func (t *Tokens) ParseLifetime(field, raw string) (uint32, error) {
-	// Text that is not a whole number (0 then) breaks the rule a number
-	// out of range breaks, and gets its words from the same place.
-	n, _ := strconv.ParseUint(raw, 10, 64)
-	return t.Lifetime(field, &n)
 }

@@ -1,10 +1,12 @@
 package service
 
 import (
+	"context"
 	"errors"
-	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"testing"
 	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 )
@@ -134,7 +136,7 @@ func TestInvalidRequests(t *testing.T) {
 		{"zero expiry", func() error { _, err := tokens.rtmToken("u", 0); return err }, "expire"},
 		{"expiry over max", func() error { _, err := tokens.rtmToken("u", 86401); return err }, "expire"},
 		{"rtm user too long", func() error { _, err := tokens.rtmToken(string(make([]byte, 65)), 60); return err }, "userId"},
-		{"empty bundle", func() error { _, err := tokens.sign(Bundle{Expire: 60}); return err }, ""},
+		{"empty bundle", func() error { _, err := tokens.signed(Bundle{Expire: u64(60)}); return err }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,37 +149,59 @@ func TestInvalidRequests(t *testing.T) {
 	}
 }
 
-func TestLifetime(t *testing.T) {
-	tokens := New(testAppID, testCertificate, Options{DefaultExpiry: 600, MaxExpiry: 7200})
-	n := func(v uint64) *uint64 { return &v }
+// TestLifetimes holds Issue to the one rule of lifetimes: the default
+// when none is asked for, else 1 second to the maximum, and an RTC
+// privilege within its token.
+func TestLifetimes(t *testing.T) {
+	tokens := New(testAppID, testCertificate, Options{
+		DefaultExpiry: 600,
+		MaxExpiry:     7200,
+		Now:           func() time.Time { return testNow },
+	})
 	tests := []struct {
-		name    string
-		raw     *uint64
-		want    uint32
-		wantErr bool
+		name               string
+		expire, rtc        *uint64
+		wantToken, wantRTC time.Duration
+		err                string
 	}{
-		{"default", nil, 600, false},
-		{"one second", n(1), 1, false},
-		{"max", n(7200), 7200, false},
-		{"zero", n(0), 0, true},
-		{"over max", n(7201), 0, true},
-		{"would wrap a uint32", n(1 << 32), 0, true},
+		{name: "default", wantToken: 600 * time.Second, wantRTC: 600 * time.Second},
+		{name: "one second", expire: u64(1), wantToken: time.Second, wantRTC: time.Second},
+		{name: "max", expire: u64(7200), wantToken: 7200 * time.Second, wantRTC: 7200 * time.Second},
+		{name: "privilege of its own", expire: u64(900), rtc: u64(300), wantToken: 900 * time.Second, wantRTC: 300 * time.Second},
+		{name: "privilege within the default", rtc: u64(600), wantToken: 600 * time.Second, wantRTC: 600 * time.Second},
+		{name: "zero", expire: u64(0), err: "expire: must be a whole number of seconds from 1 to 7200"},
+		{name: "over max", expire: u64(7201), err: "expire: must be a whole number of seconds from 1 to 7200"},
+		{name: "would wrap a uint32", expire: u64(1 << 32), err: "expire: must be a whole number of seconds from 1 to 7200"},
+		{name: "privilege of zero", rtc: u64(0), err: "privilegeExpire: must be a whole number of seconds from 1 to the token's lifetime, 600"},
+		{name: "privilege past the token", expire: u64(60), rtc: u64(61), err: "privilegeExpire: must be a whole number of seconds from 1 to the token's lifetime, 60"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tokens.Lifetime("expiry", tt.raw)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Fatalf("Lifetime = %d, %v; want %d, error %t", got, err, tt.want, tt.wantErr)
+			got, err := tokens.Issue(context.Background(), Bundle{
+				RTC:                &RTC{Channel: "c", Role: Subscriber},
+				Expire:             tt.expire,
+				RTCPrivilegeExpire: tt.rtc,
+			})
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
 			}
-			if err != nil && err.Error() != "expiry: must be a whole number of seconds from 1 to 7200" {
-				t.Errorf("message = %q", err)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := got[0]
+			if life := tok.ExpiresAt.Sub(tok.IssuedAt); life != tt.wantToken {
+				t.Errorf("token lives %v, want %v", life, tt.wantToken)
+			}
+			if life := tok.Services[0].Privileges[0].ExpiresAt.Sub(tok.IssuedAt); life != tt.wantRTC {
+				t.Errorf("joinChannel lives %v, want %v", life, tt.wantRTC)
+			}
+			if v := parse(t, tok.Value); v.Expire != uint32(tt.wantToken/time.Second) {
+				t.Errorf("the token carries expire %d, want %d", v.Expire, tt.wantToken/time.Second)
 			}
 		})
-	}
-	for raw, ok := range map[string]bool{"": false, "60": true, "-1": false, "1.5": false, "abc": false, "99999999999999999999": false} {
-		if _, err := tokens.ParseLifetime("expiry", raw); (err == nil) != ok {
-			t.Errorf("ParseLifetime(%q) error = %v, want ok %t", raw, err, ok)
-		}
 	}
 }
 
