@@ -1,8 +1,9 @@
 package service
 
 import (
-	"strconv"
 	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
 
 // RenewLead is how long before a privilege expires Agora's SDKs warn
@@ -40,76 +41,34 @@ type PrivilegeExpiry struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// serviceNames and privilegeNames spell Agora's numbers for people.
-var serviceNames = map[uint16]string{
-	serviceRTC:   "rtc",
-	serviceRTM:   "rtm",
-	serviceFPA:   "fpa",
-	serviceChat:  "chat",
-	serviceAPaaS: "apaas",
-}
-
-var privilegeNames = map[uint16]map[uint16]string{
-	serviceRTC: {
-		privJoinChannel:  "joinChannel",
-		privPublishAudio: "publishAudio",
-		privPublishVideo: "publishVideo",
-		privPublishData:  "publishData",
-	},
-	serviceRTM:   {privRTMLogin: "login"},
-	serviceFPA:   {privFPALogin: "login"},
-	serviceChat:  {privChatUser: "user", privChatApp: "app"},
-	serviceAPaaS: {privAPaaSRoomUser: "roomUser", privAPaaSUser: "user", privAPaaSApp: "app"},
-}
-
-func serviceName(service uint16) string {
-	if name, ok := serviceNames[service]; ok {
-		return name
-	}
-	return "service" + strconv.Itoa(int(service))
-}
-
-func privilegeName(service, id uint16) string {
-	if name, ok := privilegeNames[service][id]; ok {
-		return name
-	}
-	return "privilege" + strconv.Itoa(int(id))
-}
-
 // accessOf describes AccessToken2 grants, whose privilege lifetimes
 // count from the issue time.
-func accessOf(grants []grant, issued, expires time.Time) []Access {
+func accessOf(grants []agoratoken.Grant, issued, expires time.Time) []Access {
 	out := make([]Access, 0, len(grants))
 	for _, g := range grants {
-		out = append(out, g.access(issued, expires))
+		a := Access{Service: agoratoken.ServiceName(g.Service), Privileges: make([]PrivilegeExpiry, 0, len(g.Privileges))}
+		for _, p := range g.Privileges {
+			at := after(issued, p.Expire)
+			if p.Expire == 0 {
+				// No limit of its own, as Agora's builders grant FPA's
+				// login: the privilege lasts as long as the token.
+				at = expires
+			}
+			a.Privileges = append(a.Privileges, PrivilegeExpiry{agoratoken.PrivilegeName(g.Service, p.ID), at})
+		}
+		switch g.Service {
+		case agoratoken.ServiceRTC:
+			a.Channel = g.Fields[0]
+			a.UID, a.Account = splitAccount(g.Fields[1])
+		case agoratoken.ServiceRTM, agoratoken.ServiceChat:
+			a.UserID = g.Fields[0]
+		case agoratoken.ServiceAPaaS:
+			room, user, role := g.Fields[0], g.Fields[1], g.Role
+			a.RoomUUID, a.UserUUID, a.Role = &room, &user, &role
+		}
+		out = append(out, a)
 	}
 	return out
-}
-
-// access describes one grant of a token issued and expiring at the
-// times given.
-func (g grant) access(issued, expires time.Time) Access {
-	a := Access{Service: serviceName(g.service), Privileges: make([]PrivilegeExpiry, 0, len(g.privileges))}
-	for _, p := range g.privileges {
-		at := after(issued, p.expire)
-		if p.expire == 0 {
-			// No limit of its own, as Agora's builders grant FPA's login:
-			// the privilege lasts as long as the token.
-			at = expires
-		}
-		a.Privileges = append(a.Privileges, PrivilegeExpiry{privilegeName(g.service, p.id), at})
-	}
-	switch g.service {
-	case serviceRTC:
-		a.Channel = g.fields[0]
-		a.UID, a.Account = splitAccount(g.fields[1])
-	case serviceRTM, serviceChat:
-		a.UserID = g.fields[0]
-	case serviceAPaaS:
-		room, user, role := g.fields[0], g.fields[1], g.role
-		a.RoomUUID, a.UserUUID, a.Role = &room, &user, &role
-	}
-	return a
 }
 
 // splitAccount tells a numeric uid from a user account: a token carries

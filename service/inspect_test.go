@@ -13,6 +13,7 @@ import (
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
 
 const (
@@ -225,7 +226,7 @@ func crossCheck(t *testing.T, value string, b Bundle) {
 		if !at.FromString(value) {
 			t.Fatal("Agora's 006 parser rejects the token")
 		}
-		if at.Salt != testSalt || at.Ts != uint32(testNow.Unix())+legacyStampLead {
+		if at.Salt != testSalt || at.Ts != uint32(testNow.Unix())+agoratoken.StampLead006 {
 			t.Errorf("Agora's 006 parser: salt %d ts %d", at.Salt, at.Ts)
 		}
 		for id, exp := range at.Message {

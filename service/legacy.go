@@ -3,25 +3,17 @@ package service
 import (
 	"time"
 
-	accesstoken "github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/AccessToken"
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
-
-// legacyStampLead is how far past its issue time Agora's 006 builders
-// stamp a token. The stamp is the only time a 006 token carries besides
-// its privileges' expiry, so inspection reads the issue time back from it.
-const legacyStampLead = 24 * 60 * 60
-
-// legacyRTMLogin is the one 006 privilege of RTM, numbered apart from RTC's.
-const legacyRTMLogin uint16 = accesstoken.KLoginRtm
 
 // legacyPrivileges names the privileges a 006 token can carry and the
 // service each belongs to.
 var legacyPrivileges = map[uint16]struct{ service, name string }{
-	accesstoken.KJoinChannel:        {"rtc", "joinChannel"},
-	accesstoken.KPublishAudioStream: {"rtc", "publishAudio"},
-	accesstoken.KPublishVideoStream: {"rtc", "publishVideo"},
-	accesstoken.KPublishDataStream:  {"rtc", "publishData"},
-	legacyRTMLogin:                  {"rtm", "login"},
+	agoratoken.RTCJoinChannel:  {"rtc", "joinChannel"},
+	agoratoken.RTCPublishAudio: {"rtc", "publishAudio"},
+	agoratoken.RTCPublishVideo: {"rtc", "publishVideo"},
+	agoratoken.RTCPublishData:  {"rtc", "publishData"},
+	agoratoken.RTMLogin006:     {"rtm", "login"},
 }
 
 // legacy mints a 006 token as Agora's RtcTokenBuilder and RtmTokenBuilder
@@ -45,14 +37,15 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 
 	issued := t.now().Truncate(time.Second).UTC()
 	expires := after(issued, l.token)
-	at := accesstoken.AccessToken{
-		AppID:          t.appID,
-		AppCertificate: t.certificate,
-		Ts:             uint32(issued.Unix()) + legacyStampLead,
-		Salt:           t.salt(),
-		Message:        map[uint16]uint32{},
+	at := agoratoken.AccessToken{
+		AppID: t.appID,
+		Stamp: uint32(issued.Unix()) + agoratoken.StampLead006,
+		Salt:  t.salt(),
 	}
-	var ids []uint16
+	var (
+		ids              []uint16
+		channel, account string
+	)
 	access := Access{}
 	switch {
 	case b.RTC != nil:
@@ -60,10 +53,10 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 		if err := checkRTC(r); err != nil {
 			return Token{}, err
 		}
-		at.ChannelName, at.UidStr = r.Channel, r.Account
-		ids = []uint16{accesstoken.KJoinChannel}
+		channel, account = r.Channel, r.Account
+		ids = []uint16{agoratoken.RTCJoinChannel}
 		if r.Role == Publisher {
-			ids = append(ids, accesstoken.KPublishAudioStream, accesstoken.KPublishVideoStream, accesstoken.KPublishDataStream)
+			ids = append(ids, agoratoken.RTCPublishAudio, agoratoken.RTCPublishVideo, agoratoken.RTCPublishData)
 		}
 		access.Service, access.Channel = "rtc", r.Channel
 		access.UID, access.Account = splitAccount(r.Account)
@@ -72,18 +65,18 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 			return Token{}, Invalidf("userId", "%s", UserIDRule)
 		}
 		// Agora's RtmTokenBuilder puts the user where RTC puts the channel.
-		at.ChannelName = b.RTMUserID
-		ids = []uint16{legacyRTMLogin}
+		channel = b.RTMUserID
+		ids = []uint16{agoratoken.RTMLogin006}
 		access.Service, access.UserID = "rtm", b.RTMUserID
 	default:
 		return Token{}, Invalidf("", "a token needs at least one service")
 	}
 	for _, id := range ids {
-		at.Message[id] = uint32(expires.Unix())
+		at.Privileges = append(at.Privileges, agoratoken.Privilege{ID: id, Expire: uint32(expires.Unix())})
 		access.Privileges = append(access.Privileges, PrivilegeExpiry{legacyPrivileges[id].name, expires})
 	}
 
-	value, err := at.Build()
+	value, err := agoratoken.Encode006(t.certificate, at, channel, account)
 	if err != nil {
 		return Token{}, err
 	}

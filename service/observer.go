@@ -1,6 +1,10 @@
 package service
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
+)
 
 // Observer is told of every token a Tokens issues, for metrics. It is
 // called on the request's goroutine, so it must be quick and safe for
@@ -20,10 +24,10 @@ func (unobserved) TokenIssued(string, string) {}
 
 // kindOf names the services of a token, in Agora's service order, which
 // is the order grants come in.
-func kindOf(grants []grant) string {
+func kindOf(grants []agoratoken.Grant) string {
 	names := make([]string, 0, len(grants))
 	for _, g := range grants {
-		names = append(names, serviceName(g.service))
+		names = append(names, agoratoken.ServiceName(g.Service))
 	}
 	return strings.Join(names, "+")
 }

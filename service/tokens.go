@@ -12,12 +12,14 @@ import (
 	"encoding/hex"
 	"slices"
 	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
 
 // Token format versions.
 const (
-	Version007 = "007" // AccessToken2, the default
-	Version006 = "006" // the legacy AccessToken
+	Version007 = agoratoken.Version007 // AccessToken2, the default
+	Version006 = agoratoken.Version006 // the legacy AccessToken
 )
 
 // Role is what an RTC user may do in a channel.
@@ -187,7 +189,7 @@ type Bundle struct {
 	Chat  *Chat
 	APaaS *APaaS
 	// Expire is the token's lifetime in seconds, and that of the RTM,
-	// Chat and APaaS privileges: nil for the default lifetime, else from
+	// Chat and APaaS Privileges: nil for the default lifetime, else from
 	// 1 to the maximum. Errors name it "expire".
 	Expire *uint64
 	// RTCPrivilegeExpire is the lifetime in seconds of the RTC privileges
@@ -271,7 +273,7 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 	}
 
 	// Grants are added in Agora's order of service types.
-	var grants []grant
+	var grants []agoratoken.Grant
 	if b.RTC != nil {
 		g, err := rtcGrant(*b.RTC, l.rtc, l.token)
 		if err != nil {
@@ -283,14 +285,14 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 		if !ValidUserID(b.RTMUserID) {
 			return Token{}, Invalidf("userId", "%s", UserIDRule)
 		}
-		grants = append(grants, grant{
-			service:    serviceRTM,
-			privileges: []privilege{{privRTMLogin, l.token}},
-			fields:     []string{b.RTMUserID},
+		grants = append(grants, agoratoken.Grant{
+			Service:    agoratoken.ServiceRTM,
+			Privileges: each(l.token, agoratoken.RTMLogin),
+			Fields:     []string{b.RTMUserID},
 		})
 	}
 	if b.FPA {
-		grants = append(grants, grant{service: serviceFPA, privileges: []privilege{{privFPALogin, 0}}, fields: []string{}})
+		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceFPA, Privileges: each(0, agoratoken.FPALogin), Fields: []string{}})
 	}
 	if b.Chat != nil {
 		g, err := chatGrant(*b.Chat, l.token)
@@ -309,7 +311,7 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 		}
 		grants = append(grants, gs...)
 		// A room user's RTM and Chat grants go before an FPA grant.
-		slices.SortFunc(grants, func(a, b grant) int { return cmp.Compare(a.service, b.service) })
+		slices.SortFunc(grants, func(a, b agoratoken.Grant) int { return cmp.Compare(a.Service, b.Service) })
 	}
 	if len(grants) == 0 {
 		return Token{}, Invalidf("", "a token needs at least one service")
@@ -326,9 +328,9 @@ func checkPrivilege(field string, seconds uint64, tokenExpire uint32) error {
 	return nil
 }
 
-func rtcGrant(r RTC, expire, tokenExpire uint32) (grant, error) {
+func rtcGrant(r RTC, expire, tokenExpire uint32) (agoratoken.Grant, error) {
 	if err := checkRTC(r); err != nil {
-		return grant{}, err
+		return agoratoken.Grant{}, err
 	}
 	var own RTCPrivileges
 	if r.Privileges != nil {
@@ -340,29 +342,29 @@ func rtcGrant(r RTC, expire, tokenExpire uint32) (grant, error) {
 		own    *uint64
 		public bool // granted to subscribers too
 	}{
-		{privJoinChannel, "privileges.joinChannel", own.JoinChannel, true},
-		{privPublishAudio, "privileges.publishAudio", own.PublishAudio, false},
-		{privPublishVideo, "privileges.publishVideo", own.PublishVideo, false},
-		{privPublishData, "privileges.publishData", own.PublishData, false},
+		{agoratoken.RTCJoinChannel, "privileges.joinChannel", own.JoinChannel, true},
+		{agoratoken.RTCPublishAudio, "privileges.publishAudio", own.PublishAudio, false},
+		{agoratoken.RTCPublishVideo, "privileges.publishVideo", own.PublishVideo, false},
+		{agoratoken.RTCPublishData, "privileges.publishData", own.PublishData, false},
 	}
-	var privs []privilege
+	var privs []agoratoken.Privilege
 	for _, l := range lifetimes {
 		if !l.public && r.Role != Publisher {
 			if l.own != nil {
-				return grant{}, Invalidf(l.field, "belongs to publishers only; set role to publisher")
+				return agoratoken.Grant{}, Invalidf(l.field, "belongs to publishers only; set role to publisher")
 			}
 			continue
 		}
 		seconds := expire
 		if l.own != nil {
 			if err := checkPrivilege(l.field, *l.own, tokenExpire); err != nil {
-				return grant{}, err
+				return agoratoken.Grant{}, err
 			}
 			seconds = uint32(*l.own)
 		}
-		privs = append(privs, privilege{l.id, seconds})
+		privs = append(privs, agoratoken.Privilege{ID: l.id, Expire: seconds})
 	}
-	return grant{service: serviceRTC, privileges: privs, fields: []string{r.Channel, r.Account}}, nil
+	return agoratoken.Grant{Service: agoratoken.ServiceRTC, Privileges: privs, Fields: []string{r.Channel, r.Account}}, nil
 }
 
 // checkRTC applies the rules every RTC grant shares, whatever its version.
@@ -379,49 +381,49 @@ func checkRTC(r RTC) error {
 	return nil
 }
 
-func chatGrant(c Chat, expire uint32) (grant, error) {
-	var privs []privilege
+func chatGrant(c Chat, expire uint32) (agoratoken.Grant, error) {
+	var privs []agoratoken.Privilege
 	if c.User {
 		if !ValidUserID(c.UserID) {
-			return grant{}, Invalidf("userId", "%s", UserIDRule)
+			return agoratoken.Grant{}, Invalidf("userId", "%s", UserIDRule)
 		}
-		privs = append(privs, privilege{privChatUser, expire})
+		privs = append(privs, agoratoken.Privilege{ID: agoratoken.ChatUser, Expire: expire})
 	}
 	if c.App {
-		privs = append(privs, privilege{privChatApp, expire})
+		privs = append(privs, agoratoken.Privilege{ID: agoratoken.ChatApp, Expire: expire})
 	}
 	if len(privs) == 0 {
-		return grant{}, Invalidf("chat", "must enable the user or the app privilege")
+		return agoratoken.Grant{}, Invalidf("chat", "must enable the user or the app privilege")
 	}
 	user := ""
 	if c.User {
 		user = c.UserID
 	}
-	return grant{service: serviceChat, privileges: privs, fields: []string{user}}, nil
+	return agoratoken.Grant{Service: agoratoken.ServiceChat, Privileges: privs, Fields: []string{user}}, nil
 }
 
 // apaasGrants are the grants of a, each privilege lasting expire seconds.
-func apaasGrants(a APaaS, expire uint32) ([]grant, error) {
+func apaasGrants(a APaaS, expire uint32) ([]agoratoken.Grant, error) {
 	if err := a.check(); err != nil {
 		return nil, err
 	}
 	if a.RoomUser {
 		chatUser := md5.Sum([]byte(a.UserUUID))
-		return []grant{
-			{service: serviceRTM, privileges: []privilege{{privRTMLogin, expire}}, fields: []string{a.UserUUID}},
-			{service: serviceChat, privileges: []privilege{{privChatUser, expire}}, fields: []string{hex.EncodeToString(chatUser[:])}},
-			{service: serviceAPaaS, privileges: []privilege{{privAPaaSRoomUser, expire}}, fields: []string{a.RoomUUID, a.UserUUID}, role: *a.Role},
+		return []agoratoken.Grant{
+			{Service: agoratoken.ServiceRTM, Privileges: each(expire, agoratoken.RTMLogin), Fields: []string{a.UserUUID}},
+			{Service: agoratoken.ServiceChat, Privileges: each(expire, agoratoken.ChatUser), Fields: []string{hex.EncodeToString(chatUser[:])}},
+			{Service: agoratoken.ServiceAPaaS, Privileges: each(expire, agoratoken.APaaSRoomUser), Fields: []string{a.RoomUUID, a.UserUUID}, Role: *a.Role},
 		}, nil
 	}
-	var privs []privilege
+	var privs []agoratoken.Privilege
 	if a.User {
-		privs = append(privs, privilege{privAPaaSUser, expire})
+		privs = append(privs, agoratoken.Privilege{ID: agoratoken.APaaSUser, Expire: expire})
 	}
 	if a.App {
-		privs = append(privs, privilege{privAPaaSApp, expire})
+		privs = append(privs, agoratoken.Privilege{ID: agoratoken.APaaSApp, Expire: expire})
 	}
 	// Outside a room Agora's builders write no room and role -1.
-	return []grant{{service: serviceAPaaS, privileges: privs, fields: []string{"", a.UserUUID}, role: -1}}, nil
+	return []agoratoken.Grant{{Service: agoratoken.ServiceAPaaS, Privileges: privs, Fields: []string{"", a.UserUUID}, Role: -1}}, nil
 }
 
 // check applies the rules of an APaaS grant: the privileges it may
@@ -469,10 +471,12 @@ func (a APaaS) check() error {
 	return nil
 }
 
-func (t *Tokens) issue(expire uint32, grants []grant) (Token, error) {
+func (t *Tokens) issue(expire uint32, grants []agoratoken.Grant) (Token, error) {
 	issued := t.now().Truncate(time.Second)
 	issueTs := uint32(issued.Unix())
-	value, err := encode007(t.appID, t.certificate, issueTs, t.salt(), expire, grants)
+	value, err := agoratoken.Encode007(t.certificate, agoratoken.AccessToken2{
+		AppID: t.appID, IssueTs: issueTs, Expire: expire, Salt: t.salt(), Grants: grants,
+	})
 	if err != nil {
 		return Token{}, err
 	}
@@ -499,10 +503,19 @@ func randomSalt() uint32 {
 	var b [4]byte
 	for {
 		if _, err := rand.Read(b[:]); err != nil {
-			panic("service: crypto/rand failed: " + err.Error())
+			panic("Service: crypto/rand failed: " + err.Error())
 		}
 		if s := binary.LittleEndian.Uint32(b[:]); s != 0 {
 			return s
 		}
 	}
+}
+
+// each gives every privilege in ids the same lifetime.
+func each(expire uint32, ids ...uint16) []agoratoken.Privilege {
+	ps := make([]agoratoken.Privilege, len(ids))
+	for i, id := range ids {
+		ps[i] = agoratoken.Privilege{ID: id, Expire: expire}
+	}
+	return ps
 }

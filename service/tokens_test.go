@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 )
@@ -25,11 +26,11 @@ func TestRTCToken(t *testing.T) {
 		privs map[uint16]uint32
 	}{
 		{"publisher uid", RTC{Channel: "room 1", Account: "1234", Role: Publisher},
-			map[uint16]uint32{privJoinChannel: 600, privPublishAudio: 600, privPublishVideo: 600, privPublishData: 600}},
+			map[uint16]uint32{agoratoken.RTCJoinChannel: 600, agoratoken.RTCPublishAudio: 600, agoratoken.RTCPublishVideo: 600, agoratoken.RTCPublishData: 600}},
 		{"subscriber account", RTC{Channel: "room", Account: "alice@example", Role: Subscriber},
-			map[uint16]uint32{privJoinChannel: 600}},
+			map[uint16]uint32{agoratoken.RTCJoinChannel: 600}},
 		{"any uid", RTC{Channel: "room", Account: "", Role: Subscriber},
-			map[uint16]uint32{privJoinChannel: 600}},
+			map[uint16]uint32{agoratoken.RTCJoinChannel: 600}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +80,7 @@ func TestRTMAndChatTokens(t *testing.T) {
 	if s.UserId != "user-7" {
 		t.Errorf("RTM user = %q", s.UserId)
 	}
-	assertPrivileges(t, s.Privileges, map[uint16]uint32{privRTMLogin: 120})
+	assertPrivileges(t, s.Privileges, map[uint16]uint32{agoratoken.RTMLogin: 120})
 
 	user, err := tokens.chatToken("bob", 300)
 	if err != nil {
@@ -89,7 +90,7 @@ func TestRTMAndChatTokens(t *testing.T) {
 	if c.UserId != "bob" {
 		t.Errorf("chat user = %q", c.UserId)
 	}
-	assertPrivileges(t, c.Privileges, map[uint16]uint32{privChatUser: 300})
+	assertPrivileges(t, c.Privileges, map[uint16]uint32{agoratoken.ChatUser: 300})
 
 	app, err := tokens.chatToken("", 300)
 	if err != nil {
@@ -99,7 +100,7 @@ func TestRTMAndChatTokens(t *testing.T) {
 	if c.UserId != "" {
 		t.Errorf("chat app token user = %q, want empty", c.UserId)
 	}
-	assertPrivileges(t, c.Privileges, map[uint16]uint32{privChatApp: 300})
+	assertPrivileges(t, c.Privileges, map[uint16]uint32{agoratoken.ChatApp: 300})
 }
 
 func TestSaltIsRandom(t *testing.T) {

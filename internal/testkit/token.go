@@ -18,6 +18,8 @@ import (
 	"testing"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
 
 // The credentials every test signs with, unless it needs a second project.
@@ -179,4 +181,45 @@ func Flip007(t testing.TB, token string, at int) string {
 	}
 	p[at] ^= 0xff
 	return Pack007(p)
+}
+
+// Agora007 builds t with Agora's own package: the reference for the
+// server's encoder.
+func Agora007(certificate string, t agoratoken.AccessToken2) (string, error) {
+	at := &accesstoken2.AccessToken{
+		AppId:    t.AppID,
+		AppCert:  certificate,
+		IssueTs:  t.IssueTs,
+		Salt:     t.Salt,
+		Expire:   t.Expire,
+		Services: map[uint16]accesstoken2.IService{},
+	}
+	for _, g := range t.Grants {
+		var s accesstoken2.IService
+		var base *accesstoken2.Service
+		switch g.Service {
+		case agoratoken.ServiceRTC:
+			rtc := accesstoken2.NewServiceRtc(g.Fields[0], g.Fields[1])
+			s, base = rtc, rtc.Service
+		case agoratoken.ServiceRTM:
+			rtm := accesstoken2.NewServiceRtm(g.Fields[0])
+			s, base = rtm, rtm.Service
+		case agoratoken.ServiceFPA:
+			fpa := accesstoken2.NewServiceFpa()
+			s, base = fpa, fpa.Service
+		case agoratoken.ServiceChat:
+			chat := accesstoken2.NewServiceChat(g.Fields[0])
+			s, base = chat, chat.Service
+		case agoratoken.ServiceAPaaS:
+			apaas := accesstoken2.NewServiceApaas(g.Fields[0], g.Fields[1], g.Role)
+			s, base = apaas, apaas.Service
+		default:
+			return "", fmt.Errorf("no Agora service %d", g.Service)
+		}
+		for _, p := range g.Privileges {
+			base.AddPrivilege(p.ID, p.Expire)
+		}
+		at.AddService(s)
+	}
+	return at.Build()
 }

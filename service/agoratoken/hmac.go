@@ -1,4 +1,4 @@
-package service
+package agoratoken
 
 import (
 	"crypto/sha256"
@@ -27,7 +27,7 @@ func (h *signer) sign007(certificate string, issueTs, salt uint32, body []byte) 
 
 func (h *signer) hmac(key, msg []byte) [sha256.Size]byte {
 	if len(key) > sha256.BlockSize {
-		panic("service: signer takes keys of at most one block")
+		panic("agoratoken: signer takes keys of at most one block")
 	}
 	var pad [sha256.BlockSize]byte
 	copy(pad[:], key)
