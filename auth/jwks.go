@@ -5,14 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/MicahParks/jwkset"
@@ -26,8 +25,7 @@ import (
 const (
 	maxAskedKIDs   = 1_000
 	maxUnknownKIDs = 10_000
-	// maxKIDBytes is the longest key id looked for at the provider;
-	// providers use a few dozen characters.
+	// Providers use a few dozen characters.
 	maxKIDBytes  = 256
 	maxJWKSBytes = 1 << 20
 )
@@ -36,34 +34,35 @@ const (
 // before its token is refused.
 const maxWaitForKeys = 5 * time.Second
 
-// keySet is an identity provider's public keys, fetched from its JWKS
-// URL at start, every RefreshEvery, and early when a token names a key id
-// the set lacks: a provider rotating its keys publishes the new one
-// before it signs with it.
+// keySet is an identity provider's public keys. jwkset fetches them from
+// the JWKS URL at start and every RefreshEvery; keySet adds what it
+// lacks: the retries until a key has loaded, the cap on the answer, and
+// keeping the keys held when a fetch brings none that can verify.
 //
-// Early fetches keep a floor (UnknownKIDEvery) between them, so made-up
-// key ids cannot hammer the provider, and no request waits for the
-// floor: a key id that misses within it is refused at once and the fetch
-// it asks for happens when the floor allows, by itself. A key id still
-// missing from a set fetched after it was asked for is remembered as
-// unknown for UnknownKIDFor and refused without a fetch, so a flood of
-// one bogus id costs one fetch and leaves the next to a real rotation.
-//
-// Until a fetch has brought a key, every identity token is refused and
-// the server is not ready, so a failed fetch is retried on its own, from
-// RetryFirst doubling up to RetryCeiling, rather than left to the hourly
-// refresh or to a token naming an unknown key id.
+// It also fetches early when a token names a key id the set lacks, as a
+// provider rotating its keys publishes the new one before it signs with
+// it. jwkset's RefreshUnknownKID cannot do this here: its rate limit makes
+// a request wait for the floor between fetches, or with a short
+// RateLimitWaitMax cuts the fetch itself short and never makes up the
+// fetch refused, and it forgets which key ids a fetch lacked, so one
+// made-up id costs a fetch per floor. So early fetches keep a floor
+// (UnknownKIDEvery) between them without any request waiting for it: a
+// key id that misses within it is refused at once and the fetch it asks
+// for happens when the floor allows, by itself. A key id still missing
+// from a set fetched after it was asked for is refused without a fetch
+// for UnknownKIDFor, so a flood of one bogus id costs one fetch.
 type keySet struct {
-	url         string
-	client      *http.Client
 	log         *slog.Logger
 	fetchFailed func()
 	floor       time.Duration
 	unknownFor  time.Duration
 	// ctx ends the periodic and scheduled fetches.
 	ctx context.Context
+	// fetchOpts make a storage over store fetch the set once.
+	fetchOpts jwkset.HTTPClientStorageOptions
+	url       string
 
-	store *jwkset.MemoryJWKSet
+	store *usableKeys
 	kf    keyfunc.Keyfunc
 
 	mu sync.Mutex
@@ -73,18 +72,11 @@ type keySet struct {
 	// unknown holds, for each key id proved unknown, until when it is
 	// refused without a fetch.
 	unknown map[string]time.Time
-	// inFlight is the fetch under way, if any; lastEarly is when the last
-	// early one started.
+	// inFlight is the early fetch or retry under way, if any; lastEarly
+	// is when the last early one started.
 	inFlight  *fetch
 	lastEarly time.Time
 	scheduled *time.Timer
-	// loaded is true once a fetch has brought at least one key that can
-	// verify a signature. Until then retry holds the next attempt, and
-	// retryWait the wait before the one after it.
-	loaded       bool
-	retry        *time.Timer
-	retryWait    time.Duration
-	retryCeiling time.Duration
 }
 
 // fetch is one download of the key set; err is set before done closes.
@@ -98,30 +90,127 @@ type fetch struct {
 // down only gets logged), and keeps it fresh until ctx is done.
 func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	ks := &keySet{
-		url:          opts.JWKSURL,
-		client:       opts.Client,
-		log:          opts.Log,
-		fetchFailed:  opts.FetchFailed,
-		floor:        opts.UnknownKIDEvery,
-		unknownFor:   opts.UnknownKIDFor,
-		ctx:          ctx,
-		retryWait:    opts.RetryFirst,
-		retryCeiling: opts.RetryCeiling,
-		store:        jwkset.NewMemoryStorage(),
-		asked:        make(map[string]time.Time),
-		unknown:      make(map[string]time.Time),
+		url:         opts.JWKSURL,
+		log:         opts.Log,
+		fetchFailed: opts.FetchFailed,
+		floor:       opts.UnknownKIDEvery,
+		unknownFor:  opts.UnknownKIDFor,
+		ctx:         ctx,
+		store:       &usableKeys{MemoryJWKSet: jwkset.NewMemoryStorage(), log: opts.Log},
+		asked:       make(map[string]time.Time),
+		unknown:     make(map[string]time.Time),
+	}
+	ks.fetchOpts = jwkset.HTTPClientStorageOptions{
+		Client:                    &http.Client{Transport: capBody{http.DefaultTransport}},
+		Ctx:                       ctx,
+		HTTPTimeout:               10 * time.Second,
+		NoErrorReturnFirstHTTPReq: true,
+		RefreshErrorHandler:       ks.failed,
+		Storage:                   ks.store,
+	}
+	periodic := ks.fetchOpts
+	periodic.RefreshInterval = opts.RefreshEvery
+	if _, err := jwkset.NewStorageFromHTTP(ks.url, periodic); err != nil {
+		return nil, err
 	}
 	kf, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: ks.store})
 	if err != nil {
 		return nil, err
 	}
 	ks.kf = kf
-	ks.mu.Lock()
-	first := ks.startLocked()
-	ks.mu.Unlock()
-	<-first.done
-	go ks.refreshEvery(opts.RefreshEvery)
+	go ks.retryUntilLoaded(opts.RetryFirst, opts.RetryCeiling)
 	return ks, nil
+}
+
+// capBody fails an answer past maxJWKSBytes unread, since jwkset reads it
+// whole.
+type capBody struct{ next http.RoundTripper }
+
+func (c capBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	if err == nil {
+		resp.Body = http.MaxBytesReader(nil, resp.Body, maxJWKSBytes)
+	}
+	return resp, err
+}
+
+// usableKeys holds only the keys that can verify a token's signature. A
+// set without any is refused, as jwkset refuses one that is not a key
+// set, and the keys held stay: a provider's bad minute must not lock
+// every user out.
+type usableKeys struct {
+	*jwkset.MemoryJWKSet
+	log    *slog.Logger
+	loaded atomic.Bool
+}
+
+var errNoUsableKey = errors.New("the key set holds no key that can verify a signature")
+
+func (u *usableKeys) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
+	keys := slices.DeleteFunc(given, func(k jwkset.JWK) bool { return !verifies(k) })
+	if len(keys) == 0 {
+		return errNoUsableKey
+	}
+	if err := u.MemoryJWKSet.KeyReplaceAll(ctx, keys); err != nil {
+		return err
+	}
+	if !u.loaded.Swap(true) {
+		u.log.InfoContext(ctx, "identity provider's keys loaded (JWT_JWKS_URL)", "keys", len(keys))
+	}
+	return nil
+}
+
+// verifies reports whether key can check the signature of a token this
+// verifier accepts: a public key (or the public half of a private one) of
+// an asymmetric method, published for signatures.
+func verifies(key jwkset.JWK) bool {
+	m := key.Marshal()
+	if (m.USE != "" && m.USE != jwkset.UseSig) || (m.ALG != "" && !slices.Contains(asymmetric, m.ALG.String())) {
+		return false
+	}
+	switch key.Key().(type) {
+	case *rsa.PublicKey, *rsa.PrivateKey, *ecdsa.PublicKey, *ecdsa.PrivateKey, ed25519.PublicKey, ed25519.PrivateKey:
+		return true
+	}
+	return false
+}
+
+// failed logs and counts a fetch that brought no key that can verify.
+func (ks *keySet) failed(ctx context.Context, err error) {
+	// jwkset wraps these in words about its own steps.
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		err = fmt.Errorf("the key set is larger than %d bytes", tooBig.Limit)
+	case errors.Is(err, errNoUsableKey):
+		err = errNoUsableKey
+	}
+	ks.fetchFailed()
+	if ks.store.loaded.Load() {
+		ks.log.WarnContext(ctx, "identity provider's keys not updated (JWT_JWKS_URL); the keys fetched before stay in force", "error", err.Error())
+	} else {
+		ks.log.WarnContext(ctx, "identity provider's keys not loaded (JWT_JWKS_URL); identity tokens are refused until they are", "error", err.Error())
+	}
+}
+
+// retryUntilLoaded fetches again while no key has loaded, each time
+// waiting twice as long as the last, from first up to ceiling: until then
+// every identity token is refused and the server is not ready, which
+// must not last until the hourly refresh or a token naming an unknown
+// key id.
+func (ks *keySet) retryUntilLoaded(wait, ceiling time.Duration) {
+	for !ks.store.loaded.Load() {
+		select {
+		case <-ks.ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		ks.mu.Lock()
+		f := ks.startLocked()
+		ks.mu.Unlock()
+		<-f.done
+		wait = min(2*wait, ceiling)
+	}
 }
 
 // keyfunc finds the key that signed a token, fetching the set again when
@@ -207,77 +296,31 @@ func (ks *keySet) fetchScheduled() {
 	}
 }
 
-// refreshEvery fetches the set every period until ctx is done.
-func (ks *keySet) refreshEvery(period time.Duration) {
-	tick := time.NewTicker(period)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ks.ctx.Done():
-			ks.mu.Lock()
-			if ks.scheduled != nil {
-				ks.scheduled.Stop()
-			}
-			if ks.retry != nil {
-				ks.retry.Stop()
-			}
-			ks.mu.Unlock()
-			return
-		case <-tick.C:
-			ks.mu.Lock()
-			ks.startLocked()
-			ks.mu.Unlock()
-		}
-	}
-}
-
 // startLocked starts a fetch unless one is under way, and returns it.
+// jwkset fetches only on its own ticker; a storage over the same keys
+// fetches once when it is made.
 func (ks *keySet) startLocked() *fetch {
 	if ks.inFlight != nil {
 		return ks.inFlight
 	}
 	f := &fetch{started: time.Now(), done: make(chan struct{})}
 	ks.inFlight = f
-	go func() {
-		n, err := ks.download()
-		ks.mu.Lock()
-		switch {
-		case err != nil && ks.loaded:
-			ks.fetchFailed()
-			ks.log.WarnContext(ks.ctx, "identity provider's keys not updated (JWT_JWKS_URL); the keys fetched before stay in force", "error", err.Error())
-		case err != nil:
-			ks.fetchFailed()
-			ks.log.WarnContext(ks.ctx, "identity provider's keys not loaded (JWT_JWKS_URL); identity tokens are refused until they are", "error", err.Error())
-		case !ks.loaded:
-			ks.log.InfoContext(ks.ctx, "identity provider's keys loaded (JWT_JWKS_URL)", "keys", n)
-		}
+	opts := ks.fetchOpts
+	opts.RefreshErrorHandler = func(ctx context.Context, err error) {
 		f.err = err
+		ks.failed(ctx, err)
+	}
+	go func() {
+		if _, err := jwkset.NewStorageFromHTTP(ks.url, opts); err != nil {
+			f.err = err
+		}
+		ks.mu.Lock()
 		ks.inFlight = nil
-		ks.loaded = ks.loaded || err == nil
 		ks.settleLocked(f)
-		ks.retryLocked()
 		ks.mu.Unlock()
 		close(f.done)
 	}()
 	return f
-}
-
-// retryLocked makes sure another fetch comes while no key has loaded,
-// each one waiting twice as long as the last, up to the ceiling.
-func (ks *keySet) retryLocked() {
-	if ks.loaded || ks.retry != nil || ks.ctx.Err() != nil {
-		return
-	}
-	ks.retry = time.AfterFunc(ks.retryWait, func() {
-		ks.mu.Lock()
-		defer ks.mu.Unlock()
-		ks.retry = nil
-		if ks.loaded || ks.ctx.Err() != nil {
-			return
-		}
-		ks.startLocked()
-	})
-	ks.retryWait = min(2*ks.retryWait, ks.retryCeiling)
 }
 
 // settleLocked sorts the key ids asked for once f has ended well: found,
@@ -317,76 +360,4 @@ func (ks *keySet) rememberUnknownLocked(kid string, now time.Time) {
 		}
 	}
 	ks.unknown[kid] = now.Add(ks.unknownFor)
-}
-
-// download fetches the key set and puts it in place of the one held,
-// and returns how many keys it holds now. Only keys that can verify a
-// token's signature are kept; an answer without any fails, as one that is
-// not a key set does, and the keys held stay: a provider's bad minute
-// must not lock every user out. Every answer is read up to maxJWKSBytes,
-// and one past it fails unread.
-func (ks *keySet) download() (int, error) {
-	req, err := http.NewRequestWithContext(ks.ctx, http.MethodGet, ks.url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := ks.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("the key set answered status %d", resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
-	if err != nil {
-		return 0, err
-	}
-	if len(body) > maxJWKSBytes {
-		return 0, fmt.Errorf("the key set is larger than %d bytes", maxJWKSBytes)
-	}
-	var set jwkset.JWKSMarshal
-	if err := json.Unmarshal(body, &set); err != nil {
-		return 0, fmt.Errorf("the key set is not a JSON Web Key Set: %w", err)
-	}
-	keys := make([]jwkset.JWK, 0, len(set.Keys))
-	for _, m := range set.Keys {
-		key, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{Private: true}, jwkset.JWKValidateOptions{})
-		if errors.Is(err, jwkset.ErrUnsupportedKey) {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("the key set holds a key that is not valid (kid %q): %w", m.KID, err)
-		}
-		if verifies(key) {
-			keys = append(keys, key)
-		}
-	}
-	if len(keys) == 0 {
-		return 0, fmt.Errorf("the key set holds no key that can verify a signature (%d of another type or use)", len(set.Keys))
-	}
-	return len(keys), ks.store.KeyReplaceAll(ks.ctx, keys)
-}
-
-// verifies reports whether key can check the signature of a token this
-// verifier accepts: a public key (or the public half of a private one) of
-// an asymmetric method, published for signatures.
-func verifies(key jwkset.JWK) bool {
-	m := key.Marshal()
-	if (m.USE != "" && m.USE != jwkset.UseSig) || (m.ALG != "" && !slices.Contains(asymmetric, m.ALG.String())) {
-		return false
-	}
-	switch key.Key().(type) {
-	case *rsa.PublicKey, *rsa.PrivateKey, *ecdsa.PublicKey, *ecdsa.PrivateKey, ed25519.PublicKey, ed25519.PrivateKey:
-		return true
-	}
-	return false
-}
-
-// ready reports whether the keys held can verify a token: not until a
-// fetch has brought one.
-func (ks *keySet) ready() bool {
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
-	return ks.loaded
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -69,8 +68,6 @@ type JWTOptions struct {
 	// one twice as long after, up to RetryCeiling (DefaultRetryCeiling).
 	RetryFirst   time.Duration
 	RetryCeiling time.Duration
-	// Client fetches the JWKS (an http.Client with a 10 s timeout).
-	Client *http.Client
 	// Log receives failures to fetch the JWKS.
 	Log *slog.Logger
 	// FetchFailed, when set, is called after each fetch of the JWKS that
@@ -118,9 +115,6 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 		opts.RetryCeiling = DefaultRetryCeiling
 	}
 	opts.RetryCeiling = max(opts.RetryCeiling, opts.RetryFirst)
-	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: 10 * time.Second}
-	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -165,7 +159,7 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 // secret, and with a JWKS once a fetch has brought a key that can verify
 // a signature. Until then every token is refused.
 func (j *JWT) Ready() bool {
-	return j.jwks == nil || j.jwks.ready()
+	return j.jwks == nil || j.jwks.store.loaded.Load()
 }
 
 // Authenticate verifies raw and returns its bearer, bound to its claims.
