@@ -21,49 +21,45 @@ import (
 
 // Bounds on what a key set remembers of the key ids tokens name, and on
 // what it reads from the provider: made-up ids and a hostile endpoint
-// cost at most this much memory.
+// cost at most this much memory. Providers' key ids are a few dozen bytes.
 const (
 	maxAskedKIDs   = 1_000
 	maxUnknownKIDs = 10_000
-	// Providers use a few dozen characters.
-	maxKIDBytes  = 256
-	maxJWKSBytes = 1 << 20
+	maxKIDBytes    = 256
+	maxJWKSBytes   = 1 << 20
 )
 
 // maxWaitForKeys is the longest a request waits for a fetch under way
 // before its token is refused.
 const maxWaitForKeys = 5 * time.Second
 
-// keySet is an identity provider's public keys. jwkset fetches them from
-// the JWKS URL at start and every RefreshEvery; keySet adds what it
-// lacks: the retries until a key has loaded, the cap on the answer, and
-// keeping the keys held when a fetch brings none that can verify.
+// keySet is an identity provider's public keys. jwkset fetches them at
+// start and every RefreshEvery; keySet adds the retries until a key has
+// loaded, the cap on the answer, and keeping the keys held when a fetch
+// brings none that can verify.
 //
 // It also fetches early when a token names a key id the set lacks, as a
-// provider rotating its keys publishes the new one before it signs with
-// it. jwkset's RefreshUnknownKID cannot do this here: its rate limit makes
-// a request wait for the floor between fetches, or with a short
-// RateLimitWaitMax cuts the fetch itself short and never makes up the
-// fetch refused, and it forgets which key ids a fetch lacked, so one
-// made-up id costs a fetch per floor. So early fetches keep a floor
-// (UnknownKIDEvery) between them without any request waiting for it: a
-// key id that misses within it is refused at once and the fetch it asks
-// for happens when the floor allows, by itself. A key id still missing
-// from a set fetched after it was asked for is refused without a fetch
-// for UnknownKIDFor, so a flood of one bogus id costs one fetch.
+// provider publishes a new key before it signs with it. jwkset's
+// RefreshUnknownKID would make a request wait for the floor between such
+// fetches (or, with a short RateLimitWaitMax, cut the fetch short and
+// never make up the refused one), and forgets which ids a fetch lacked,
+// so one made-up id would cost a fetch per floor. Here a key id that
+// misses within the floor (UnknownKIDEvery) is refused at once and its
+// fetch comes when the floor allows, by itself; one still missing from a
+// set fetched after it was asked for is refused without a fetch for
+// UnknownKIDFor.
 type keySet struct {
+	url         string
 	log         *slog.Logger
 	fetchFailed func()
 	floor       time.Duration
 	unknownFor  time.Duration
 	// ctx ends the periodic and scheduled fetches.
 	ctx context.Context
-	// fetchOpts make a storage over store fetch the set once.
+	// fetchOpts make a storage over store that fetches the set once.
 	fetchOpts jwkset.HTTPClientStorageOptions
-	url       string
-
-	store *usableKeys
-	kf    keyfunc.Keyfunc
+	store     *usableKeys
+	kf        keyfunc.Keyfunc
 
 	mu sync.Mutex
 	// asked holds, for each key id that missed, when it first did; a
@@ -71,9 +67,7 @@ type keySet struct {
 	asked map[string]time.Time
 	// unknown holds, for each key id proved unknown, until when it is
 	// refused without a fetch.
-	unknown map[string]time.Time
-	// inFlight is the early fetch or retry under way, if any; lastEarly
-	// is when the last early one started.
+	unknown   map[string]time.Time
 	inFlight  *fetch
 	lastEarly time.Time
 	scheduled *time.Timer
@@ -247,16 +241,11 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	if _, ok := ks.asked[kid]; !ok && len(ks.asked) < maxAskedKIDs {
 		ks.asked[kid] = now
 	}
-	f := ks.inFlight
-	if f == nil {
-		if ks.scheduleLocked(now) {
-			ks.mu.Unlock()
-			return false
-		}
-		ks.lastEarly = now
-		f = ks.startLocked()
-	}
+	f := ks.earlyLocked(now)
 	ks.mu.Unlock()
+	if f == nil {
+		return false
+	}
 	wait := time.NewTimer(maxWaitForKeys)
 	defer wait.Stop()
 	select {
@@ -269,31 +258,28 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	}
 }
 
-// scheduleLocked reports whether the floor forbids an early fetch at
-// now, and if so makes sure one happens as soon as it allows.
-func (ks *keySet) scheduleLocked(now time.Time) bool {
-	wait := ks.lastEarly.Add(ks.floor).Sub(now)
-	if wait <= 0 {
-		return false
+// earlyLocked returns the fetch under way, or starts one unless the
+// floor forbids it at now; then it returns nil and makes sure one starts
+// as soon as the floor allows.
+func (ks *keySet) earlyLocked(now time.Time) *fetch {
+	if ks.inFlight != nil {
+		return ks.inFlight
 	}
-	if ks.scheduled == nil {
-		ks.scheduled = time.AfterFunc(wait, ks.fetchScheduled)
+	if wait := ks.lastEarly.Add(ks.floor).Sub(now); wait > 0 {
+		if ks.scheduled == nil {
+			ks.scheduled = time.AfterFunc(wait, func() {
+				ks.mu.Lock()
+				defer ks.mu.Unlock()
+				ks.scheduled = nil
+				if ks.ctx.Err() == nil {
+					ks.earlyLocked(time.Now())
+				}
+			})
+		}
+		return nil
 	}
-	return true
-}
-
-func (ks *keySet) fetchScheduled() {
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
-	ks.scheduled = nil
-	if ks.ctx.Err() != nil || ks.inFlight != nil {
-		return
-	}
-	now := time.Now()
-	if !ks.scheduleLocked(now) {
-		ks.lastEarly = now
-		ks.startLocked()
-	}
+	ks.lastEarly = now
+	return ks.startLocked()
 }
 
 // startLocked starts a fetch unless one is under way, and returns it.
@@ -342,9 +328,8 @@ func (ks *keySet) settleLocked(f *fetch) {
 			ks.rememberUnknownLocked(kid, now)
 		}
 	}
-	if len(ks.asked) > 0 && ks.ctx.Err() == nil && !ks.scheduleLocked(now) {
-		ks.lastEarly = now
-		ks.startLocked()
+	if len(ks.asked) > 0 && ks.ctx.Err() == nil {
+		ks.earlyLocked(now)
 	}
 }
 

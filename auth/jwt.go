@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -78,11 +79,10 @@ type JWTOptions struct {
 // JWT verifies identity tokens and binds their bearer to the user,
 // channels and role their claims name.
 type JWT struct {
-	parser  *jwt.Parser
-	keys    jwt.Keyfunc
-	jwks    *keySet
-	opts    JWTOptions
-	methods []string
+	parser *jwt.Parser
+	keys   jwt.Keyfunc
+	jwks   *keySet
+	opts   JWTOptions
 }
 
 // NewJWT returns a verifier. With a JWKSURL it fetches the key set once
@@ -93,42 +93,25 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if (len(opts.Secret) == 0) == (opts.JWKSURL == "") {
 		return nil, errors.New("JWT_SECRET or JWT_JWKS_URL: AUTH_MODE=jwt needs exactly one of them")
 	}
-	if opts.UIDClaim == "" {
-		opts.UIDClaim = DefaultUIDClaim
-	}
-	if opts.Leeway == 0 {
-		opts.Leeway = DefaultLeeway
-	}
-	if opts.RefreshEvery <= 0 {
-		opts.RefreshEvery = DefaultRefreshEvery
-	}
-	if opts.UnknownKIDEvery <= 0 {
-		opts.UnknownKIDEvery = DefaultUnknownKIDEvery
-	}
-	if opts.UnknownKIDFor <= 0 {
-		opts.UnknownKIDFor = DefaultUnknownKIDFor
-	}
-	if opts.RetryFirst <= 0 {
-		opts.RetryFirst = DefaultRetryFirst
-	}
-	if opts.RetryCeiling <= 0 {
-		opts.RetryCeiling = DefaultRetryCeiling
-	}
-	opts.RetryCeiling = max(opts.RetryCeiling, opts.RetryFirst)
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
+	opts.UIDClaim = cmp.Or(opts.UIDClaim, DefaultUIDClaim)
+	opts.Leeway = cmp.Or(opts.Leeway, DefaultLeeway)
+	// The fetches' pace takes its default where it is not positive.
+	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), DefaultRefreshEvery)
+	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), DefaultUnknownKIDEvery)
+	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), DefaultUnknownKIDFor)
+	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), DefaultRetryFirst)
+	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), DefaultRetryCeiling), opts.RetryFirst)
+	opts.Log = cmp.Or(opts.Log, slog.New(slog.DiscardHandler))
 	if opts.FetchFailed == nil {
 		opts.FetchFailed = func() {}
 	}
 	j := &JWT{opts: opts}
-
+	methods := asymmetric
 	if len(opts.Secret) > 0 {
-		j.methods = []string{"HS256"}
+		methods = []string{"HS256"}
 		secret := opts.Secret
 		j.keys = func(*jwt.Token) (any, error) { return secret, nil }
 	} else {
-		j.methods = asymmetric
 		if _, err := url.ParseRequestURI(opts.JWKSURL); err != nil {
 			return nil, errors.New("JWT_JWKS_URL: must be a URL")
 		}
@@ -140,7 +123,7 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	}
 
 	popts := []jwt.ParserOption{
-		jwt.WithValidMethods(j.methods),
+		jwt.WithValidMethods(methods),
 		jwt.WithLeeway(opts.Leeway),
 		jwt.WithExpirationRequired(),
 		jwt.WithJSONNumber(),
