@@ -246,14 +246,12 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	if f == nil {
 		return false
 	}
-	wait := time.NewTimer(maxWaitForKeys)
-	defer wait.Stop()
+	ctx, cancel := context.WithTimeout(ctx, maxWaitForKeys)
+	defer cancel()
 	select {
 	case <-f.done:
 		return f.err == nil
 	case <-ctx.Done():
-		return false
-	case <-wait.C:
 		return false
 	}
 }
@@ -297,9 +295,7 @@ func (ks *keySet) startLocked() *fetch {
 		ks.failed(ctx, err)
 	}
 	go func() {
-		if _, err := jwkset.NewStorageFromHTTP(ks.url, opts); err != nil {
-			f.err = err
-		}
+		_, _ = jwkset.NewStorageFromHTTP(ks.url, opts) // only the handler sees a failed fetch
 		ks.mu.Lock()
 		ks.inFlight = nil
 		ks.settleLocked(f)

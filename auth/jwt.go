@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,9 +170,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 		b.Channels = claimStrings(claims[b.ChannelsClaim])
 	}
 	if b.RoleClaim != "" {
-		for _, role := range claimStrings(claims[b.RoleClaim]) {
-			b.Publisher = b.Publisher || role == "publisher"
-		}
+		b.Publisher = slices.Contains(claimStrings(claims[b.RoleClaim]), "publisher")
 	}
 	p := service.Principal{Binding: b}
 	iss, _ := claims.GetIssuer()
