@@ -49,11 +49,7 @@ const maxWaitForKeys = 5 * time.Second
 // set fetched after it was asked for is refused without a fetch for
 // UnknownKIDFor.
 type keySet struct {
-	url         string
-	log         *slog.Logger
-	fetchFailed func()
-	floor       time.Duration
-	unknownFor  time.Duration
+	opts JWTOptions
 	// ctx ends the periodic and scheduled fetches.
 	ctx context.Context
 	// fetchOpts make a storage over store that fetches the set once.
@@ -84,15 +80,11 @@ type fetch struct {
 // down only gets logged), and keeps it fresh until ctx is done.
 func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	ks := &keySet{
-		url:         opts.JWKSURL,
-		log:         opts.Log,
-		fetchFailed: opts.FetchFailed,
-		floor:       opts.UnknownKIDEvery,
-		unknownFor:  opts.UnknownKIDFor,
-		ctx:         ctx,
-		store:       &usableKeys{MemoryJWKSet: jwkset.NewMemoryStorage(), log: opts.Log},
-		asked:       make(map[string]time.Time),
-		unknown:     make(map[string]time.Time),
+		opts:    opts,
+		ctx:     ctx,
+		store:   &usableKeys{MemoryJWKSet: jwkset.NewMemoryStorage(), log: opts.Log},
+		asked:   make(map[string]time.Time),
+		unknown: make(map[string]time.Time),
 	}
 	ks.fetchOpts = jwkset.HTTPClientStorageOptions{
 		Client:                    &http.Client{Transport: capBody{http.DefaultTransport}},
@@ -104,15 +96,11 @@ func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	}
 	periodic := ks.fetchOpts
 	periodic.RefreshInterval = opts.RefreshEvery
-	if _, err := jwkset.NewStorageFromHTTP(ks.url, periodic); err != nil {
+	if _, err := jwkset.NewStorageFromHTTP(ks.opts.JWKSURL, periodic); err != nil {
 		return nil, err
 	}
-	kf, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: ks.store})
-	if err != nil {
-		return nil, err
-	}
-	ks.kf = kf
-	go ks.retryUntilLoaded(opts.RetryFirst, opts.RetryCeiling)
+	ks.kf, _ = keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: ks.store}) // fails only without a storage
+	go ks.retryUntilLoaded()
 	return ks, nil
 }
 
@@ -179,21 +167,20 @@ func (ks *keySet) failed(ctx context.Context, err error) {
 	case errors.Is(err, errNoUsableKey):
 		err = errNoUsableKey
 	}
-	ks.fetchFailed()
+	ks.opts.FetchFailed()
 	if ks.store.loaded.Load() {
-		ks.log.WarnContext(ctx, "identity provider's keys not updated (JWT_JWKS_URL); the keys fetched before stay in force", "error", err.Error())
+		ks.opts.Log.WarnContext(ctx, "identity provider's keys not updated (JWT_JWKS_URL); the keys fetched before stay in force", "error", err.Error())
 	} else {
-		ks.log.WarnContext(ctx, "identity provider's keys not loaded (JWT_JWKS_URL); identity tokens are refused until they are", "error", err.Error())
+		ks.opts.Log.WarnContext(ctx, "identity provider's keys not loaded (JWT_JWKS_URL); identity tokens are refused until they are", "error", err.Error())
 	}
 }
 
 // retryUntilLoaded fetches again while no key has loaded, each time
-// waiting twice as long as the last, from first up to ceiling: until then
-// every identity token is refused and the server is not ready, which
-// must not last until the hourly refresh or a token naming an unknown
-// key id.
-func (ks *keySet) retryUntilLoaded(wait, ceiling time.Duration) {
-	for !ks.store.loaded.Load() {
+// waiting twice as long as the last, from RetryFirst up to RetryCeiling:
+// until then every identity token is refused and the server is not
+// ready, which must not last until the hourly refresh.
+func (ks *keySet) retryUntilLoaded() {
+	for wait := ks.opts.RetryFirst; !ks.store.loaded.Load(); wait = min(2*wait, ks.opts.RetryCeiling) {
 		select {
 		case <-ks.ctx.Done():
 			return
@@ -203,7 +190,6 @@ func (ks *keySet) retryUntilLoaded(wait, ceiling time.Duration) {
 		f := ks.startLocked()
 		ks.mu.Unlock()
 		<-f.done
-		wait = min(2*wait, ceiling)
 	}
 }
 
@@ -263,7 +249,7 @@ func (ks *keySet) earlyLocked(now time.Time) *fetch {
 	if ks.inFlight != nil {
 		return ks.inFlight
 	}
-	if wait := ks.lastEarly.Add(ks.floor).Sub(now); wait > 0 {
+	if wait := ks.lastEarly.Add(ks.opts.UnknownKIDEvery).Sub(now); wait > 0 {
 		if ks.scheduled == nil {
 			ks.scheduled = time.AfterFunc(wait, func() {
 				ks.mu.Lock()
@@ -295,7 +281,7 @@ func (ks *keySet) startLocked() *fetch {
 		ks.failed(ctx, err)
 	}
 	go func() {
-		_, _ = jwkset.NewStorageFromHTTP(ks.url, opts) // only the handler sees a failed fetch
+		_, _ = jwkset.NewStorageFromHTTP(ks.opts.JWKSURL, opts) // only the handler sees a failed fetch
 		ks.mu.Lock()
 		ks.inFlight = nil
 		ks.settleLocked(f)
@@ -340,5 +326,5 @@ func (ks *keySet) rememberUnknownLocked(kid string, now time.Time) {
 			return // the floor still holds for the rest
 		}
 	}
-	ks.unknown[kid] = now.Add(ks.unknownFor)
+	ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
 }
