@@ -108,6 +108,7 @@ func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 // whole.
 type capBody struct{ next http.RoundTripper }
 
+// RoundTrip sends req and caps the answer's body.
 func (c capBody) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
 	if err == nil {
@@ -128,6 +129,7 @@ type usableKeys struct {
 
 var errNoUsableKey = errors.New("the key set holds no key that can verify a signature")
 
+// KeyReplaceAll keeps those of given that can verify, unless none can.
 func (u *usableKeys) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
 	keys := slices.DeleteFunc(given, func(k jwkset.JWK) bool { return !verifies(k) })
 	if len(keys) == 0 {
