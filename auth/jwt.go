@@ -1,14 +1,15 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,8 +70,6 @@ type JWTOptions struct {
 	// one twice as long after, up to RetryCeiling (DefaultRetryCeiling).
 	RetryFirst   time.Duration
 	RetryCeiling time.Duration
-	// Client fetches the JWKS (an http.Client with a 10 s timeout).
-	Client *http.Client
 	// Log receives failures to fetch the JWKS.
 	Log *slog.Logger
 	// FetchFailed, when set, is called after each fetch of the JWKS that
@@ -81,11 +80,10 @@ type JWTOptions struct {
 // JWT verifies identity tokens and binds their bearer to the user,
 // channels and role their claims name.
 type JWT struct {
-	parser  *jwt.Parser
-	keys    jwt.Keyfunc
-	jwks    *keySet
-	opts    JWTOptions
-	methods []string
+	parser *jwt.Parser
+	keys   jwt.Keyfunc
+	jwks   *keySet
+	opts   JWTOptions
 }
 
 // NewJWT returns a verifier. With a JWKSURL it fetches the key set once
@@ -96,45 +94,25 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if (len(opts.Secret) == 0) == (opts.JWKSURL == "") {
 		return nil, errors.New("JWT_SECRET or JWT_JWKS_URL: AUTH_MODE=jwt needs exactly one of them")
 	}
-	if opts.UIDClaim == "" {
-		opts.UIDClaim = DefaultUIDClaim
-	}
-	if opts.Leeway == 0 {
-		opts.Leeway = DefaultLeeway
-	}
-	if opts.RefreshEvery <= 0 {
-		opts.RefreshEvery = DefaultRefreshEvery
-	}
-	if opts.UnknownKIDEvery <= 0 {
-		opts.UnknownKIDEvery = DefaultUnknownKIDEvery
-	}
-	if opts.UnknownKIDFor <= 0 {
-		opts.UnknownKIDFor = DefaultUnknownKIDFor
-	}
-	if opts.RetryFirst <= 0 {
-		opts.RetryFirst = DefaultRetryFirst
-	}
-	if opts.RetryCeiling <= 0 {
-		opts.RetryCeiling = DefaultRetryCeiling
-	}
-	opts.RetryCeiling = max(opts.RetryCeiling, opts.RetryFirst)
-	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
+	opts.UIDClaim = cmp.Or(opts.UIDClaim, DefaultUIDClaim)
+	opts.Leeway = cmp.Or(opts.Leeway, DefaultLeeway)
+	// The fetches' pace takes its default where it is not positive.
+	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), DefaultRefreshEvery)
+	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), DefaultUnknownKIDEvery)
+	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), DefaultUnknownKIDFor)
+	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), DefaultRetryFirst)
+	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), DefaultRetryCeiling), opts.RetryFirst)
+	opts.Log = cmp.Or(opts.Log, slog.New(slog.DiscardHandler))
 	if opts.FetchFailed == nil {
 		opts.FetchFailed = func() {}
 	}
 	j := &JWT{opts: opts}
-
+	methods := asymmetric
 	if len(opts.Secret) > 0 {
-		j.methods = []string{"HS256"}
+		methods = []string{"HS256"}
 		secret := opts.Secret
 		j.keys = func(*jwt.Token) (any, error) { return secret, nil }
 	} else {
-		j.methods = asymmetric
 		if _, err := url.ParseRequestURI(opts.JWKSURL); err != nil {
 			return nil, errors.New("JWT_JWKS_URL: must be a URL")
 		}
@@ -146,7 +124,7 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	}
 
 	popts := []jwt.ParserOption{
-		jwt.WithValidMethods(j.methods),
+		jwt.WithValidMethods(methods),
 		jwt.WithLeeway(opts.Leeway),
 		jwt.WithExpirationRequired(),
 		jwt.WithJSONNumber(),
@@ -165,7 +143,7 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 // secret, and with a JWKS once a fetch has brought a key that can verify
 // a signature. Until then every token is refused.
 func (j *JWT) Ready() bool {
-	return j.jwks == nil || j.jwks.ready()
+	return j.jwks == nil || j.jwks.store.loaded.Load()
 }
 
 // Authenticate verifies raw and returns its bearer, bound to its claims.
@@ -192,9 +170,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 		b.Channels = claimStrings(claims[b.ChannelsClaim])
 	}
 	if b.RoleClaim != "" {
-		for _, role := range claimStrings(claims[b.RoleClaim]) {
-			b.Publisher = b.Publisher || role == "publisher"
-		}
+		b.Publisher = slices.Contains(claimStrings(claims[b.RoleClaim]), "publisher")
 	}
 	p := service.Principal{Binding: b}
 	iss, _ := claims.GetIssuer()

@@ -35,7 +35,7 @@ type Keys struct {
 	all   atomic.Pointer[[]Digest]
 	// seen is the key file's stamp when it was last read whole.
 	seen atomic.Pointer[fileStamp]
-	// read reads the key file (os.ReadFile).
+	// read is os.ReadFile, or a test's writer racing the read.
 	read func(path string) ([]byte, error)
 }
 
