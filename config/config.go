@@ -276,11 +276,7 @@ func build(v *viper.Viper) (Config, error) {
 	if c.MaxExpiry, err = seconds("MAX_EXPIRY", v.GetString("max_expiry")); err != nil {
 		return Config{}, err
 	}
-	for _, o := range strings.Split(v.GetString("cors_allow_origins"), ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			c.CORSAllowOrigins = append(c.CORSAllowOrigins, o)
-		}
-	}
+	c.CORSAllowOrigins = list(v.GetString("cors_allow_origins"))
 	if err := buildOps(v, &c); err != nil {
 		return Config{}, err
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,22 +41,12 @@ func leadingName(line string) string {
 	if rest, ok := strings.CutPrefix(line, "export "); ok {
 		line = strings.TrimSpace(rest)
 	}
-	end := strings.IndexFunc(line, func(r rune) bool {
-		return !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	rest := strings.TrimLeftFunc(line, func(r rune) bool {
+		return r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
 	})
-	if end < 0 {
-		end = len(line)
-	}
-	return line[:end]
+	return line[:len(line)-len(rest)]
 }
 
 func isSettingName(name string) bool {
-	for _, k := range keys {
-		for _, env := range k.env {
-			if name == env {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(keys, func(k key) bool { return slices.Contains(k.env, name) })
 }

@@ -2,7 +2,7 @@ package config
 
 import (
 	"fmt"
-	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,16 +35,9 @@ func buildOps(v *viper.Viper, c *Config) error {
 	default:
 		return &Error{Key: "LOG_FORMAT", Rule: "must be json or text"}
 	}
-	switch strings.ToLower(strings.TrimSpace(v.GetString("log_level"))) {
-	case "debug":
-		c.LogLevel = slog.LevelDebug
-	case "info":
-		c.LogLevel = slog.LevelInfo
-	case "warn":
-		c.LogLevel = slog.LevelWarn
-	case "error":
-		c.LogLevel = slog.LevelError
-	default:
+	// slog would also take offsets such as "info+2", which are no setting.
+	level := strings.ToLower(strings.TrimSpace(v.GetString("log_level")))
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, level) || c.LogLevel.UnmarshalText([]byte(level)) != nil {
 		return &Error{Key: "LOG_LEVEL", Rule: "must be debug, info, warn or error"}
 	}
 	c.MetricsToken = strings.TrimSpace(v.GetString("metrics_token"))
