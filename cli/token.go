@@ -15,20 +15,12 @@ func runToken(_ context.Context, args []string, e env) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return usageError("arguments", "token needs a kind: %s token rtc|rtm|fpa|chat|apaas [flags]", Program)
 	}
-	switch kind, rest := args[0], args[1:]; kind {
-	case "rtc":
-		return tokenRTC(rest, e)
-	case "rtm":
-		return tokenRTM(rest, e)
-	case "fpa":
-		return tokenFPA(rest, e)
-	case "chat":
-		return tokenChat(rest, e)
-	case "apaas":
-		return tokenAPaaS(rest, e)
-	default:
-		return usageError("arguments", "unknown token kind %q: want rtc, rtm, fpa, chat or apaas", kind)
+	kinds := map[string]func([]string, env) error{"rtc": tokenRTC, "rtm": tokenRTM, "fpa": tokenFPA, "chat": tokenChat, "apaas": tokenAPaaS}
+	run, known := kinds[args[0]]
+	if !known {
+		return usageError("arguments", "unknown token kind %q: want rtc, rtm, fpa, chat or apaas", args[0])
 	}
+	return run(args[1:], e)
 }
 
 func tokenRTC(args []string, e env) error {
