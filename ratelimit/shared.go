@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -66,24 +67,12 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 	// A limiter must answer fast or step aside: short timeouts unless the
 	// URL names its own, one retry for a connection Redis dropped, and
 	// none of the cluster-maintenance handshakes a single Redis lacks.
-	if o.DialTimeout == 0 {
-		o.DialTimeout = 500 * time.Millisecond
-	}
-	if o.ReadTimeout == 0 {
-		o.ReadTimeout = 250 * time.Millisecond
-	}
-	if o.WriteTimeout == 0 {
-		o.WriteTimeout = 250 * time.Millisecond
-	}
-	if o.PoolTimeout == 0 {
-		o.PoolTimeout = 500 * time.Millisecond
-	}
-	if o.MaxRetries == 0 {
-		o.MaxRetries = 1
-	}
-	if o.DialerRetries == 0 {
-		o.DialerRetries = 1
-	}
+	o.DialTimeout = cmp.Or(o.DialTimeout, 500*time.Millisecond)
+	o.ReadTimeout = cmp.Or(o.ReadTimeout, 250*time.Millisecond)
+	o.WriteTimeout = cmp.Or(o.WriteTimeout, 250*time.Millisecond)
+	o.PoolTimeout = cmp.Or(o.PoolTimeout, 500*time.Millisecond)
+	o.MaxRetries = cmp.Or(o.MaxRetries, 1)
+	o.DialerRetries = cmp.Or(o.DialerRetries, 1)
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	if o.TLSConfig != nil { // rediss://
 		o.TLSConfig.RootCAs = opts.RootCAs
@@ -102,13 +91,10 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 		limit:      redis_rate.Limit{Rate: r.Count, Period: r.Period, Burst: r.burst()},
 		fallback:   fallback,
 		checkEvery: opts.CheckEvery,
-		log:        opts.Log,
+		log:        cmp.Or(opts.Log, slog.New(slog.DiscardHandler)),
 	}
 	if s.checkEvery <= 0 {
 		s.checkEvery = DefaultCheckEvery
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
 	}
 	return s, nil
 }
