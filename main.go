@@ -82,12 +82,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 	}
 	defer func() {
 		cancel() // background work stops before what it uses is released
-		sec.close()
+		if sec.shared != nil {
+			_ = sec.shared.Close()
+		}
 	}()
 	onHangup(ctx, sec.keys, log)
 	watchDependencies(ctx, ready, m, sec, log)
-	router := api.New(sec.apply(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
-		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials}))
+	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
+		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials,
+		Auth: sec.authn, Limiter: sec.limiter, TrustedProxies: cfg.Security.TrustedProxies})
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		return err
@@ -98,5 +101,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 	if cfg.Dev {
 		fmt.Fprintf(stdout, "Try it:\n  curl %s/rtc/lobby/publisher/uid/42\n", localURL(ln.Addr()))
 	}
-	return api.Serve(ctx, ln, router, serverConfig(cfg, ready), log)
+	return api.Serve(ctx, ln, router, api.ServerConfig{
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		ShutdownDelay:     cfg.ShutdownDelay,
+		OnShutdown:        ready.Drain, // readiness goes off as soon as shutdown begins
+	}, log)
 }

@@ -29,8 +29,6 @@ const keyFilePoll = 2 * time.Second
 type security struct {
 	authn   middleware.Authenticator // nil: AUTH_MODE=none
 	limiter middleware.RateLimiter   // nil: no RATE_LIMIT
-	proxies []string
-	close   func()
 	// keys are reloaded on SIGHUP; nil without API_KEYS_FILE.
 	keys *auth.Keys
 	// jwks verifies identity tokens with the identity provider's keys,
@@ -42,14 +40,11 @@ type security struct {
 
 // newSecurity builds the authenticator and the rate limiter
 // cfg asks for. Background work (reloading API keys, refreshing the
-// identity provider's keys) stops when ctx is done; close releases the
-// rest. m counts the failed fetches of the identity provider's keys.
+// identity provider's keys) stops when ctx is done; shared, when set,
+// holds connections to close. m counts the failed fetches of the identity
+// provider's keys.
 func newSecurity(ctx context.Context, cfg config.Security, m *metrics.Metrics, log *slog.Logger) (*security, error) {
-	s := &security{
-		proxies: cfg.TrustedProxies,
-		close:   func() {},
-	}
-
+	s := &security{}
 	switch cfg.AuthMode {
 	case config.AuthAPIKey:
 		keys, err := auth.NewKeys(cfg.APIKeys, cfg.APIKeysFile, log)
@@ -94,18 +89,9 @@ func newSecurity(ctx context.Context, cfg config.Security, m *metrics.Metrics, l
 				return nil, err
 			}
 			s.limiter, s.shared = shared, shared
-			s.close = func() { _ = shared.Close() }
 		}
 	}
 	return s, nil
-}
-
-// apply adds the authenticator and limiter to c.
-func (s *security) apply(c api.Config) api.Config {
-	c.Auth = s.authn
-	c.Limiter = s.limiter
-	c.TrustedProxies = s.proxies
-	return c
 }
 
 // onHangup catches SIGHUP until ctx is done, so that the signal, whose
@@ -135,21 +121,6 @@ func onHangup(ctx context.Context, keys *auth.Keys, log *slog.Logger) {
 			log.Info("SIGHUP received; API keys reloaded", "keys", keys.Count())
 		}
 	}()
-}
-
-// serverConfig carries the configured limits to the HTTP server, and has
-// it turn readiness off as soon as shutdown begins.
-func serverConfig(cfg config.Config, ready *api.Readiness) api.ServerConfig {
-	return api.ServerConfig{
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    cfg.MaxHeaderBytes,
-		ShutdownTimeout:   cfg.ShutdownTimeout,
-		ShutdownDelay:     cfg.ShutdownDelay,
-		OnShutdown:        ready.Drain,
-	}
 }
 
 // watchDependencies checks the server's dependencies in the background
