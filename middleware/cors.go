@@ -3,6 +3,7 @@ package middleware
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,20 +20,9 @@ import (
 // Origin header (native apps, curl, servers) is no CORS request and is
 // served as usual.
 func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
-	allowAll := false
-	for _, o := range origins {
-		allowAll = allowAll || o == "*"
-	}
+	allowAll := slices.Contains(origins, "*")
 	allowed := func(origin string) bool {
-		if allowAll {
-			return true
-		}
-		for _, o := range origins {
-			if o == origin || wildcardMatch(o, origin) {
-				return true
-			}
-		}
-		return false
+		return allowAll || slices.ContainsFunc(origins, func(o string) bool { return o == origin || wildcardMatch(o, origin) })
 	}
 	cfg := cors.Config{
 		AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
@@ -42,10 +32,9 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 		ExposeHeaders:             []string{RequestIDHeader, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate"},
 		MaxAge:                    10 * time.Minute,
 		OptionsResponseStatusCode: http.StatusNoContent,
+		AllowAllOrigins:           allowAll,
 	}
-	if allowAll {
-		cfg.AllowAllOrigins = true
-	} else {
+	if !allowAll { // the library refuses a func beside AllowAllOrigins
 		cfg.AllowOriginFunc = allowed
 	}
 	handle := cors.New(cfg)

@@ -64,12 +64,13 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		var who service.Principal
 		var authErr error
-		var p presented
+		errCode := ""
 		if authn != nil {
-			if p = credential(c.Request, xAPIKey); p.cred == "" {
-				authErr = &service.Error{Kind: service.Unauthorized, Message: p.problem}
-			} else if who, authErr = authn.Authenticate(ctx, p.cred); authErr != nil {
-				p.errCode = "invalid_token"
+			cred, code, problem := credential(c.Request, xAPIKey)
+			if cred == "" {
+				authErr, errCode = &service.Error{Kind: service.Unauthorized, Message: problem}, code
+			} else if who, authErr = authn.Authenticate(ctx, cred); authErr != nil {
+				errCode = "invalid_token"
 			}
 		}
 
@@ -85,8 +86,8 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 
 		if authErr != nil {
 			challenge := `Bearer realm="` + realm + `"`
-			if p.errCode != "" {
-				challenge += `, error="` + p.errCode + `", error_description="` + quotable(authErr.Error()) + `"`
+			if errCode != "" {
+				challenge += `, error="` + errCode + `", error_description="` + quotable(authErr.Error()) + `"`
 			}
 			c.Header("WWW-Authenticate", challenge)
 			_ = c.Error(authErr)
@@ -126,21 +127,14 @@ func allow(c *gin.Context, limit RateLimiter, key string) bool {
 	return false
 }
 
-// presented is the credential a request carries, or why it has none.
-type presented struct {
-	cred string
-	// errCode is the RFC 6750 error code for a request without a usable
-	// credential: "" when it sends none at all (or only one of another
-	// scheme), "invalid_request" when what it sends is malformed.
-	errCode string
-	problem string
-}
-
 // credential finds the credential a request presents: a bearer token in
 // Authorization, else, when xAPIKey, the X-API-Key header. A proxy in
 // front may add an Authorization header of its own (Basic, say), which
-// does not hide a key in X-API-Key.
-func credential(r *http.Request, xAPIKey bool) presented {
+// does not hide a key in X-API-Key. Without a usable credential, problem
+// says why, and errCode is the RFC 6750 error code: "" when the request
+// sends none at all (or only one of another scheme), "invalid_request"
+// when what it sends is malformed.
+func credential(r *http.Request, xAPIKey bool) (cred, errCode, problem string) {
 	header := r.Header.Get("Authorization")
 	token, isBearer := auth.Bearer(header)
 	key, where := "", "send it in the Authorization header as Bearer"
@@ -149,17 +143,17 @@ func credential(r *http.Request, xAPIKey bool) presented {
 	}
 	switch {
 	case isBearer && token == "":
-		return presented{errCode: "invalid_request", problem: "the Authorization header holds no bearer credential"}
+		return "", "invalid_request", "the Authorization header holds no bearer credential"
 	case isBearer && strings.ContainsAny(token, " \t"):
-		return presented{errCode: "invalid_request", problem: "the bearer credential must not hold spaces"}
+		return "", "invalid_request", "the bearer credential must not hold spaces"
 	case isBearer:
-		return presented{cred: token}
+		return token, "", ""
 	case key != "":
-		return presented{cred: key}
+		return key, "", ""
 	case strings.TrimSpace(header) != "":
-		return presented{problem: "the Authorization header must use the Bearer scheme: " + where}
+		return "", "", "the Authorization header must use the Bearer scheme: " + where
 	}
-	return presented{problem: "a credential is required: " + where}
+	return "", "", "a credential is required: " + where
 }
 
 // addressKey names the client the rate limit counts by its address. An
@@ -183,9 +177,4 @@ func quotable(s string) string {
 	return strings.NewReplacer(`"`, "'", `\`, "/").Replace(s)
 }
 
-func ceilSeconds(d time.Duration) int {
-	if d <= 0 {
-		return 0
-	}
-	return int(math.Ceil(d.Seconds()))
-}
+func ceilSeconds(d time.Duration) int { return max(0, int(math.Ceil(d.Seconds()))) }
