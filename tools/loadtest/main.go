@@ -11,11 +11,10 @@
 //
 //	go run ./tools/loadtest
 //
-// It reads the server's memory from /proc, so it runs on Linux only.
+// It reads the server's CPU time from /proc, so it runs on Linux only.
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -128,13 +127,11 @@ func run() error {
 		return errors.New("interrupted")
 	}
 
-	peak, err := srv.peakRSS()
-	if err != nil {
-		return err
-	}
 	if err := srv.stop(); err != nil {
 		return err
 	}
+	// The most resident memory the server held, its VmHWM, in KiB.
+	peak := srv.cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
 	return report(os.Stdout, endpoints, peak, *concurrency)
 }
 
@@ -379,23 +376,6 @@ func waitReady(client *http.Client, url string, s *server) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return errors.New("the server did not answer /ping within 15s")
-}
-
-// peakRSS reads the most resident memory the server has held (VmHWM).
-func (s *server) peakRSS() (int64, error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
-	if err != nil {
-		return 0, fmt.Errorf("reading the server's peak memory: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc/PID/status")
 }
 
 // cpuTime is the CPU time the server has used so far, from
