@@ -134,7 +134,11 @@ func problemFor(err error, words RuleWords) Problem {
 	case !known || e.Kind == service.Internal:
 		return Problem{Status: statusOf[service.Internal], Detail: internalDetail}
 	case len(fields) > 0:
-		return invalid(fields)
+		parts := make([]string, len(fields))
+		for i, f := range fields {
+			parts[i] = strings.TrimSpace(f.Field + " " + f.Message)
+		}
+		return Problem{Status: status, Detail: strings.Join(parts, "; "), Errors: fields}
 	}
 	return Problem{Status: status, Detail: e.Error()}
 }
@@ -204,18 +208,6 @@ func fieldPath(fe validator.FieldError) string {
 		}
 	}
 	return strings.Join(append(path, fe.Field()), ".")
-}
-
-func invalid(fields []FieldError) Problem {
-	parts := make([]string, len(fields))
-	for i, f := range fields {
-		parts[i] = strings.TrimSpace(f.Field + " " + f.Message)
-	}
-	return Problem{
-		Status: http.StatusBadRequest,
-		Detail: strings.Join(parts, "; "),
-		Errors: fields,
-	}
 }
 
 func jsonKind(goKind string) string {
