@@ -15,9 +15,6 @@ import (
 // of a fresh deployment. It says what answers there and where to go next,
 // and never any value of the configuration.
 
-// landingName is the server's name on its landing page.
-const landingName = "agora-token-server"
-
 // exampleRequest is the one request the landing page shows: a token route
 // that answers a server with the default settings.
 const exampleRequest = "/rtc/test-channel/publisher/uid/1234"
@@ -73,7 +70,7 @@ type landingPage struct {
 
 func newLandingPage(version string, devCredentials bool) *landingPage {
 	p := &landingPage{facts: landing{
-		Name:                  landingName,
+		Name:                  "agora-token-server",
 		Version:               version,
 		CredentialsConfigured: !devCredentials,
 		Links:                 map[string]string{"docs": "/docs", "openapi": "/openapi.yaml", "health": "/healthz"},

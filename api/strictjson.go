@@ -67,8 +67,7 @@ func bindStrictJSON(c *gin.Context, req any) error {
 // in proportion to the size of data whatever that shape: the keys seen
 // are kept in a set, and a path is spelled out only for the error.
 func checkKeys(data []byte, t reflect.Type) error {
-	w := keyWalker{data: data}
-	return w.value(t)
+	return (&keyWalker{data: data}).value(t)
 }
 
 // keyWalker reads JSON already known to be valid, so it checks nothing of
