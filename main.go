@@ -18,7 +18,6 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/config"
 	"github.com/seed6ab08d10/agora-token-server/logging"
 	"github.com/seed6ab08d10/agora-token-server/metrics"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 func main() {
@@ -70,12 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 
 	m := metrics.New()
 	ready := api.NewReadiness()
-	tokens := service.New(cfg.AppID, cfg.AppCertificate, service.Options{
-		DefaultExpiry: cfg.DefaultExpiry,
-		MaxExpiry:     cfg.MaxExpiry,
-		Observer:      m,
-		Policy:        cfg.Security.Policy(),
-	})
+	tokens := cfg.Tokens(m)
 	sec, err := newSecurity(ctx, cfg.Security, m, log)
 	if err != nil {
 		return err

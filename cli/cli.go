@@ -178,11 +178,7 @@ func (f flags) tokens(e env) (*service.Tokens, error) {
 	if cfg.DevCredentials {
 		fmt.Fprintln(e.stderr, "DEV MODE: made-up credentials for this process only; Agora's servers and the server will reject tokens signed with them.")
 	}
-	return service.New(cfg.AppID, cfg.AppCertificate, service.Options{
-		DefaultExpiry: cfg.DefaultExpiry,
-		MaxExpiry:     cfg.MaxExpiry,
-		Policy:        cfg.Security.Policy(),
-	}), nil
+	return cfg.Tokens(nil), nil
 }
 
 // optional returns a pointer to a flag's value when the flag was given.

@@ -57,6 +57,17 @@ func (c Config) Addr() string {
 	return net.JoinHostPort(host, strconv.Itoa(c.Port))
 }
 
+// Tokens is the service that mints tokens with these credentials,
+// lifetimes and policy, telling obs (nil: nobody) of every token issued.
+func (c Config) Tokens(obs service.Observer) *service.Tokens {
+	return service.New(c.AppID, c.AppCertificate, service.Options{
+		DefaultExpiry: c.DefaultExpiry,
+		MaxExpiry:     c.MaxExpiry,
+		Observer:      obs,
+		Policy:        c.Security.Policy(),
+	})
+}
+
 // AgoraMaxExpiry is the longest lifetime Agora honours: 24 hours.
 const AgoraMaxExpiry = 86400
 
