@@ -36,7 +36,6 @@ func tokenRTC(args []string, e env) error {
 	data := f.Uint64("publish-data", 0, "publish data privilege lifetime in seconds (007 only)")
 	rtmUser := f.String("rtm-user-id", "", "also log this RTM user in, with the same token (007 only)")
 	version := f.String("version", service.Version007, "token version: 007 or 006")
-	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
@@ -67,7 +66,7 @@ func tokenRTC(args []string, e env) error {
 		return usageError("--rtm-user-id", "must not be empty")
 	}
 	b := service.Bundle{RTC: &r, RTMUserID: *rtmUser, Version: *version}
-	return mint(tokens, f, b, expire, *asJSON, e, map[string]string{
+	return mint(tokens, f, b, expire, e, map[string]string{
 		"channel":                 "--channel",
 		"uid":                     "--account",
 		"role":                    "--role",
@@ -86,7 +85,6 @@ func tokenRTM(args []string, e env) error {
 	user := f.String("user-id", "", "RTM user id")
 	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
 	version := f.String("version", service.Version007, "token version: 007 or 006")
-	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
@@ -95,14 +93,13 @@ func tokenRTM(args []string, e env) error {
 		return usageError("--user-id", "is required")
 	}
 	b := service.Bundle{RTMUserID: *user, Version: *version}
-	return mint(tokens, f, b, expire, *asJSON, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, b, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenChat(args []string, e env) error {
 	f := newFlags("token chat [--user-id ID] [flags]", e)
 	user := f.String("user-id", "", "Chat user id for a user token; without it, an app token")
 	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
-	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
@@ -112,18 +109,17 @@ func tokenChat(args []string, e env) error {
 		chat = service.Chat{UserID: *user, User: true}
 	}
 	b := service.Bundle{Chat: &chat}
-	return mint(tokens, f, b, expire, *asJSON, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, b, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenFPA(args []string, e env) error {
 	f := newFlags("token fpa [flags]", e)
 	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
-	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
 	}
-	return mint(tokens, f, service.Bundle{FPA: true}, expire, *asJSON, e, map[string]string{})
+	return mint(tokens, f, service.Bundle{FPA: true}, expire, e, map[string]string{})
 }
 
 func tokenAPaaS(args []string, e env) error {
@@ -133,7 +129,6 @@ func tokenAPaaS(args []string, e env) error {
 	user := f.String("user-uuid", "", "the user, for roomUser and user")
 	role := f.Int16("role", 0, "the user's role in the room, for roomUser: 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer")
 	expire := f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
-	asJSON := f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
@@ -154,7 +149,7 @@ func tokenAPaaS(args []string, e env) error {
 			return usageError("--"+name, "must not be empty")
 		}
 	}
-	return mint(tokens, f, service.Bundle{APaaS: &a}, expire, *asJSON, e, map[string]string{
+	return mint(tokens, f, service.Bundle{APaaS: &a}, expire, e, map[string]string{
 		"privilege": "--privilege",
 		"roomUuid":  "--room-uuid",
 		"userUuid":  "--user-uuid",
@@ -162,9 +157,11 @@ func tokenAPaaS(args []string, e env) error {
 	})
 }
 
-// parseAll parses a token command's flags, which take no arguments, and
-// builds the service from the configuration.
+// parseAll adds --json, the last flag of every token command, parses
+// the command's flags, which take no arguments, and builds the service
+// from the configuration.
 func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
+	f.Bool("json", false, "print the whole answer as JSON, as the /v1 API answers")
 	if _, err := f.parse(args, 0, e); err != nil {
 		return nil, err
 	}
@@ -174,7 +171,7 @@ func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
 // mint signs b with the lifetime from --expire, if the server's policy
 // allows it, and prints the token. The service names fields as the API
 // does; flagOf renames them as flags.
-func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, asJSON bool, e env, flagOf map[string]string) error {
+func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, e env, flagOf map[string]string) error {
 	flagOf["expire"], flagOf["version"] = "--expire", "--version"
 	b.Expire = optional(f, "expire", expire)
 	// The one at the terminal holds no identity token: the server's own
@@ -183,7 +180,7 @@ func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, asJ
 	if err != nil {
 		return inFlagTerms(err, flagOf)
 	}
-	if asJSON {
+	if asJSON, _ := f.GetBool("json"); asJSON {
 		return printJSON(e.stdout, minted[0])
 	}
 	_, err = fmt.Fprintln(e.stdout, minted[0].Value)
