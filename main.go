@@ -35,8 +35,7 @@ func main() {
 		return
 	}
 	fmt.Fprintln(os.Stderr, "agora-token-server:", err)
-	var cfgErr *config.Error
-	if errors.As(err, &cfgErr) {
+	if _, ok := errors.AsType[*config.Error](err); ok {
 		os.Exit(2)
 	}
 	os.Exit(1)

@@ -50,8 +50,7 @@ func runInspect(_ context.Context, args []string, e env) error {
 		who.Account = service.UIDAccount(*uid)
 	}
 	ins, err := tokens.Inspect(token, who)
-	var bad *service.Error
-	if errors.As(err, &bad) {
+	if bad, ok := errors.AsType[*service.Error](err); ok {
 		// Exit status 1, not 2: the token is at fault, not the call.
 		name := map[string]string{"channel": "--channel", "uid": "--uid or --account", "userId": "--user-id"}[bad.Field]
 		if name == "" {

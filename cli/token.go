@@ -190,8 +190,8 @@ func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, e e
 // inFlagTerms turns the service's complaint about a field into a usage
 // error about the flag that set it.
 func inFlagTerms(err error, flagOf map[string]string) error {
-	var se *service.Error
-	if !errors.As(err, &se) || se.Kind != service.Invalid {
+	se, ok := errors.AsType[*service.Error](err)
+	if !ok || se.Kind != service.Invalid {
 		return err
 	}
 	key, ok := flagOf[se.Field]

@@ -314,8 +314,7 @@ func seconds(key, s string) (uint32, error) {
 	if err != nil {
 		n = 0 // not a whole number, or a huge one: out of range too
 	}
-	var bad *service.Error
-	if errors.As(service.CheckLifetime(key, n, AgoraMaxExpiry), &bad) {
+	if bad, ok := errors.AsType[*service.Error](service.CheckLifetime(key, n, AgoraMaxExpiry)); ok {
 		return 0, &Error{Key: key, Rule: bad.Message}
 	}
 	return uint32(n), nil
