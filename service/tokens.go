@@ -104,27 +104,18 @@ func New(appID, certificate string, opts Options) *Tokens {
 	t := &Tokens{
 		appID:         appID,
 		certificate:   certificate,
-		defaultExpiry: opts.DefaultExpiry,
-		maxExpiry:     opts.MaxExpiry,
+		defaultExpiry: cmp.Or(opts.DefaultExpiry, 3600),
+		maxExpiry:     cmp.Or(opts.MaxExpiry, 86400),
 		now:           opts.Now,
 		salt:          opts.Salt,
-		observer:      opts.Observer,
+		observer:      cmp.Or[Observer](opts.Observer, unobserved{}),
 		policy:        opts.Policy,
-	}
-	if t.defaultExpiry == 0 {
-		t.defaultExpiry = 3600
-	}
-	if t.maxExpiry == 0 {
-		t.maxExpiry = 86400
 	}
 	if t.now == nil {
 		t.now = time.Now
 	}
 	if t.salt == nil {
 		t.salt = randomSalt
-	}
-	if t.observer == nil {
-		t.observer = unobserved{}
 	}
 	return t
 }
