@@ -46,8 +46,6 @@ type client struct {
 	index int // in Memory.soonest
 }
 
-var _ Limiter = (*Memory)(nil)
-
 // NewMemory returns a limiter that applies r to each client.
 func NewMemory(r Rate, opts MemoryOptions) *Memory {
 	m := &Memory{rate: r, maxKeys: opts.MaxKeys, now: opts.Now, clients: make(map[string]*client)}

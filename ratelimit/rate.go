@@ -6,7 +6,6 @@
 package ratelimit
 
 import (
-	"context"
 	"time"
 )
 
@@ -46,11 +45,4 @@ type Result struct {
 	RetryAfter time.Duration
 	// ResetAfter is how long until the client's allowance is whole again.
 	ResetAfter time.Duration
-}
-
-// Limiter answers whether the client named by key may make a request now,
-// and counts it if so. It never fails: a store that cannot answer falls
-// back to one that can.
-type Limiter interface {
-	Allow(ctx context.Context, key string) Result
 }

@@ -54,8 +54,6 @@ type Shared struct {
 	down atomic.Bool
 }
 
-var _ Limiter = (*Shared)(nil)
-
 // NewShared connects lazily to the Redis at redisURL (redis://, rediss://
 // or unix://) and returns a limiter applying r through it.
 func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*Shared, error) {

@@ -51,7 +51,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func countAllowed(l Limiter, key string, n int) int {
+func countAllowed(l interface {
+	Allow(context.Context, string) Result
+}, key string, n int) int {
 	allowed := 0
 	for range n {
 		if l.Allow(context.Background(), key).Allowed {
