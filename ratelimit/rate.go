@@ -5,9 +5,7 @@
 // process (Memory) or, shared by every replica, in Redis (Shared).
 package ratelimit
 
-import (
-	"time"
-)
+import "time"
 
 // Rate is how many requests a client may make. Count and Period must be
 // positive, and Count small enough that Period/Count is not zero.
