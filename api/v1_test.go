@@ -1,4 +1,4 @@
-package api_test
+package api
 
 import (
 	"encoding/base64"
@@ -13,46 +13,8 @@ import (
 	accesstoken "github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/AccessToken"
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
-	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
-
-const (
-	appID      = "5f2c0a9be1d34c7f8a6b9e0d1c2f3a4b"
-	cert       = "c81d3e7f2a5b4c6d9e0f1a2b3c4d5e6f"
-	otherAppID = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
-	otherCert  = "d4c3b2a1908f7e6d5c4b3a2918f7e6d5"
-	salt       = 987654321
-)
-
-var issued = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-
-// newRouter is the whole router for one project, its clock fixed at now.
-// Like a server run with --dev, it issues app tokens too.
-func newRouter(app, certificate string, now time.Time) http.Handler {
-	tokens := service.New(app, certificate, service.Options{
-		Now:    func() time.Time { return now },
-		Salt:   func() uint32 { return salt },
-		Policy: &service.Policy{AllowAppTokens: true},
-	})
-	return api.New(api.Config{Tokens: tokens, CORSOrigins: []string{"*"}})
-}
-
-// post sends one request through the whole router and checks it, and
-// the response, against the OpenAPI contract.
-func post(t *testing.T, h http.Handler, path, contentType, body string) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	sent := req.Header.Clone()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	api.CheckContract(t, http.MethodPost, path, body, sent, rec)
-	return rec
-}
 
 // The bodies as a client reads them; decoded strictly, so a field the
 // test does not expect fails it.
@@ -126,7 +88,7 @@ func decodeStrict(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, 
 }
 
 func at(seconds int) string {
-	return issued.Add(time.Duration(seconds) * time.Second).Format(time.RFC3339)
+	return testNow.Add(time.Duration(seconds) * time.Second).Format(time.RFC3339)
 }
 
 func u32(n uint32) *uint32 { return &n }
@@ -142,7 +104,7 @@ func privs(names string, expires ...int) []privilegeBody {
 }
 
 func TestV1RoundTrip(t *testing.T) {
-	router := newRouter(appID, cert, issued)
+	router := newRouter(t, withAppTokens())
 	const rtc4 = "joinChannel publishAudio publishVideo publishData"
 	tests := []struct {
 		name        string
@@ -259,7 +221,7 @@ func TestV1RoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var minted tokenBody
-			decodeStrict(t, post(t, router, tt.path, "application/json", tt.body), http.StatusOK, "application/json", &minted)
+			decodeStrict(t, send(t, router, http.MethodPost, tt.path, tt.body), http.StatusOK, "application/json", &minted)
 			wantMinted := tokenBody{
 				Token:     minted.Token,
 				Version:   tt.wantVersion,
@@ -281,14 +243,14 @@ func TestV1RoundTrip(t *testing.T) {
 				inspect += ", " + tt.inspectWith
 			}
 			var got inspectBody
-			decodeStrict(t, post(t, router, "/v1/tokens/inspect", "application/json", inspect+"}"), http.StatusOK, "application/json", &got)
+			decodeStrict(t, send(t, router, http.MethodPost, "/v1/tokens/inspect", inspect+"}"), http.StatusOK, "application/json", &got)
 			want := inspectBody{
 				Version:   tt.wantVersion,
-				AppID:     appID,
+				AppID:     testkit.AppID,
 				IssuedAt:  at(0),
 				ExpiresAt: at(tt.wantExpires),
 				RenewAt:   at(tt.wantRenew),
-				Salt:      salt,
+				Salt:      testSalt,
 				Services:  tt.want,
 				Expired:   false,
 				Signature: "valid",
@@ -313,18 +275,18 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 		if !at.FromString(token) {
 			t.Fatal("Agora's 006 parser rejects the token")
 		}
-		if at.Salt != salt || len(at.Message) != len(first.Privileges) {
+		if at.Salt != testSalt || len(at.Message) != len(first.Privileges) {
 			t.Errorf("Agora's 006 parser: salt %d, privileges %v", at.Salt, at.Message)
 		}
 		for id, exp := range at.Message {
-			if exp != uint32(issued.Unix())+uint32(expire) {
+			if exp != uint32(testNow.Unix())+uint32(expire) {
 				t.Errorf("Agora's 006 parser: privilege %d expires at %d", id, exp)
 			}
 		}
 		return
 	}
-	at := testkit.Verify007(t, token, appID, cert)
-	if at.AppId != appID || at.IssueTs != uint32(issued.Unix()) || at.Expire != uint32(expire) || at.Salt != salt {
+	at := testkit.Verify007(t, token, testkit.AppID, testkit.Certificate)
+	if at.AppId != testkit.AppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != uint32(expire) || at.Salt != testSalt {
 		t.Errorf("Agora's 007 parser: app %s issued %d expire %d salt %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 	}
 	switch s := at.Services[map[string]uint16{"rtc": 1, "rtm": 2, "fpa": 4, "chat": 5, "apaas": 7}[first.Service]].(type) {
@@ -357,14 +319,14 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 func mintV1(t *testing.T, h http.Handler, path, body string) string {
 	t.Helper()
 	var tok tokenBody
-	decodeStrict(t, post(t, h, path, "application/json", body), http.StatusOK, "application/json", &tok)
+	decodeStrict(t, send(t, h, http.MethodPost, path, body), http.StatusOK, "application/json", &tok)
 	return tok.Token
 }
 
 func TestV1InspectSignature(t *testing.T) {
-	ours := newRouter(appID, cert, issued)
-	sameAppOtherCert := newRouter(appID, otherCert, issued)
-	otherApp := newRouter(otherAppID, cert, issued)
+	ours := newRouter(t, withAppTokens())
+	sameAppOtherCert := newRouter(t, withAppTokens(), withCredentials(testkit.AppID, testkit.OtherCertificate))
+	otherApp := newRouter(t, withAppTokens(), withCredentials(testkit.OtherAppID, testkit.Certificate))
 	const rtc007 = `{"channel": "lobby", "uid": 42, "role": "publisher", "expire": 600}`
 	const rtc006 = `{"channel": "lobby", "uid": 42, "role": "publisher", "expire": 600, "version": "006"}`
 	const subject = `, "channel": "lobby", "uid": 42`
@@ -388,13 +350,13 @@ func TestV1InspectSignature(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got inspectBody
-			decodeStrict(t, post(t, ours, "/v1/tokens/inspect", "application/json", `{"token": "`+tt.token+`"`+tt.with+`}`), http.StatusOK, "application/json", &got)
+			decodeStrict(t, send(t, ours, http.MethodPost, "/v1/tokens/inspect", `{"token": "`+tt.token+`"`+tt.with+`}`), http.StatusOK, "application/json", &got)
 			if got.Signature != tt.want {
 				t.Errorf("signature: got %q, want %q", got.Signature, tt.want)
 			}
-			wantApp := appID
+			wantApp := testkit.AppID
 			if tt.want == "foreign" {
-				wantApp = otherAppID
+				wantApp = testkit.OtherAppID
 			}
 			if got.AppID != wantApp {
 				t.Errorf("appId: got %q, want %q", got.AppID, wantApp)
@@ -419,20 +381,20 @@ func flip006(t *testing.T, token string) string {
 }
 
 func TestV1InspectExpired(t *testing.T) {
-	token := mintV1(t, newRouter(appID, cert, issued), "/v1/tokens/rtm", `{"userId": "bob", "expire": 60}`)
+	token := mintV1(t, newRouter(t, withAppTokens()), "/v1/tokens/rtm", `{"userId": "bob", "expire": 60}`)
 	tests := []struct {
 		name string
 		now  time.Time
 		want bool
 	}{
-		{"a second before", issued.Add(59 * time.Second), false},
-		{"at expiry", issued.Add(60 * time.Second), true},
-		{"a day later", issued.Add(24 * time.Hour), true},
+		{"a second before", testNow.Add(59 * time.Second), false},
+		{"at expiry", testNow.Add(60 * time.Second), true},
+		{"a day later", testNow.Add(24 * time.Hour), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got inspectBody
-			decodeStrict(t, post(t, newRouter(appID, cert, tt.now), "/v1/tokens/inspect", "application/json", `{"token": "`+token+`"}`), http.StatusOK, "application/json", &got)
+			decodeStrict(t, send(t, newRouter(t, withAppTokens(), withClock(tt.now)), http.MethodPost, "/v1/tokens/inspect", `{"token": "`+token+`"}`), http.StatusOK, "application/json", &got)
 			if got.Expired != tt.want || got.Signature != "valid" {
 				t.Errorf("got expired %t signature %s, want expired %t, valid", got.Expired, got.Signature, tt.want)
 			}
@@ -441,7 +403,7 @@ func TestV1InspectExpired(t *testing.T) {
 }
 
 func TestV1Status400(t *testing.T) {
-	router := newRouter(appID, cert, issued)
+	router := newRouter(t, withAppTokens())
 	token006 := mintV1(t, router, "/v1/tokens/rtc", `{"channel": "lobby", "uid": 42, "role": "publisher", "version": "006"}`)
 	token007 := mintV1(t, router, "/v1/tokens/rtc", `{"channel": "lobby", "uid": 42, "role": "publisher"}`)
 
@@ -525,7 +487,7 @@ func TestV1Status400(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var p problemBody
-			decodeStrict(t, post(t, router, tt.path, "application/json", tt.body), http.StatusBadRequest, "application/problem+json", &p)
+			decodeStrict(t, send(t, router, http.MethodPost, tt.path, tt.body), http.StatusBadRequest, "application/problem+json", &p)
 			if p.Status != http.StatusBadRequest || p.Title != "Bad Request" || p.Type != "about:blank" {
 				t.Errorf("problem: %+v", p)
 			}
@@ -549,7 +511,7 @@ func TestV1Status400(t *testing.T) {
 
 // TestV1Body covers bodies that are not one JSON object sent as JSON.
 func TestV1Body(t *testing.T) {
-	router := newRouter(appID, cert, issued)
+	router := newRouter(t, withAppTokens())
 	const ok = `{"userId": "bob"}`
 	tests := []struct {
 		name        string
@@ -571,7 +533,7 @@ func TestV1Body(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var p problemBody
-			decodeStrict(t, post(t, router, "/v1/tokens/rtm", tt.contentType, tt.body), tt.wantStatus, "application/problem+json", &p)
+			decodeStrict(t, send(t, router, http.MethodPost, "/v1/tokens/rtm", tt.body, contentType(tt.contentType)), tt.wantStatus, "application/problem+json", &p)
 			if p.Status != tt.wantStatus || !strings.Contains(p.Detail, tt.wantDetail) {
 				t.Errorf("got %d %q, want %d with %q", p.Status, p.Detail, tt.wantStatus, tt.wantDetail)
 			}
@@ -580,10 +542,10 @@ func TestV1Body(t *testing.T) {
 }
 
 func TestV1Status200Headers(t *testing.T) {
-	router := newRouter(appID, cert, issued)
+	router := newRouter(t, withAppTokens())
 	for _, path := range []string{"/v1/tokens/rtm", "/v1/tokens/rtm/"} {
 		for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
-			rec := post(t, router, path, ct, `{"userId": "bob"}`)
+			rec := send(t, router, http.MethodPost, path, `{"userId": "bob"}`, contentType(ct))
 			if rec.Code != http.StatusOK {
 				t.Errorf("%s as %q: status %d, body %s", path, ct, rec.Code, rec.Body)
 			}
@@ -597,8 +559,8 @@ func TestV1Status200Headers(t *testing.T) {
 // TestCompatibleRoutesStayLenient guards the compatible routes against
 // the /v1 strictness: their clients send fields the server never read.
 func TestCompatibleRoutesStayLenient(t *testing.T) {
-	router := newRouter(appID, cert, issued)
-	rec := post(t, router, "/getToken", "application/json", `{"tokenType": "rtm", "uid": "bob", "expire": 60, "extra": true}`)
+	router := newRouter(t, withAppTokens())
+	rec := send(t, router, http.MethodPost, "/getToken", `{"tokenType": "rtm", "uid": "bob", "expire": 60, "extra": true}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 	}
