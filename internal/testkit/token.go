@@ -36,6 +36,13 @@ const (
 	OtherCertificate = "d4c3b2a1908f7e6d5c4b3a2918f7e6d5"
 )
 
+// The credentials the committed corpus of service's FuzzInspect was
+// minted with: its tokens are fixed bytes, valid under these alone.
+const (
+	CorpusAppID       = "5f2c0a9be1d34c7f8a6b9e0d1c2f3a4b"
+	CorpusCertificate = "c81d3e7f2a5b4c6d9e0f1a2b3c4d5e6f"
+)
+
 // Verify007 is Check007 for a test: it stops the test on the first check
 // that fails, saying which.
 func Verify007(t testing.TB, token, appID, certificate string) *accesstoken2.AccessToken {
