@@ -18,11 +18,6 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
-const (
-	secAppID   = "00112233445566778899aabbccddeeff"
-	secAppCert = "ffeeddccbbaa99887766554433221100"
-)
-
 // guardedServer is run() serving on a free loopback port.
 type guardedServer struct {
 	url    string
@@ -40,7 +35,7 @@ var listening = regexp.MustCompile(`(?:msg=listening addr=\S*|"msg":"listening",
 // certificate, and waits until it listens.
 func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 	t.Helper()
-	full := map[string]string{"APP_ID": secAppID, "APP_CERTIFICATE": secAppCert, "HOST": "127.0.0.1", "PORT": "0"}
+	full := map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate, "HOST": "127.0.0.1", "PORT": "0"}
 	for k, v := range env {
 		full[k] = v
 	}

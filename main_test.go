@@ -84,14 +84,14 @@ func TestRunInDevMode(t *testing.T) {
 // run reads standard input through the reader it is given, so that a
 // command such as inspect - can be driven without the process's own.
 func TestRunReadsTheStdinItIsGiven(t *testing.T) {
-	tokens := service.New(secAppID, secAppCert, service.Options{})
+	tokens := service.New(testkit.AppID, testkit.Certificate, service.Options{})
 	minted, err := tokens.Issue(context.Background(), service.Bundle{RTMUserID: "stdin-user", Expire: new(uint64(600))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := minted[0]
 	getenv := func(k string) string {
-		return map[string]string{"APP_ID": secAppID, "APP_CERTIFICATE": secAppCert}[k]
+		return map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate}[k]
 	}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"inspect", "-"}, getenv, "", strings.NewReader(tok.Value+"\n"), &stdout, &stderr); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/redistest"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -57,7 +58,7 @@ var everyRoute = []struct{ method, path, body string }{
 // inspectedToken is a token this test's servers signed, sent to
 // /v1/tokens/inspect: the logs must not hold it either.
 var inspectedToken = func() string {
-	minted, err := service.New(secAppID, secAppCert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "42", Expire: new(uint64(600))})
+	minted, err := service.New(testkit.AppID, testkit.Certificate, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "42", Expire: new(uint64(600))})
 	if err != nil {
 		panic(err)
 	}
@@ -135,7 +136,7 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 	_, redisPort, _ := strings.Cut(strings.TrimPrefix(redis.URL(), "redis://"), ":")
 	redisPort, _, _ = strings.Cut(redisPort, "/")
 
-	secrets := map[string]string{"App Certificate": secAppCert, "JWT secret": jwtSecret,
+	secrets := map[string]string{"App Certificate": testkit.Certificate, "JWT secret": jwtSecret,
 		"API key 1": apiKeys[0], "API key 2": apiKeys[1], "JWT": goodJWT, "expired JWT": expiredJWT, "forged JWT": forgedJWT,
 		"metrics token": metricsToken, "Redis password": redisPassword, "Redis user": redisUser, "inspected token": inspectedToken}
 	credentials := []map[string]string{

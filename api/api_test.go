@@ -2,76 +2,20 @@ package api
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
-	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
-
-const (
-	testAppID = "970ca35de60c44645bbae8a215061b33"
-	testCert  = "5cfd2fd1755d40ecb72977518be15d3b"
-)
-
-var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-
-func TestMain(m *testing.M) {
-	os.Exit(m.Run())
-}
-
-// newTestRouter is an open server on a fixed clock and salt that, like
-// one run with --dev, issues app tokens too. The tests of their refusal
-// build their own.
-func newTestRouter(origins ...string) *gin.Engine {
-	if len(origins) == 0 {
-		origins = []string{"*"}
-	}
-	tokens := service.New(testAppID, testCert, service.Options{
-		Now:    func() time.Time { return testNow },
-		Salt:   func() uint32 { return 7 },
-		Policy: &service.Policy{AllowAppTokens: true},
-	})
-	return New(Config{Tokens: tokens, CORSOrigins: origins, Logger: slog.New(slog.DiscardHandler)})
-}
-
-// request sends one request through the whole router and checks it,
-// and the response, against the OpenAPI contract.
-func request(t *testing.T, h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	sent := req.Header.Clone()
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	checkContract(t, method, path, body, sent, w)
-	return w
-}
 
 // decodeToken parses a token with Agora's own package and checks that
 // the test certificate signed it.
-func decodeToken(t *testing.T, token string) *accesstoken2.AccessToken {
+func decodeToken(t testing.TB, token string) *accesstoken2.AccessToken {
 	t.Helper()
-	at := testkit.Verify007(t, token, testAppID, testCert)
-	if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Salt != 7 {
+	at := testkit.Verify007(t, token, testkit.AppID, testkit.Certificate)
+	if at.AppId != testkit.AppID || at.IssueTs != uint32(testNow.Unix()) || at.Salt != testSalt {
 		t.Errorf("token header: app %s issued %d salt %d", at.AppId, at.IssueTs, at.Salt)
 	}
 	return at

@@ -11,8 +11,6 @@ import (
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
-	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
-	"github.com/seed6ab08d10/agora-token-server/metrics"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
@@ -55,25 +53,16 @@ func TestAppTokensAreOptIn(t *testing.T) {
 			for _, rt := range appTokenRoutes {
 				name := m.name + " allowed=" + strconv.FormatBool(allowed) + " " + rt.call.method + " " + rt.call.path + " " + rt.call.body
 				t.Run(name, func(t *testing.T) {
-					counts := metrics.New()
-					h := New(Config{
-						Tokens: service.New(appID, appCert, service.Options{
-							Observer: counts,
-							Policy:   &service.Policy{AllowAppTokens: allowed},
-						}),
-						CORSOrigins: []string{"*"},
-						Metrics:     counts,
-						Auth:        m.auth,
-					})
-					w := do(t, h, with(rt.call, m.header))
-					got := scrapeMetrics(t, counts)
+					h := newRouter(t, withPolicy(service.Policy{AllowAppTokens: allowed}), withAuth(m.auth))
+					w := send(t, h, rt.call.method, rt.call.path, rt.call.body, header(m.header))
+					got := h.scrape(t, nil)
 					issued := countOf(got, "token_server_tokens_issued_total{")
 
 					if allowed && m.name != "jwt" {
 						if w.Code != http.StatusOK {
 							t.Fatalf("status %d, want 200: %s", w.Code, w.Body)
 						}
-						at := testkit.Verify007(t, tokenIn(t, w), appID, appCert)
+						at := decodeToken(t, tokenIn(t, w))
 						if privs := privilegesOf(at, rt.service); privs[rt.privilege] == 0 {
 							t.Errorf("service %d privileges %v, want the app privilege %d", rt.service, privs, rt.privilege)
 						}
@@ -124,7 +113,7 @@ func TestAppTokensAreOptIn(t *testing.T) {
 
 // A user token never needed the opt-in: the same routes serve users.
 func TestUserTokensNeedNoOptIn(t *testing.T) {
-	h := router(t, Config{Tokens: tokensUnder(&service.Policy{})})
+	h := newRouter(t)
 	for _, c := range []call{
 		{method: "GET", path: "/chat/account/ann"},
 		{method: "POST", path: "/getToken", body: `{"tokenType":"chat","uid":"ann"}`},
@@ -133,7 +122,7 @@ func TestUserTokensNeedNoOptIn(t *testing.T) {
 		{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"user","userUuid":"ann"}`},
 		{method: "POST", path: "/v1/tokens/apaas", body: `{"privilege":"roomUser","roomUuid":"class","userUuid":"ann","role":2}`},
 	} {
-		if w := do(t, h, c); w.Code != http.StatusOK {
+		if w := send(t, h, c.method, c.path, c.body); w.Code != http.StatusOK {
 			t.Errorf("%s %s %s: status %d, want 200: %s", c.method, c.path, c.body, w.Code, w.Body)
 		}
 	}
@@ -165,11 +154,4 @@ func privilegesOf(at *accesstoken2.AccessToken, typ uint16) map[uint16]uint32 {
 		return s.Privileges
 	}
 	return nil
-}
-
-func scrapeMetrics(t *testing.T, m *metrics.Metrics) map[string]float64 {
-	t.Helper()
-	w := httptest.NewRecorder()
-	m.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	return testkit.ParseMetrics(t, w.Body)
 }

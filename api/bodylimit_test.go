@@ -8,13 +8,12 @@ import (
 	"testing"
 
 	"github.com/seed6ab08d10/agora-token-server/middleware"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // Every route that takes a body has the same limit, and says the same
 // when a body passes it, whether its length is declared or not.
 func TestOneBodyLimitForEveryRoute(t *testing.T) {
-	r := New(Config{Tokens: service.New(opsAppID, opsCert, service.Options{}), CORSOrigins: []string{"*"}})
+	r := newRouter(t)
 	// padded is a valid body for the route, made size bytes long with
 	// spaces that JSON ignores.
 	padded := func(body string, size int) string {
@@ -36,21 +35,17 @@ func TestOneBodyLimitForEveryRoute(t *testing.T) {
 				name = rt.path + " with Content-Length"
 			}
 			t.Run(name, func(t *testing.T) {
-				send := func(body string) *httptest.ResponseRecorder {
-					req := httptest.NewRequest(http.MethodPost, rt.path, strings.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
+				post := func(body string) *httptest.ResponseRecorder {
 					if !declared {
-						req.ContentLength = -1
+						return send(t, r, http.MethodPost, rt.path, body, streamed())
 					}
-					w := httptest.NewRecorder()
-					r.ServeHTTP(w, req)
-					return w
+					return send(t, r, http.MethodPost, rt.path, body)
 				}
 				// 20 KiB is well within the limit.
-				if w := send(padded(rt.body, 20<<10)); w.Code == http.StatusRequestEntityTooLarge {
+				if w := post(padded(rt.body, 20<<10)); w.Code == http.StatusRequestEntityTooLarge {
 					t.Errorf("a 20 KiB body got 413: %s", w.Body)
 				}
-				w := send(padded(rt.body, middleware.MaxBodyBytes+1))
+				w := post(padded(rt.body, middleware.MaxBodyBytes+1))
 				var p middleware.Problem
 				if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 					t.Fatalf("body %s: %v", w.Body, err)
@@ -68,17 +63,14 @@ func TestOneBodyLimitForEveryRoute(t *testing.T) {
 // its length or not.
 func TestTooLargeCarriesCORSHeaders(t *testing.T) {
 	const origin = "https://app.example.com"
-	r := newTestRouter(origin)
+	r := newRouter(t, withCORS(origin))
 	body := `{"tokenType":"rtm","uid":"` + strings.Repeat("a", middleware.MaxBodyBytes) + `"}`
 	for _, declared := range []bool{true, false} {
-		req := httptest.NewRequest(http.MethodPost, "/getToken", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", origin)
+		opts := []sendOption{header(map[string]string{"Origin": origin})}
 		if !declared {
-			req.ContentLength = -1
+			opts = append(opts, streamed())
 		}
-		w := httptest.NewRecorder()
-		r.ServeHTTP(w, req)
+		w := send(t, r, http.MethodPost, "/getToken", body, opts...)
 		if got := w.Header().Get("Access-Control-Allow-Origin"); w.Code != http.StatusRequestEntityTooLarge || got != origin {
 			t.Errorf("declared length %t: %d with Access-Control-Allow-Origin %q, want 413 with %q", declared, w.Code, got, origin)
 		}

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -83,10 +82,10 @@ func TestCompatibleRoutes200(t *testing.T) {
 		{"getToken extra fields ignored", "POST", "/getToken", `{"tokenType":"rtm","uid":"ivan","platform":"ios"}`,
 			map[string][]want{"token": {rtmWant("ivan", 3600)}}, 3600},
 	}
-	r := newTestRouter()
+	r := newRouter(t, withAppTokens())
 	for _, tt := range tests200 {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(t, r, tt.method, tt.path, tt.body)
+			w := send(t, r, tt.method, tt.path, tt.body)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}
@@ -138,10 +137,10 @@ func TestTokenGenerate200(t *testing.T) {
 		{"disabled services are left out", `{"channelName":"room","uid":"judy","serviceRtc":{"enable":false},"serviceRtm":{"enable":true}}`, 3600,
 			[]want{rtmWant("judy", 3600)}},
 	}
-	r := newTestRouter()
+	r := newRouter(t, withAppTokens())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(t, r, "POST", "/token/generate", tt.body)
+			w := send(t, r, "POST", "/token/generate", tt.body)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}
@@ -177,10 +176,10 @@ func TestTokenGenerateLifetimes(t *testing.T) {
 		{"apaas user", `"serviceApaas":{"enableUser":true,"userUuid":"7"}`, apaasWant("", "7", -1, []uint16{2}, 900)},
 		{"apaas app", `"serviceApaas":{"enableApp":true}`, apaasWant("", "", -1, []uint16{3}, 900)},
 	}
-	r := newTestRouter()
+	r := newRouter(t, withAppTokens())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(t, r, "POST", "/token/generate", "{"+lifetimes+","+tt.services+"}")
+			w := send(t, r, "POST", "/token/generate", "{"+lifetimes+","+tt.services+"}")
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}
@@ -279,10 +278,10 @@ func TestCompatibleRoutes400(t *testing.T) {
 		{"generate privilege outlives the token", "POST", "/token/generate", `{"uid":"u","tokenExpireTs":600,"privilegeExpireTs":900,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 600"},
 		{"generate privilege expire zero", "POST", "/token/generate", `{"uid":"u","privilegeExpireTs":0,"serviceRtm":{"enable":true}}`, "privilegeExpireTs", "from 1 to the token's lifetime, 3600"},
 	}
-	r := newTestRouter()
+	r := newRouter(t, withAppTokens())
 	for _, tt := range tests400 {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(t, r, tt.method, tt.path, tt.body)
+			w := send(t, r, tt.method, tt.path, tt.body)
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}
@@ -341,8 +340,8 @@ func assertProblem(t *testing.T, w interface {
 // services need, name every broken rule at once, and leave alone the
 // fields those services do not use, as the older servers did.
 func TestCompatibleRulesFollowWhatIsAsked(t *testing.T) {
-	r := newTestRouter()
-	w := request(t, r, "POST", "/token/generate",
+	r := newRouter(t, withAppTokens())
+	w := send(t, r, "POST", "/token/generate",
 		`{"uid":"0","serviceRtc":{"enable":true,"role":7},"serviceRtm":{"enable":true},"serviceChat":{"enableUser":true}}`)
 	body := assertProblem(t, w, http.StatusBadRequest)
 	var got []string
@@ -354,18 +353,15 @@ func TestCompatibleRulesFollowWhatIsAsked(t *testing.T) {
 		t.Errorf("fields = %v, want %v", got, want)
 	}
 
-	lenient := []struct{ name, path, body string }{
+	accepted := []struct{ name, path, body string }{
 		{"generate: the user of a disabled Chat", "/token/generate", `{"uid":"ann","serviceRtm":{"enable":true},"serviceChat":{"enableApp":true,"userUuid":"` + strings.Repeat("x", 99) + `"}}`},
 		{"generate: the channel of a disabled RTC", "/token/generate", `{"channelName":"a/b","uid":"ann","serviceRtc":{"enable":false,"role":9},"serviceRtm":{"enable":true}}`},
 		{"getToken: the channel of an rtm token", "/getToken", `{"tokenType":"rtm","uid":"ann","channel":"a/b"}`},
 	}
 	// The contract shows what a client should send, so it does not
-	// describe these requests: they go to the router alone.
-	for _, tt := range lenient {
-		req := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		r.ServeHTTP(w, req)
+	// describe these requests: only their answers are held to it.
+	for _, tt := range accepted {
+		w := send(t, r, http.MethodPost, tt.path, tt.body, lenient())
 		if w.Code != http.StatusOK {
 			t.Errorf("%s: %d %s", tt.name, w.Code, w.Body)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
+	"github.com/seed6ab08d10/agora-token-server/middleware"
 )
 
 // The headers a credential may come in depend on the mode, and a request
@@ -24,11 +25,11 @@ func TestCredentialHeaders(t *testing.T) {
 	}
 	modes := []struct {
 		name  string
-		auth  Config
+		auth  middleware.Authenticator
 		tests []test
 	}{
-		{name: "apikey", auth: Config{Auth: keysAuth(t)}},
-		{name: "jwt", auth: Config{Auth: hsAuth(t, auth.JWTOptions{})}},
+		{name: "apikey", auth: keysAuth(t)},
+		{name: "jwt", auth: hsAuth(t, auth.JWTOptions{})},
 	}
 	modes[0].tests = []test{
 		{"bearer key", bearer(apiKey), 200, ""},
@@ -51,10 +52,10 @@ func TestCredentialHeaders(t *testing.T) {
 		{"bearer that is no JWT", bearer("not-a-jwt"), 401, realm + `, error="invalid_token"`},
 	}
 	for _, m := range modes {
-		h := router(t, m.auth)
+		h := newRouter(t, withAuth(m.auth))
 		for _, tt := range m.tests {
 			t.Run(m.name+" "+tt.name, func(t *testing.T) {
-				w := do(t, h, call{method: "GET", path: "/rtm/42", header: tt.header})
+				w := send(t, h, "GET", "/rtm/42", "", header(tt.header))
 				if w.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 				}
@@ -86,7 +87,7 @@ func TestCredentialHeaders(t *testing.T) {
 // needs the rate-limit headers to back off and WWW-Authenticate to tell
 // why it was refused.
 func TestCORSExposesLimitAndAuthHeaders(t *testing.T) {
-	h := router(t, Config{Auth: keysAuth(t), Limiter: limited(t, 1), CORSOrigins: []string{"https://app.example.com"}})
+	h := newRouter(t, withAuth(keysAuth(t)), withLimiter(limited(t, 1)), withCORS("https://app.example.com"))
 	origin := map[string]string{"Origin": "https://app.example.com", "X-API-Key": apiKey}
 	want := []string{"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate", "X-Request-Id"}
 	for _, tt := range []struct {
@@ -99,7 +100,7 @@ func TestCORSExposesLimitAndAuthHeaders(t *testing.T) {
 		{"refused", map[string]string{"Origin": "https://app.example.com"}, 401},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := do(t, h, call{method: "GET", path: "/rtm/42", header: tt.header})
+			w := send(t, h, "GET", "/rtm/42", "", header(tt.header))
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 			}

@@ -17,13 +17,13 @@ func TestErrorsSpeakTheDialectOfThePath(t *testing.T) {
 		reference = "reference"
 	)
 	big := `{"tokenType":"rtm","uid":"` + strings.Repeat("a", 70<<10) + `"}`
-	evil := []string{"Origin", "https://evil.example"}
+	evil := map[string]string{"Origin": "https://evil.example"}
 	tests := []struct {
 		name    string
 		method  string
 		path    string
 		body    string
-		header  []string
+		header  map[string]string
 		status  int
 		dialect string
 	}{
@@ -41,10 +41,10 @@ func TestErrorsSpeakTheDialectOfThePath(t *testing.T) {
 		{"unknown path", "GET", "/nope", "", nil, http.StatusNotFound, standard},
 		{"a prefix is not a route's", "GET", "/rtcx/room", "", nil, http.StatusNotFound, standard},
 	}
-	r := newTestRouter("https://app.example.com")
+	r := newRouter(t, withCORS("https://app.example.com"))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(t, r, tt.method, tt.path, tt.body, tt.header...)
+			w := send(t, r, tt.method, tt.path, tt.body, header(tt.header))
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}

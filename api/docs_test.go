@@ -10,7 +10,7 @@ import (
 )
 
 func TestDocs(t *testing.T) {
-	r := newTestRouter()
+	r := newRouter(t)
 	tests := []struct {
 		path        string
 		contentType string
@@ -26,7 +26,7 @@ func TestDocs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			w := request(t, r, "GET", tt.path, "")
+			w := send(t, r, "GET", tt.path, "")
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d", w.Code)
 			}
@@ -46,10 +46,10 @@ func TestDocs(t *testing.T) {
 
 	// The JSON and YAML forms are the same document.
 	var fromYAML, fromJSON any
-	if err := yaml.Unmarshal(request(t, r, "GET", "/openapi.yaml", "").Body.Bytes(), &fromYAML); err != nil {
+	if err := yaml.Unmarshal(send(t, r, "GET", "/openapi.yaml", "").Body.Bytes(), &fromYAML); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(request(t, r, "GET", "/openapi.json", "").Body.Bytes(), &fromJSON); err != nil {
+	if err := json.Unmarshal(send(t, r, "GET", "/openapi.json", "").Body.Bytes(), &fromJSON); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := json.Marshal(fromYAML)
@@ -59,7 +59,7 @@ func TestDocs(t *testing.T) {
 	}
 
 	for _, path := range []string{"/docs/nope.js", "/docs/../main.go"} {
-		w := request(t, r, "GET", path, "")
+		w := send(t, r, "GET", path, "")
 		if w.Code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, w.Code)
 		}

@@ -12,7 +12,7 @@ import (
 // and load balancers probe: the same status and headers, and no body.
 // A real server is used, since it is net/http that leaves the body out.
 func TestHeadAnswersLikeGet(t *testing.T) {
-	srv := httptest.NewServer(newTestRouter())
+	srv := httptest.NewServer(newRouter(t, withAppTokens()))
 	defer srv.Close()
 	paths := []string{
 		"/", "/ping", "/ping/", "/healthz", "/readyz/", "/metrics",
@@ -20,7 +20,7 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 		"/rtc/room/publisher/uid/5", "/rtm/bob", "/rte/room/publisher/uid/5/bob", "/chat/app", "/chat/account/bob/",
 		"/rtm/bob?expiry=0", "/nope",
 	}
-	send := func(method, path string) (*http.Response, []byte) {
+	fetch := func(method, path string) (*http.Response, []byte) {
 		t.Helper()
 		req, err := http.NewRequest(method, srv.URL+path, nil)
 		if err != nil {
@@ -39,8 +39,8 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 	}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
-			get, getBody := send(http.MethodGet, path)
-			head, headBody := send(http.MethodHead, path)
+			get, getBody := fetch(http.MethodGet, path)
+			head, headBody := fetch(http.MethodHead, path)
 			if head.StatusCode != get.StatusCode {
 				t.Errorf("HEAD = %d, GET = %d", head.StatusCode, get.StatusCode)
 			}
@@ -57,12 +57,12 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 
 	// A route that takes no GET takes no HEAD, and says which it takes.
 	for path, allow := range map[string]string{"/getToken": "POST", "/v1/tokens/rtc/": "POST"} {
-		res, _ := send(http.MethodHead, path)
+		res, _ := fetch(http.MethodHead, path)
 		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != allow {
 			t.Errorf("HEAD %s = %d, Allow %q; want 405, Allow %q", path, res.StatusCode, res.Header.Get("Allow"), allow)
 		}
 	}
-	res, _ := send(http.MethodPut, "/healthz")
+	res, _ := fetch(http.MethodPut, "/healthz")
 	if got := res.Header.Get("Allow"); !strings.Contains(got, "HEAD") {
 		t.Errorf("PUT /healthz: Allow = %q, want HEAD listed", got)
 	}

@@ -3,14 +3,12 @@ package api
 import (
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/middleware"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // manyKeysBody is a /v1 body of at most size bytes whose field holds an
@@ -38,24 +36,11 @@ func deepBody(field, open, close string, depth int) string {
 	return `{"` + field + `":` + strings.Repeat(open, depth) + "0" + strings.Repeat(close, depth) + "}"
 }
 
-// postJSON posts body as JSON to path through h, the way benchmarks do:
-// with no check of the exchange against the contract.
-func postJSON(h http.Handler, path, body string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
-}
-
 // BenchmarkHostileBody sends the largest bodies the server reads, built
 // to make the strict reader of /v1 work hard, through the whole router:
 // each must cost time in proportion to its size, as an ordinary 400 does.
 func BenchmarkHostileBody(b *testing.B) {
-	router := New(Config{
-		Tokens:      service.New(opsAppID, opsCert, service.Options{}),
-		CORSOrigins: []string{"*"},
-	})
+	router := newRouter(b)
 	bodies := []struct{ name, path, body string }{
 		{"many-keys-under-token", "/v1/tokens/inspect", manyKeysBody("token", middleware.MaxBodyBytes)},
 		{"many-keys-under-channel", "/v1/tokens/rtc", manyKeysBody("channel", middleware.MaxBodyBytes)},
@@ -67,7 +52,7 @@ func BenchmarkHostileBody(b *testing.B) {
 		b.Run(r.name, func(b *testing.B) {
 			b.SetBytes(int64(len(r.body)))
 			for b.Loop() {
-				if rec := postJSON(router, r.path, r.body); rec.Code != http.StatusBadRequest {
+				if rec := send(b, router, http.MethodPost, r.path, r.body, timed()); rec.Code != http.StatusBadRequest {
 					b.Fatalf("POST %s = %d %s", r.path, rec.Code, rec.Body)
 				}
 			}
@@ -81,16 +66,13 @@ func BenchmarkHostileBody(b *testing.B) {
 // its square. Each is timed at its best of a few runs, so that a busy
 // machine does not decide the outcome.
 func TestHostileBodiesCostWhatTheirSizeCosts(t *testing.T) {
-	router := New(Config{
-		Tokens:      service.New(opsAppID, opsCert, service.Options{}),
-		CORSOrigins: []string{"*"},
-	})
+	router := newRouter(t)
 	best := func(path, body string) time.Duration {
 		t.Helper()
 		fastest := time.Duration(math.MaxInt64)
 		for range 5 {
 			start := time.Now()
-			rec := postJSON(router, path, body)
+			rec := send(t, router, http.MethodPost, path, body, timed())
 			fastest = min(fastest, time.Since(start))
 			if rec.Code != http.StatusBadRequest {
 				t.Fatalf("POST %s = %d %s, want 400", path, rec.Code, rec.Body)

@@ -7,9 +7,9 @@ import (
 )
 
 func TestPing(t *testing.T) {
-	r := newTestRouter()
+	r := newRouter(t)
 	for _, path := range []string{"/ping", "/ping/"} {
-		w := request(t, r, "GET", path, "")
+		w := send(t, r, "GET", path, "")
 		if w.Code != http.StatusOK || w.Body.String() != `{"message":"pong"}` {
 			t.Errorf("GET %s = %d %s", path, w.Code, w.Body)
 		}
@@ -35,10 +35,10 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		{"get getToken", "GET", "/getToken", http.StatusMethodNotAllowed, "POST"},
 		{"put token generate", "PUT", "/token/generate/", http.StatusMethodNotAllowed, "POST"},
 	}
-	r := newTestRouter()
+	r := newRouter(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(t, r, tt.method, tt.path, "")
+			w := send(t, r, tt.method, tt.path, "")
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}
@@ -52,35 +52,37 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	const allowed = "https://app.example.com"
-	r := newTestRouter(allowed, "https://*.preview.example.com")
-	preflight := []string{"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "Content-Type"}
+	r := newRouter(t, withCORS(allowed, "https://*.preview.example.com"))
+	preflight := func(origin string) map[string]string {
+		return map[string]string{"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Content-Type"}
+	}
 
 	tests := []struct {
 		name       string
 		method     string
 		path       string
-		header     []string
+		header     map[string]string
 		status     int
 		allowOrign string
 	}{
-		{"preflight from allowed origin", "OPTIONS", "/getToken", append([]string{"Origin", allowed}, preflight...), http.StatusNoContent, allowed},
-		{"preflight from wildcard origin", "OPTIONS", "/rtc/a/publisher/uid/1", append([]string{"Origin", "https://pr-9.preview.example.com"}, preflight...), http.StatusNoContent, "https://pr-9.preview.example.com"},
-		{"preflight from other origin", "OPTIONS", "/getToken", append([]string{"Origin", "https://evil.example"}, preflight...), http.StatusForbidden, ""},
-		{"get from allowed origin", "GET", "/rtm/u", []string{"Origin", allowed}, http.StatusOK, allowed},
-		{"get from other origin", "GET", "/rtm/u", []string{"Origin", "https://evil.example"}, http.StatusForbidden, ""},
-		{"get from two labels under the wildcard", "GET", "/rtm/u", []string{"Origin", "https://a.pr-9.preview.example.com"}, http.StatusOK, "https://a.pr-9.preview.example.com"},
+		{"preflight from allowed origin", "OPTIONS", "/getToken", preflight(allowed), http.StatusNoContent, allowed},
+		{"preflight from wildcard origin", "OPTIONS", "/rtc/a/publisher/uid/1", preflight("https://pr-9.preview.example.com"), http.StatusNoContent, "https://pr-9.preview.example.com"},
+		{"preflight from other origin", "OPTIONS", "/getToken", preflight("https://evil.example"), http.StatusForbidden, ""},
+		{"get from allowed origin", "GET", "/rtm/u", map[string]string{"Origin": allowed}, http.StatusOK, allowed},
+		{"get from other origin", "GET", "/rtm/u", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, ""},
+		{"get from two labels under the wildcard", "GET", "/rtm/u", map[string]string{"Origin": "https://a.pr-9.preview.example.com"}, http.StatusOK, "https://a.pr-9.preview.example.com"},
 		// Matched as strings, these passed "https://*" ... ".preview.example.com".
-		{"host that only ends like the wildcard", "GET", "/rtm/u", []string{"Origin", "https://evil.com/.preview.example.com"}, http.StatusForbidden, ""},
-		{"user info before the wildcard's host", "GET", "/rtm/u", []string{"Origin", "https://evil.com@x.preview.example.com"}, http.StatusForbidden, ""},
-		{"no label in place of the wildcard", "GET", "/rtm/u", []string{"Origin", "https://.preview.example.com"}, http.StatusForbidden, ""},
-		{"another port under the wildcard", "GET", "/rtm/u", []string{"Origin", "https://pr-9.preview.example.com:8443"}, http.StatusForbidden, ""},
-		{"another scheme under the wildcard", "GET", "/rtm/u", []string{"Origin", "http://pr-9.preview.example.com"}, http.StatusForbidden, ""},
-		{"host glued to the wildcard's", "GET", "/rtm/u", []string{"Origin", "https://evilpreview.example.com"}, http.StatusForbidden, ""},
+		{"host that only ends like the wildcard", "GET", "/rtm/u", map[string]string{"Origin": "https://evil.com/.preview.example.com"}, http.StatusForbidden, ""},
+		{"user info before the wildcard's host", "GET", "/rtm/u", map[string]string{"Origin": "https://evil.com@x.preview.example.com"}, http.StatusForbidden, ""},
+		{"no label in place of the wildcard", "GET", "/rtm/u", map[string]string{"Origin": "https://.preview.example.com"}, http.StatusForbidden, ""},
+		{"another port under the wildcard", "GET", "/rtm/u", map[string]string{"Origin": "https://pr-9.preview.example.com:8443"}, http.StatusForbidden, ""},
+		{"another scheme under the wildcard", "GET", "/rtm/u", map[string]string{"Origin": "http://pr-9.preview.example.com"}, http.StatusForbidden, ""},
+		{"host glued to the wildcard's", "GET", "/rtm/u", map[string]string{"Origin": "https://evilpreview.example.com"}, http.StatusForbidden, ""},
 		{"no origin: native app, curl", "GET", "/rtm/u", nil, http.StatusOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := request(t, r, tt.method, tt.path, "", tt.header...)
+			w := send(t, r, tt.method, tt.path, "", header(tt.header))
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}
@@ -107,7 +109,7 @@ func TestCORS(t *testing.T) {
 		})
 	}
 
-	w := request(t, newTestRouter(), "GET", "/rtm/u", "", "Origin", "https://anyone.example")
+	w := send(t, newRouter(t), "GET", "/rtm/u", "", header(map[string]string{"Origin": "https://anyone.example"}))
 	if w.Code != http.StatusOK || w.Header().Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("with origins *: %d, ACAO %q", w.Code, w.Header().Get("Access-Control-Allow-Origin"))
 	}

@@ -9,14 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed6ab08d10/agora-token-server/service"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // A browser's Accept header, as Chrome and Firefox send it for a page.
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 func TestLandingPageHTML(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	tests := []struct {
 		name, method, accept string
 	}{
@@ -28,11 +28,11 @@ func TestLandingPageHTML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			header := http.Header{}
+			accept := map[string]string{}
 			if tt.accept != "" {
-				header.Set("Accept", tt.accept)
+				accept["Accept"] = tt.accept
 			}
-			w := s.do(t, tt.method, "/", "", header)
+			w := send(t, s, tt.method, "/", "", header(accept))
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, want 200: %s", w.Code, w.Body)
 			}
@@ -62,7 +62,7 @@ func checkLandingHTML(t *testing.T, w *httptest.ResponseRecorder, configured boo
 	page := w.Body.String()
 	for _, want := range []string{
 		"<title>agora-token-server</title>",
-		"<code>" + opsVersion + "</code>",
+		"<code>" + testVersion + "</code>",
 		`href="/docs"`, `href="/openapi.yaml"`, `href="/healthz"`,
 		`href="` + exampleRequest + `"`,
 	} {
@@ -73,8 +73,8 @@ func checkLandingHTML(t *testing.T, w *httptest.ResponseRecorder, configured boo
 	if says := strings.Contains(page, "credentials: configured"); says != configured {
 		t.Errorf("the page says the credentials are configured: %t, want %t", says, configured)
 	}
-	for _, secret := range []string{opsAppID, opsCert} {
-		if strings.Contains(page, secret) {
+	for _, secret := range []string{testkit.AppID, testkit.Certificate} {
+		if strings.Contains(strings.ToLower(page), strings.ToLower(secret)) {
 			t.Errorf("the page shows a credential %s", secret)
 		}
 	}
@@ -111,10 +111,10 @@ func checkLandingHTML(t *testing.T, w *httptest.ResponseRecorder, configured boo
 }
 
 func TestLandingPageJSON(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	for _, accept := range []string{"application/json", "application/json, text/html;q=0.9"} {
 		t.Run(accept, func(t *testing.T) {
-			w := s.do(t, http.MethodGet, "/", "", http.Header{"Accept": {accept}})
+			w := send(t, s, http.MethodGet, "/", "", header(map[string]string{"Accept": accept}))
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, want 200: %s", w.Code, w.Body)
 			}
@@ -128,7 +128,7 @@ func TestLandingPageJSON(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 				t.Fatal(err)
 			}
-			want := landing{Name: "agora-token-server", Version: opsVersion, CredentialsConfigured: true,
+			want := landing{Name: "agora-token-server", Version: testVersion, CredentialsConfigured: true,
 				Links: map[string]string{"docs": "/docs", "openapi": "/openapi.yaml", "health": "/healthz"}, Example: exampleRequest}
 			if got.Name != want.Name || got.Version != want.Version || got.CredentialsConfigured != want.CredentialsConfigured ||
 				got.Example != want.Example || len(got.Links) != 3 || got.Links["docs"] != "/docs" ||
@@ -142,13 +142,13 @@ func TestLandingPageJSON(t *testing.T) {
 // The example the page shows is a request that works, and the links go
 // where they say.
 func TestLandingPageLinksAnswer(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	for _, path := range []string{exampleRequest, "/docs", "/openapi.yaml", "/healthz"} {
-		if w := s.do(t, http.MethodGet, path, "", nil); w.Code != http.StatusOK {
+		if w := send(t, s, http.MethodGet, path, ""); w.Code != http.StatusOK {
 			t.Errorf("GET %s = %d, want 200", path, w.Code)
 		}
 	}
-	w := s.do(t, http.MethodGet, exampleRequest, "", nil)
+	w := send(t, s, http.MethodGet, exampleRequest, "")
 	var body struct{ RTCToken string }
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || !strings.HasPrefix(body.RTCToken, "007") {
 		t.Errorf("the example request answered %s, want an RTC token", w.Body)
@@ -157,10 +157,8 @@ func TestLandingPageLinksAnswer(t *testing.T) {
 
 // A server with made-up credentials says so, on the page and in JSON.
 func TestLandingPageInDevMode(t *testing.T) {
-	r := New(Config{Tokens: service.New(opsAppID, opsCert, service.Options{}), CORSOrigins: []string{"*"},
-		Version: opsVersion, DevCredentials: true})
-	w := httptest.NewRecorder()
-	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	r := newRouter(t, withDevCredentials())
+	w := send(t, r, http.MethodGet, "/", "")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status = %d", w.Code)
 	}
@@ -169,10 +167,7 @@ func TestLandingPageInDevMode(t *testing.T) {
 		t.Errorf("the page does not say the credentials are made up:\n%s", w.Body)
 	}
 
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	req.Header.Set("Accept", "application/json")
-	w = httptest.NewRecorder()
-	r.ServeHTTP(w, req)
+	w = send(t, r, http.MethodGet, "/", "", header(map[string]string{"Accept": "application/json"}))
 	var got landing
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got.CredentialsConfigured {
 		t.Errorf("JSON = %s, want credentialsConfigured false", w.Body)

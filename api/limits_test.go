@@ -2,13 +2,12 @@ package api
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 )
 
 func TestBodyLimit(t *testing.T) {
-	h := router(t, Config{})
+	h := newRouter(t)
 	big := `{"tokenType":"rtm","uid":"alice","pad":"` + strings.Repeat("x", 70<<10) + `"}`
 	tests := []struct {
 		name    string
@@ -16,13 +15,11 @@ func TestBodyLimit(t *testing.T) {
 	}{{"declared length", false}, {"chunked", true}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest("POST", "/getToken", strings.NewReader(big))
-			req.Header.Set("Content-Type", "application/json")
+			var opts []sendOption
 			if tt.chunked {
-				req.ContentLength = -1
+				opts = append(opts, streamed())
 			}
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
+			w := send(t, h, "POST", "/getToken", big, opts...)
 			if w.Code != http.StatusRequestEntityTooLarge {
 				t.Fatalf("status %d, want 413: %s", w.Code, w.Body)
 			}
@@ -31,14 +28,14 @@ func TestBodyLimit(t *testing.T) {
 			}
 		})
 	}
-	small := do(t, h, call{method: "POST", path: "/getToken", body: `{"tokenType":"rtm","uid":"alice"}`})
+	small := send(t, h, "POST", "/getToken", `{"tokenType":"rtm","uid":"alice"}`)
 	if small.Code != 200 {
 		t.Errorf("a small body: %d %s", small.Code, small.Body)
 	}
 }
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
-	h := router(t, Config{Auth: keysAuth(t), Limiter: limited(t, 1)})
+	h := newRouter(t, withAuth(keysAuth(t)), withLimiter(limited(t, 1)))
 	calls := []call{
 		{method: "GET", path: "/ping"},
 		{method: "GET", path: "/nowhere"},
@@ -51,7 +48,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	}
 	seen := map[int]bool{}
 	for _, c := range calls {
-		w := do(t, h, c)
+		w := send(t, h, c.method, c.path, c.body, header(c.header))
 		seen[w.Code] = true
 		if w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Header().Get("Referrer-Policy") != "no-referrer" {
 			t.Errorf("%s %s (%d): headers %v", c.method, c.path, w.Code, w.Header())

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -11,10 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
-	"github.com/seed6ab08d10/agora-token-server/metrics"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/ratelimit"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 func TestMetricsCountTheGuardsRefusals(t *testing.T) {
@@ -23,22 +21,14 @@ func TestMetricsCountTheGuardsRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New()
-	r := New(Config{
-		Tokens:      service.New(opsAppID, opsCert, service.Options{Observer: m}),
-		CORSOrigins: []string{"*"},
-		Metrics:     m,
-		Auth:        keys,
-		Limiter:     ratelimit.NewMemory(ratelimit.Rate{Count: 2, Period: time.Hour}, ratelimit.MemoryOptions{}),
-	})
-	s := &opsServer{router: r, logs: &bytes.Buffer{}, ready: NewReadiness()}
-	good := http.Header{"X-Api-Key": {key}}
-	bad := http.Header{"X-Api-Key": {"wrong-key"}}
+	s := newRouter(t, withAuth(keys), withLimiter(ratelimit.NewMemory(ratelimit.Rate{Count: 2, Period: time.Hour}, ratelimit.MemoryOptions{})))
+	good := map[string]string{"X-Api-Key": key}
+	bad := map[string]string{"X-Api-Key": "wrong-key"}
 	// A caller with a good key is limited by its key, one with a bad key
 	// by its address: two requests each per hour.
 	want := []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests, http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests}
-	for i, h := range []http.Header{good, good, good, bad, bad, bad} {
-		if w := s.do(t, http.MethodGet, "/rtm/ivy", "", h); w.Code != want[i] {
+	for i, h := range []map[string]string{good, good, good, bad, bad, bad} {
+		if w := send(t, s, http.MethodGet, "/rtm/ivy", "", header(h)); w.Code != want[i] {
 			t.Fatalf("request %d = %d, want %d", i, w.Code, want[i])
 		}
 	}
@@ -68,12 +58,12 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newOpsServer(t, "")
-			h := http.Header{}
+			s := newRouter(t, withLogs())
+			h := map[string]string{}
 			if tt.sent != "" {
-				h.Set("X-Request-ID", tt.sent)
+				h["X-Request-ID"] = tt.sent
 			}
-			w := s.do(t, http.MethodGet, "/rtm/erin?expiry=120", "", h)
+			w := send(t, s, http.MethodGet, "/rtm/erin?expiry=120", "", header(h))
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, want 200", w.Code)
 			}
@@ -106,9 +96,9 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 }
 
 func TestLogsHoldNoSecrets(t *testing.T) {
-	s := newOpsServer(t, "metrics-secret")
+	s := newRouter(t, withLogs(), withMetricsToken("metrics-secret"))
 	const apiKey = "Bearer api-key-that-must-not-leak"
-	h := http.Header{"Authorization": {apiKey}}
+	h := map[string]string{"Authorization": apiKey}
 	requests := []struct{ method, target, body string }{
 		{http.MethodGet, "/rtc/secret-channel/publisher/userAccount/secret-user?expiry=77777", ""},
 		{http.MethodPost, "/getToken", `{"tokenType":"rtm","uid":"secret-body-user"}`},
@@ -117,7 +107,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	var issued []string
 	for _, r := range requests {
-		w := s.do(t, r.method, r.target, r.body, h)
+		w := send(t, s, r.method, r.target, r.body, header(h))
 		var body map[string]any
 		_ = json.Unmarshal(w.Body.Bytes(), &body)
 		for _, k := range []string{"rtcToken", "token"} {
@@ -131,7 +121,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	logs := s.logs.String()
 	forbidden := append([]string{"secret-channel", "secret-user", "77777", "secret-body-user", "secret-path", "secret-query",
-		"api-key-that-must-not-leak", "metrics-secret", opsCert}, issued...)
+		"api-key-that-must-not-leak", "metrics-secret", testkit.Certificate}, issued...)
 	for _, secret := range forbidden {
 		if strings.Contains(logs, secret) {
 			t.Errorf("logs contain %.30q:\n%s", secret, logs)
@@ -143,10 +133,10 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 }
 
 func TestPanicRecovered(t *testing.T) {
-	s := newOpsServer(t, "")
-	s.router.GET("/test/panic", func(c *gin.Context) { panic("handler bug") })
+	s := newRouter(t, withLogs())
+	s.GET("/test/panic", func(c *gin.Context) { panic("handler bug") })
 
-	w := s.do(t, http.MethodGet, "/test/panic", "", http.Header{"X-Request-Id": {"panic-42"}})
+	w := send(t, s, http.MethodGet, "/test/panic", "", lenient(), header(map[string]string{"X-Request-Id": "panic-42"}))
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("status = %d, want 500", w.Code)
 	}
@@ -179,7 +169,7 @@ func TestPanicRecovered(t *testing.T) {
 	if panicLine["request_id"] != "panic-42" || panicLine["panic"] != "handler bug" || panicLine["level"] != "ERROR" {
 		t.Errorf("panic line = %v, want level ERROR, the request ID and the panic value", panicLine)
 	}
-	if stack, _ := panicLine["stack"].(string); !strings.Contains(stack, "ops_test.go") {
+	if stack, _ := panicLine["stack"].(string); !strings.Contains(stack, "logs_test.go") {
 		t.Errorf("panic line's stack does not reach the handler: %.200q", stack)
 	}
 	if accessLine == nil || accessLine["status"] != float64(500) || accessLine["request_id"] != "panic-42" {
@@ -190,7 +180,7 @@ func TestPanicRecovered(t *testing.T) {
 	}
 
 	// The server goes on serving.
-	w = s.do(t, http.MethodGet, "/rtm/frank", "", nil)
+	w = send(t, s, http.MethodGet, "/rtm/frank", "")
 	if w.Code != http.StatusOK {
 		t.Fatalf("after the panic, status = %d, want 200", w.Code)
 	}
@@ -198,23 +188,23 @@ func TestPanicRecovered(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
-	verifyToken(t, body.RtmToken)
+	decodeToken(t, body.RtmToken)
 }
 
 func TestRequestIDThroughCORS(t *testing.T) {
-	s := newOpsServer(t, "")
-	pre := s.do(t, http.MethodOptions, "/rtm/gina", "", http.Header{
-		"Origin":                         {"https://app.example"},
-		"Access-Control-Request-Method":  {"GET"},
-		"Access-Control-Request-Headers": {"x-request-id"},
-	})
+	s := newRouter(t)
+	pre := send(t, s, http.MethodOptions, "/rtm/gina", "", header(map[string]string{
+		"Origin":                         "https://app.example",
+		"Access-Control-Request-Method":  "GET",
+		"Access-Control-Request-Headers": "x-request-id",
+	}))
 	if pre.Code != http.StatusNoContent {
 		t.Fatalf("preflight status = %d, want 204", pre.Code)
 	}
 	if got := strings.ToLower(pre.Header().Get("Access-Control-Allow-Headers")); !strings.Contains(got, "x-request-id") {
 		t.Errorf("Access-Control-Allow-Headers = %q, want it to allow X-Request-ID", got)
 	}
-	w := s.do(t, http.MethodGet, "/rtm/gina", "", http.Header{"Origin": {"https://app.example"}, "X-Request-Id": {"from-browser"}})
+	w := send(t, s, http.MethodGet, "/rtm/gina", "", header(map[string]string{"Origin": "https://app.example", "X-Request-Id": "from-browser"}))
 	if got := strings.ToLower(w.Header().Get("Access-Control-Expose-Headers")); !strings.Contains(got, "x-request-id") {
 		t.Errorf("Access-Control-Expose-Headers = %q, want X-Request-ID readable by scripts", got)
 	}
@@ -226,10 +216,10 @@ func TestRequestIDThroughCORS(t *testing.T) {
 // The access log names routes as the metrics do: one name per route,
 // and preflights apart from requests that match nothing.
 func TestAccessLogRouteNames(t *testing.T) {
-	preflight := http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"GET"}}
+	preflight := map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
 	tests := []struct {
 		method, target string
-		header         http.Header
+		header         map[string]string
 		want           string
 	}{
 		{http.MethodGet, "/rtm/erin", nil, "/rtm/:uid"},
@@ -243,8 +233,8 @@ func TestAccessLogRouteNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
-			s := newOpsServer(t, "")
-			s.do(t, tt.method, tt.target, "", tt.header)
+			s := newRouter(t, withLogs())
+			send(t, s, tt.method, tt.target, "", header(tt.header))
 			lines := s.logLines(t)
 			if len(lines) != 1 || lines[0]["route"] != tt.want {
 				t.Errorf("access log = %v, want one line with route %q", lines, tt.want)

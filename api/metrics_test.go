@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"regexp"
@@ -19,14 +18,14 @@ import (
 )
 
 func TestReadyzCheckGetsDeadline(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	var deadline time.Time
 	s.ready.AddCheck("store", func(ctx context.Context) (string, error) {
 		deadline, _ = ctx.Deadline()
 		return "ok", nil
 	})
 	before := time.Now()
-	if w := s.do(t, http.MethodGet, "/readyz", "", nil); w.Code != http.StatusOK {
+	if w := send(t, s, http.MethodGet, "/readyz", ""); w.Code != http.StatusOK {
 		t.Fatalf("status = %d, want 200", w.Code)
 	}
 	if deadline.IsZero() || deadline.After(before.Add(readyCheckTimeout+time.Second)) {
@@ -53,12 +52,12 @@ func TestMetricsToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newOpsServer(t, tt.token)
-			h := http.Header{}
+			s := newRouter(t, withMetricsToken(tt.token))
+			h := map[string]string{}
 			if tt.header != "" {
-				h.Set("Authorization", tt.header)
+				h["Authorization"] = tt.header
 			}
-			w := s.do(t, http.MethodGet, "/metrics", "", h)
+			w := send(t, s, http.MethodGet, "/metrics", "", header(h))
 			if w.Code != tt.want {
 				t.Fatalf("status = %d, want %d", w.Code, tt.want)
 			}
@@ -83,10 +82,9 @@ func TestMetricsToken(t *testing.T) {
 // never held back.
 func TestMetricsTokenGuessesAreRateLimited(t *testing.T) {
 	const token = "s3cret-metrics-token"
-	h := router(t, Config{MetricsToken: token, Limiter: limited(t, 2)})
-	guess := call{method: http.MethodGet, path: "/metrics", header: bearer("guess-0123456789abcd")}
+	h := newRouter(t, withMetricsToken(token), withLimiter(limited(t, 2)))
 	for i, want := range []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests} {
-		w := do(t, h, guess)
+		w := send(t, h, http.MethodGet, "/metrics", "", header(bearer("guess-0123456789abcd")))
 		if w.Code != want {
 			t.Fatalf("guess %d = %d, want %d", i+1, w.Code, want)
 		}
@@ -94,13 +92,13 @@ func TestMetricsTokenGuessesAreRateLimited(t *testing.T) {
 			t.Errorf("429 without Retry-After: %v", p)
 		}
 	}
-	if w := do(t, h, call{method: http.MethodGet, path: "/metrics", header: bearer(token)}); w.Code != http.StatusOK {
+	if w := send(t, h, http.MethodGet, "/metrics", "", header(bearer(token))); w.Code != http.StatusOK {
 		t.Errorf("scrape with the token after the guesses = %d, want 200", w.Code)
 	}
 }
 
 func TestMetricsCountByRoutePattern(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	requests := []struct{ method, target, body string }{
 		{http.MethodGet, "/rtc/alpha/publisher/uid/1", ""},
 		{http.MethodGet, "/rtc/beta/subscriber/userAccount/bob?expiry=60", ""},
@@ -120,11 +118,11 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 		{http.MethodOptions, "/rtm/carol", ""},
 	}
 	for _, r := range requests {
-		s.do(t, r.method, r.target, r.body, nil)
+		send(t, s, r.method, r.target, r.body)
 	}
 	// Browsers' preflights, to a route and to no route.
 	for _, target := range []string{"/rtm/carol", "/v1/tokens/rtc/", "/no/such/path"} {
-		s.do(t, http.MethodOptions, target, "", http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"POST"}})
+		send(t, s, http.MethodOptions, target, "", header(map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}))
 	}
 	got := s.scrape(t, nil)
 
@@ -166,7 +164,7 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 }
 
 func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	// Stand-ins for the layers that refuse requests: they report through
 	// c.Error like every handler. Those behind the Guard refuse a token
 	// client; the same kinds elsewhere, as the refusal of a /metrics
@@ -185,13 +183,13 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 			_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "slow down"})
 		}
 	}
-	s.router.GET("/test/guarded/:kind", middleware.Guard(nil, nil), refuse)
-	s.router.GET("/test/open/:kind", refuse)
+	s.GET("/test/guarded/:kind", middleware.Guard(nil, nil), refuse)
+	s.GET("/test/open/:kind", refuse)
 	for _, kind := range []string{"unauthorized", "forbidden", "forbidden-to-identity", "forbidden-to-identity", "limited", "limited"} {
-		s.do(t, http.MethodGet, "/test/guarded/"+kind, "", nil)
+		send(t, s, http.MethodGet, "/test/guarded/"+kind, "", lenient())
 	}
 	for _, kind := range []string{"unauthorized", "forbidden", "limited"} {
-		s.do(t, http.MethodGet, "/test/open/"+kind, "", nil)
+		send(t, s, http.MethodGet, "/test/open/"+kind, "", lenient())
 	}
 	got := s.scrape(t, nil)
 	want := map[string]float64{
@@ -237,24 +235,16 @@ func TestMetricsGiveTheReasonOfAuthFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := &service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`)}
-	m := metrics.New()
-	cfg := Config{
-		Tokens:       service.New(opsAppID, opsCert, service.Options{Observer: m, Policy: policy}),
-		CORSOrigins:  []string{"*"},
-		Metrics:      m,
-		MetricsToken: "ops-metrics-token",
-		Auth:         verifier,
-	}
-	jwtServer := &opsServer{router: New(cfg), logs: &bytes.Buffer{}, ready: NewReadiness()}
-	cfg.Auth = nil
-	openServer := &opsServer{router: New(cfg), logs: &bytes.Buffer{}, ready: NewReadiness()}
+	policy := withPolicy(service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`)})
+	m := withMetrics(metrics.New())
+	jwtServer := newRouter(t, policy, m, withMetricsToken("ops-metrics-token"), withAuth(verifier))
+	openServer := newRouter(t, policy, m, withMetricsToken("ops-metrics-token"))
 
-	bearer := http.Header{"Authorization": {"Bearer " + idToken}}
+	bearer := map[string]string{"Authorization": "Bearer " + idToken}
 	requests := []struct {
-		s      *opsServer
+		s      *testRouter
 		target string
-		header http.Header
+		header map[string]string
 		want   int
 	}{
 		{jwtServer, "/rtc/room-1/publisher/uid/42", bearer, http.StatusOK},
@@ -265,11 +255,11 @@ func TestMetricsGiveTheReasonOfAuthFailures(t *testing.T) {
 		{openServer, "/metrics", nil, http.StatusUnauthorized},
 	}
 	for _, r := range requests {
-		if w := r.s.do(t, http.MethodGet, r.target, "", r.header); w.Code != r.want {
+		if w := send(t, r.s, http.MethodGet, r.target, "", header(r.header)); w.Code != r.want {
 			t.Fatalf("GET %s = %d, want %d: %s", r.target, w.Code, r.want, w.Body)
 		}
 	}
-	got := openServer.scrape(t, http.Header{"Authorization": {"Bearer ops-metrics-token"}})
+	got := openServer.scrape(t, map[string]string{"Authorization": "Bearer ops-metrics-token"})
 	want := map[string]float64{
 		`token_server_auth_failures_total{reason="unauthenticated",route="/rtc/:channelName/:role/:tokenType/:uid"}`: 1,
 		`token_server_auth_failures_total{reason="forbidden",route="/rtc/:channelName/:role/:tokenType/:uid"}`:       1,

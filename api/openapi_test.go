@@ -44,11 +44,27 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	}
 }
 
-// checkContract validates a response against the contract, and the
-// request too when the server accepted it: a request the contract calls
-// invalid must not succeed.
-func checkContract(t *testing.T, method, target, body string, header http.Header, w *httptest.ResponseRecorder) {
+// contractCheck is how much of an exchange send holds to the contract.
+type contractCheck int
+
+const (
+	// requestAndResponse: the request when the server accepted it (a
+	// request the contract calls invalid must not succeed), and always
+	// the response.
+	requestAndResponse contractCheck = iota
+	// responseOnly: the response, where the contract knows the route; a
+	// route it does not know must be refused.
+	responseOnly
+	// unchecked: nothing.
+	unchecked
+)
+
+// checkContract holds one exchange to the contract, as far as check says.
+func checkContract(t testing.TB, check contractCheck, method, target, body string, header http.Header, w *httptest.ResponseRecorder) {
 	t.Helper()
+	if check == unchecked {
+		return
+	}
 	router, err := loadContract()
 	if err != nil {
 		t.Fatalf("contract: %v", err)
@@ -74,12 +90,15 @@ func checkContract(t *testing.T, method, target, body string, header http.Header
 		if method == http.MethodOptions && w.Code == http.StatusNoContent {
 			return // CORS answers a preflight on any path; the contract lists its own
 		}
+		if check == responseOnly && w.Code >= 400 {
+			return // the contract cannot describe some paths the router refuses, such as one with an empty segment
+		}
 		t.Errorf("contract: %s %s answered %d but the contract has no such route: %v", method, target, w.Code, err)
 		return
 	}
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
-	if w.Code < 300 {
+	if check == requestAndResponse && w.Code < 300 {
 		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 			t.Errorf("contract: %s %s succeeded but the contract rejects the request: %v", method, target, err)
 		}

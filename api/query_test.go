@@ -2,23 +2,18 @@ package api
 
 import (
 	"encoding/json"
-	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
-	"github.com/seed6ab08d10/agora-token-server/service"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // The query string sets a token's lifetime and nothing else: the channel,
 // role and uid are the path's, whatever the query names.
 func TestQueryCannotOverridePath(t *testing.T) {
-	router := New(Config{
-		Tokens:      service.New(testkit.AppID, testkit.Certificate, service.Options{}),
-		CORSOrigins: []string{"*"},
-	})
+	router := newRouter(t)
 	tests := []struct {
 		name, url  string
 		wantExpire uint32
@@ -30,8 +25,7 @@ func TestQueryCannotOverridePath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.url, nil))
+			rec := send(t, router, http.MethodGet, tt.url, "")
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status = %d, want 200; body %s", rec.Code, rec.Body)
 			}

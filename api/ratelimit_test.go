@@ -15,11 +15,10 @@ func limited(t *testing.T, burst int) *ratelimit.Memory {
 }
 
 func TestRateLimit(t *testing.T) {
-	h := router(t, Config{Limiter: limited(t, 2)})
-	rtm := call{method: "GET", path: "/rtm/alice", remote: "198.51.100.1:4000"}
+	h := newRouter(t, withLimiter(limited(t, 2)))
 
 	for i, wantRemaining := range []string{"1", "0"} {
-		w := do(t, h, rtm)
+		w := send(t, h, "GET", "/rtm/alice", "", from("198.51.100.1:4000"))
 		if w.Code != 200 {
 			t.Fatalf("request %d: status %d", i+1, w.Code)
 		}
@@ -27,7 +26,7 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("request %d: RateLimit-Remaining %q, want %q", i+1, got, wantRemaining)
 		}
 	}
-	w := do(t, h, rtm)
+	w := send(t, h, "GET", "/rtm/alice", "", from("198.51.100.1:4000"))
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("third request: status %d, want 429", w.Code)
 	}
@@ -39,31 +38,31 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	// /ping is not limited, and another address has its own allowance.
-	if w := do(t, h, call{method: "GET", path: "/ping", remote: "198.51.100.1:4000"}); w.Code != 200 {
+	if w := send(t, h, "GET", "/ping", "", from("198.51.100.1:4000")); w.Code != 200 {
 		t.Errorf("/ping: status %d", w.Code)
 	}
-	if w := do(t, h, call{method: "GET", path: "/rtm/alice", remote: "198.51.100.2:4000"}); w.Code != 200 {
+	if w := send(t, h, "GET", "/rtm/alice", "", from("198.51.100.2:4000")); w.Code != 200 {
 		t.Errorf("another address: status %d", w.Code)
 	}
 }
 
 func TestRateLimitPerIdentity(t *testing.T) {
-	h := router(t, Config{Auth: keysAuth(t), Limiter: limited(t, 1)})
-	from := func(header map[string]string) int {
-		return do(t, h, call{method: "GET", path: "/rtm/alice", remote: "203.0.113.9:1", header: header}).Code
+	r := newRouter(t, withAuth(keysAuth(t)), withLimiter(limited(t, 1)))
+	asKey := func(h map[string]string) int {
+		return send(t, r, "GET", "/rtm/alice", "", from("203.0.113.9:1"), header(h)).Code
 	}
 	// Two keys behind one address are two clients.
-	if a, b := from(bearer(apiKey)), from(map[string]string{"X-API-Key": apiKey2}); a != 200 || b != 200 {
+	if a, b := asKey(bearer(apiKey)), asKey(map[string]string{"X-API-Key": apiKey2}); a != 200 || b != 200 {
 		t.Errorf("first request of each key: %d and %d, want 200", a, b)
 	}
-	if got := from(bearer(apiKey)); got != 429 {
+	if got := asKey(bearer(apiKey)); got != 429 {
 		t.Errorf("second request of a key: %d, want 429", got)
 	}
 	// Guessing keys spends the guesser's address's allowance.
-	if got := from(bearer("guess-0000000000000001")); got != 401 {
+	if got := asKey(bearer("guess-0000000000000001")); got != 401 {
 		t.Errorf("first guess: %d, want 401", got)
 	}
-	if got := from(bearer("guess-0000000000000002")); got != 429 {
+	if got := asKey(bearer("guess-0000000000000002")); got != 429 {
 		t.Errorf("second guess: %d, want 429", got)
 	}
 }
@@ -83,9 +82,9 @@ func TestTrustedProxies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := router(t, Config{Limiter: limited(t, 1), TrustedProxies: tt.proxies})
-			first := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.10"}})
-			second := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.remote, header: map[string]string{"X-Forwarded-For": "198.51.100.11"}})
+			h := newRouter(t, withLimiter(limited(t, 1)), withTrustedProxies(tt.proxies...))
+			first := send(t, h, "GET", "/rtm/a", "", from(tt.remote), header(map[string]string{"X-Forwarded-For": "198.51.100.10"}))
+			second := send(t, h, "GET", "/rtm/a", "", from(tt.remote), header(map[string]string{"X-Forwarded-For": "198.51.100.11"}))
 			if first.Code != 200 {
 				t.Fatalf("first request: %d", first.Code)
 			}
@@ -111,11 +110,11 @@ func TestRateLimitByAddress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := router(t, Config{Limiter: limited(t, 1)})
-			if w := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.first}); w.Code != 200 {
+			h := newRouter(t, withLimiter(limited(t, 1)))
+			if w := send(t, h, "GET", "/rtm/a", "", from(tt.first)); w.Code != 200 {
 				t.Fatalf("first request: status %d", w.Code)
 			}
-			second := do(t, h, call{method: "GET", path: "/rtm/a", remote: tt.second})
+			second := send(t, h, "GET", "/rtm/a", "", from(tt.second))
 			if got := second.Code == 429; got != tt.wantShared {
 				t.Errorf("second request %d: shared allowance = %t, want %t", second.Code, got, tt.wantShared)
 			}
@@ -127,15 +126,15 @@ func TestRateLimitByAddress(t *testing.T) {
 // Heroku and Render routers append to it, while X-Real-IP passes through
 // from the client untouched, so a client could pick its own address.
 func TestTrustedProxyIgnoresXRealIP(t *testing.T) {
-	h := router(t, Config{Limiter: limited(t, 1), TrustedProxies: []string{"10.0.0.0/8"}})
-	for i, header := range []map[string]string{
+	r := newRouter(t, withLimiter(limited(t, 1)), withTrustedProxies("10.0.0.0/8"))
+	for i, h := range []map[string]string{
 		{"X-Real-IP": "198.51.100.10"},
 		{"X-Real-IP": "198.51.100.11"},
 		{"X-Real-IP": "198.51.100.12", "X-Forwarded-For": "not-an-address"},
 	} {
-		w := do(t, h, call{method: "GET", path: "/rtm/a", remote: "10.1.2.3:5000", header: header})
+		w := send(t, r, "GET", "/rtm/a", "", from("10.1.2.3:5000"), header(h))
 		if want := map[bool]int{true: 200, false: 429}[i == 0]; w.Code != want {
-			t.Errorf("request %d with %v: status %d, want %d: every one comes from the proxy's address", i+1, header, w.Code, want)
+			t.Errorf("request %d with %v: status %d, want %d: every one comes from the proxy's address", i+1, h, w.Code, want)
 		}
 	}
 }
@@ -143,9 +142,9 @@ func TestTrustedProxyIgnoresXRealIP(t *testing.T) {
 func TestRetryAfterRoundsUp(t *testing.T) {
 	// 10/s with a burst of 1: the next request is 100 ms away, which a
 	// client must read as 1 s, not 0.
-	h := router(t, Config{Limiter: ratelimit.NewMemory(ratelimit.Rate{Count: 10, Period: time.Second, Burst: 1}, ratelimit.MemoryOptions{})})
-	do(t, h, call{method: "GET", path: "/rtm/a"})
-	w := do(t, h, call{method: "GET", path: "/rtm/a"})
+	h := newRouter(t, withLimiter(ratelimit.NewMemory(ratelimit.Rate{Count: 10, Period: time.Second, Burst: 1}, ratelimit.MemoryOptions{})))
+	send(t, h, "GET", "/rtm/a", "")
+	w := send(t, h, "GET", "/rtm/a", "")
 	if w.Code != 429 {
 		t.Fatalf("status %d, want 429", w.Code)
 	}

@@ -14,64 +14,20 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
-	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 const (
-	appID   = "0123456789abcdef0123456789abcdef"
-	appCert = "fedcba9876543210fedcba9876543210"
 	apiKey  = "backend-key-0123456789"
 	apiKey2 = "second-backend-key-0123"
 	secret  = "identity-token-secret-of-32-bytes!!"
 )
 
+// call is one request of a table: its header is sent as given, after
+// the JSON Content-Type of a body.
 type call struct {
 	method, path, body string
 	header             map[string]string
-	remote             string
-}
-
-// do sends c through the whole router and checks the exchange against
-// the OpenAPI contract.
-func do(t *testing.T, h http.Handler, c call) *httptest.ResponseRecorder {
-	t.Helper()
-	var req *http.Request
-	if c.body != "" {
-		req = httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
-		req.Header.Set("Content-Type", "application/json")
-	} else {
-		req = httptest.NewRequest(c.method, c.path, nil)
-	}
-	for k, v := range c.header {
-		req.Header.Set(k, v)
-	}
-	if c.remote != "" {
-		req.RemoteAddr = c.remote
-	}
-	sent := req.Header.Clone()
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	checkContract(t, c.method, c.path, c.body, sent, w)
-	return w
-}
-
-// router is the whole router around cfg, minting with the test
-// credentials under no policy of its own unless cfg says otherwise.
-func router(t *testing.T, cfg Config) http.Handler {
-	t.Helper()
-	if cfg.Tokens == nil {
-		cfg.Tokens = tokensUnder(nil)
-	}
-	if cfg.CORSOrigins == nil {
-		cfg.CORSOrigins = []string{"*"}
-	}
-	return New(cfg)
-}
-
-// tokensUnder mints with the test credentials under policy.
-func tokensUnder(policy *service.Policy) *service.Tokens {
-	return service.New(appID, appCert, service.Options{Policy: policy})
 }
 
 func keysAuth(t *testing.T) *auth.Keys {
@@ -151,7 +107,7 @@ func grants(t *testing.T, w *httptest.ResponseRecorder) map[uint16][]string {
 	}
 	out := map[uint16][]string{}
 	for _, v := range values {
-		at := testkit.Verify007(t, v, appID, appCert)
+		at := decodeToken(t, v)
 		for typ, s := range at.Services {
 			switch s := s.(type) {
 			case *accesstoken2.ServiceRtc:
@@ -191,13 +147,8 @@ var tokenRoutes = []call{
 	{method: "POST", path: "/token/generate", body: `{"serviceFpa":{"enable":true},"serviceApaas":{"enableUser":true,"userUuid":"42"}}`},
 }
 
-func with(c call, header map[string]string) call {
-	c.header = header
-	return c
-}
-
 func TestAPIKeyMode(t *testing.T) {
-	h := router(t, Config{Auth: keysAuth(t)})
+	h := newRouter(t, withAuth(keysAuth(t)))
 	tests := []struct {
 		name       string
 		header     map[string]string
@@ -215,7 +166,7 @@ func TestAPIKeyMode(t *testing.T) {
 	for _, tt := range tests {
 		for _, c := range tokenRoutes {
 			t.Run(tt.name+" "+c.method+" "+c.path, func(t *testing.T) {
-				w := do(t, h, with(c, tt.header))
+				w := send(t, h, c.method, c.path, c.body, header(tt.header))
 				if w.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 				}
@@ -246,21 +197,21 @@ func TestAPIKeyMode(t *testing.T) {
 }
 
 func TestOpenRoutesStayOpen(t *testing.T) {
-	h := router(t, Config{Auth: keysAuth(t)})
-	w := do(t, h, call{method: "GET", path: "/ping"})
+	h := newRouter(t, withAuth(keysAuth(t)))
+	w := send(t, h, "GET", "/ping", "")
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "pong") {
 		t.Errorf("/ping without a key: %d %s", w.Code, w.Body)
 	}
 	// A CORS preflight carries no credential and must still be answered.
-	w = do(t, h, call{method: "OPTIONS", path: "/rtm/42", header: map[string]string{
-		"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key"}})
+	w = send(t, h, "OPTIONS", "/rtm/42", "", header(map[string]string{
+		"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key"}))
 	if w.Code != http.StatusNoContent || !strings.Contains(strings.ToLower(w.Header().Get("Access-Control-Allow-Headers")), "x-api-key") {
 		t.Errorf("preflight: %d, Allow-Headers %q; want 204 allowing X-API-Key", w.Code, w.Header().Get("Access-Control-Allow-Headers"))
 	}
 }
 
 func TestJWTModeCredentials(t *testing.T) {
-	h := router(t, Config{Auth: hsAuth(t, auth.JWTOptions{Issuer: "https://id.example.com/", Audience: "agora"})})
+	h := newRouter(t, withAuth(hsAuth(t, auth.JWTOptions{Issuer: "https://id.example.com/", Audience: "agora"})))
 	now := time.Now()
 	tests := []struct {
 		name       string
@@ -283,7 +234,7 @@ func TestJWTModeCredentials(t *testing.T) {
 	for _, tt := range tests {
 		for _, c := range tokenRoutes {
 			t.Run(tt.name+" "+c.method+" "+c.path, func(t *testing.T) {
-				w := do(t, h, with(c, tt.header))
+				w := send(t, h, c.method, c.path, c.body, header(tt.header))
 				if w.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 				}
@@ -307,7 +258,7 @@ func TestJWTModeCredentials(t *testing.T) {
 }
 
 func TestJWTIdentityBinding(t *testing.T) {
-	h := router(t, Config{Auth: hsAuth(t, auth.JWTOptions{UIDClaim: "uid", ChannelsClaim: "channels", RoleClaim: "role"})})
+	h := newRouter(t, withAuth(hsAuth(t, auth.JWTOptions{UIDClaim: "uid", ChannelsClaim: "channels", RoleClaim: "role"})))
 	speaker := idToken(t, secret, "user-a", "uid", 42, "channels", []string{"lobby", "team-*"}, "role", "publisher")
 	listener := idToken(t, secret, "user-b", "uid", "42", "channels", []string{"team-*"})
 	// A uid claim must be a whole number: one that only rounds to 42 is
@@ -361,7 +312,7 @@ func TestJWTIdentityBinding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := do(t, h, with(tt.call, bearer(tt.token)))
+			w := send(t, h, tt.call.method, tt.call.path, tt.call.body, header(bearer(tt.token)))
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 			}
@@ -389,14 +340,14 @@ func TestJWTIdentityBinding(t *testing.T) {
 }
 
 func TestServerPolicyInEveryMode(t *testing.T) {
-	policy := &service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`), RequireUID: true}
+	policy := withPolicy(service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`), RequireUID: true})
 	modes := []struct {
 		name   string
-		cfg    Config
+		opts   []routerOption
 		header map[string]string
 	}{
-		{"none", Config{Tokens: tokensUnder(policy)}, nil},
-		{"apikey", Config{Tokens: tokensUnder(policy), Auth: keysAuth(t)}, bearer(apiKey)},
+		{"none", []routerOption{policy}, nil},
+		{"apikey", []routerOption{policy, withAuth(keysAuth(t))}, bearer(apiKey)},
 	}
 	tests := []struct {
 		name       string
@@ -423,10 +374,10 @@ func TestServerPolicyInEveryMode(t *testing.T) {
 		{"invalid channel is still a 400", call{method: "GET", path: "/rtc/bad*channel/publisher/uid/5"}, 400, ""},
 	}
 	for _, m := range modes {
-		h := router(t, m.cfg)
+		h := newRouter(t, m.opts...)
 		for _, tt := range tests {
 			t.Run(m.name+" "+tt.name, func(t *testing.T) {
-				w := do(t, h, with(tt.call, m.header))
+				w := send(t, h, tt.call.method, tt.call.path, tt.call.body, header(m.header))
 				if w.Code != tt.wantStatus {
 					t.Fatalf("status %d, want %d: %s", w.Code, tt.wantStatus, w.Body)
 				}

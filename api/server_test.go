@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // heldRequest starts a POST whose body is sent only in part, so that
@@ -42,7 +40,7 @@ func heldRequest(t *testing.T, addr string) (finish func() *http.Response) {
 }
 
 func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +49,14 @@ func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ln, s.router, ServerConfig{ShutdownTimeout: 5 * time.Second, OnShutdown: s.ready.Drain}, slog.New(slog.DiscardHandler))
+		done <- Serve(ctx, ln, s, ServerConfig{ShutdownTimeout: 5 * time.Second, OnShutdown: s.ready.Drain}, slog.New(slog.DiscardHandler))
 	}()
 
 	finish := heldRequest(t, ln.Addr().String())
 	waitUntil(t, func() bool { return strings.Contains(s.scrapeText(t), "token_server_http_requests_in_flight 2") })
 	cancel()
 	waitUntil(t, s.ready.Draining)
-	if w := s.do(t, http.MethodGet, "/readyz", "", nil); w.Code != http.StatusServiceUnavailable {
+	if w := send(t, s, http.MethodGet, "/readyz", ""); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz during shutdown = %d, want 503", w.Code)
 	}
 
@@ -78,7 +76,7 @@ func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 }
 
 func TestServeCutsOffAfterShutdownTimeout(t *testing.T) {
-	s := newOpsServer(t, "")
+	s := newRouter(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +85,7 @@ func TestServeCutsOffAfterShutdownTimeout(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ln, s.router, ServerConfig{ShutdownTimeout: 300 * time.Millisecond}, slog.New(slog.DiscardHandler))
+		done <- Serve(ctx, ln, s, ServerConfig{ShutdownTimeout: 300 * time.Millisecond}, slog.New(slog.DiscardHandler))
 	}()
 
 	heldRequest(t, ln.Addr().String()) // never finished
@@ -103,9 +101,9 @@ func TestServeCutsOffAfterShutdownTimeout(t *testing.T) {
 	}
 }
 
-func (s *opsServer) scrapeText(t *testing.T) string {
+func (s *testRouter) scrapeText(t *testing.T) string {
 	t.Helper()
-	return s.do(t, http.MethodGet, "/metrics", "", nil).Body.String()
+	return send(t, s, http.MethodGet, "/metrics", "").Body.String()
 }
 
 // waitUntil polls cond for up to five seconds.
@@ -124,7 +122,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 // forget it and have Gin print every route to standard output.
 func TestNewSetsGinReleaseMode(t *testing.T) {
 	gin.SetMode(gin.DebugMode)
-	New(Config{Tokens: service.New(opsAppID, opsCert, service.Options{}), CORSOrigins: []string{"*"}})
+	newRouter(t)
 	if got := gin.Mode(); got != gin.ReleaseMode {
 		t.Errorf("gin.Mode() after New = %q, want %q", got, gin.ReleaseMode)
 	}

@@ -1,7 +1,6 @@
-package api_test
+package api
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -13,46 +12,8 @@ import (
 	accesstoken "github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/AccessToken"
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 
-	"github.com/seed6ab08d10/agora-token-server/api"
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
-
-const (
-	appID      = "5f2c0a9be1d34c7f8a6b9e0d1c2f3a4b"
-	cert       = "c81d3e7f2a5b4c6d9e0f1a2b3c4d5e6f"
-	otherAppID = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
-	otherCert  = "d4c3b2a1908f7e6d5c4b3a2918f7e6d5"
-	salt       = 987654321
-)
-
-var issued = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-
-// newRouter is the whole router for one project, its clock fixed at now.
-// Like a server run with --dev, it issues app tokens too.
-func newRouter(app, certificate string, now time.Time) http.Handler {
-	tokens := service.New(app, certificate, service.Options{
-		Now:    func() time.Time { return now },
-		Salt:   func() uint32 { return salt },
-		Policy: &service.Policy{AllowAppTokens: true},
-	})
-	return api.New(api.Config{Tokens: tokens, CORSOrigins: []string{"*"}})
-}
-
-// post sends one request through the whole router and checks it, and
-// the response, against the OpenAPI contract.
-func post(t *testing.T, h http.Handler, path, contentType, body string) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	sent := req.Header.Clone()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	api.CheckContract(t, http.MethodPost, path, body, sent, rec)
-	return rec
-}
 
 // The bodies as a client reads them; decoded strictly, so a field the
 // test does not expect fails it.
@@ -126,7 +87,7 @@ func decodeStrict(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, 
 }
 
 func at(seconds int) string {
-	return issued.Add(time.Duration(seconds) * time.Second).Format(time.RFC3339)
+	return testNow.Add(time.Duration(seconds) * time.Second).Format(time.RFC3339)
 }
 
 func u32(n uint32) *uint32 { return &n }
@@ -142,7 +103,7 @@ func privs(names string, expires ...int) []privilegeBody {
 }
 
 func TestV1RoundTrip(t *testing.T) {
-	router := newRouter(appID, cert, issued)
+	router := newRouter(t, withAppTokens())
 	const rtc4 = "joinChannel publishAudio publishVideo publishData"
 	tests := []struct {
 		name        string
@@ -259,7 +220,7 @@ func TestV1RoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var minted tokenBody
-			decodeStrict(t, post(t, router, tt.path, "application/json", tt.body), http.StatusOK, "application/json", &minted)
+			decodeStrict(t, send(t, router, http.MethodPost, tt.path, tt.body), http.StatusOK, "application/json", &minted)
 			wantMinted := tokenBody{
 				Token:     minted.Token,
 				Version:   tt.wantVersion,
@@ -281,14 +242,14 @@ func TestV1RoundTrip(t *testing.T) {
 				inspect += ", " + tt.inspectWith
 			}
 			var got inspectBody
-			decodeStrict(t, post(t, router, "/v1/tokens/inspect", "application/json", inspect+"}"), http.StatusOK, "application/json", &got)
+			decodeStrict(t, send(t, router, http.MethodPost, "/v1/tokens/inspect", inspect+"}"), http.StatusOK, "application/json", &got)
 			want := inspectBody{
 				Version:   tt.wantVersion,
-				AppID:     appID,
+				AppID:     testkit.AppID,
 				IssuedAt:  at(0),
 				ExpiresAt: at(tt.wantExpires),
 				RenewAt:   at(tt.wantRenew),
-				Salt:      salt,
+				Salt:      testSalt,
 				Services:  tt.want,
 				Expired:   false,
 				Signature: "valid",
@@ -313,18 +274,18 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 		if !at.FromString(token) {
 			t.Fatal("Agora's 006 parser rejects the token")
 		}
-		if at.Salt != salt || len(at.Message) != len(first.Privileges) {
+		if at.Salt != testSalt || len(at.Message) != len(first.Privileges) {
 			t.Errorf("Agora's 006 parser: salt %d, privileges %v", at.Salt, at.Message)
 		}
 		for id, exp := range at.Message {
-			if exp != uint32(issued.Unix())+uint32(expire) {
+			if exp != uint32(testNow.Unix())+uint32(expire) {
 				t.Errorf("Agora's 006 parser: privilege %d expires at %d", id, exp)
 			}
 		}
 		return
 	}
-	at := testkit.Verify007(t, token, appID, cert)
-	if at.AppId != appID || at.IssueTs != uint32(issued.Unix()) || at.Expire != uint32(expire) || at.Salt != salt {
+	at := testkit.Verify007(t, token, testkit.AppID, testkit.Certificate)
+	if at.AppId != testkit.AppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != uint32(expire) || at.Salt != testSalt {
 		t.Errorf("Agora's 007 parser: app %s issued %d expire %d salt %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 	}
 	switch s := at.Services[map[string]uint16{"rtc": 1, "rtm": 2, "fpa": 4, "chat": 5, "apaas": 7}[first.Service]].(type) {
@@ -354,236 +315,11 @@ func agoraParse(t *testing.T, token string, first accessBody, expire int) {
 	}
 }
 
-func mintV1(t *testing.T, h http.Handler, path, body string) string {
-	t.Helper()
-	var tok tokenBody
-	decodeStrict(t, post(t, h, path, "application/json", body), http.StatusOK, "application/json", &tok)
-	return tok.Token
-}
-
-func TestV1InspectSignature(t *testing.T) {
-	ours := newRouter(appID, cert, issued)
-	sameAppOtherCert := newRouter(appID, otherCert, issued)
-	otherApp := newRouter(otherAppID, cert, issued)
-	const rtc007 = `{"channel": "lobby", "uid": 42, "role": "publisher", "expire": 600}`
-	const rtc006 = `{"channel": "lobby", "uid": 42, "role": "publisher", "expire": 600, "version": "006"}`
-	const subject = `, "channel": "lobby", "uid": 42`
-
-	tests := []struct {
-		name  string
-		token string
-		with  string
-		want  string
-	}{
-		{"007 as minted", mintV1(t, ours, "/v1/tokens/rtc", rtc007), "", "valid"},
-		{"007 one byte flipped", testkit.Flip007(t, mintV1(t, ours, "/v1/tokens/rtc", rtc007), -1), "", "invalid"},
-		{"007 another certificate, same App ID", mintV1(t, sameAppOtherCert, "/v1/tokens/rtc", rtc007), "", "invalid"},
-		{"007 another App ID", mintV1(t, otherApp, "/v1/tokens/rtc", rtc007), "", "foreign"},
-		{"006 as minted", mintV1(t, ours, "/v1/tokens/rtc", rtc006), subject, "valid"},
-		{"006 without its channel and uid", mintV1(t, ours, "/v1/tokens/rtc", rtc006), "", "unverifiable"},
-		{"006 one byte flipped", flip006(t, mintV1(t, ours, "/v1/tokens/rtc", rtc006)), subject, "invalid"},
-		{"006 another certificate, same App ID", mintV1(t, sameAppOtherCert, "/v1/tokens/rtc", rtc006), subject, "invalid"},
-		{"006 another App ID", mintV1(t, otherApp, "/v1/tokens/rtc", rtc006), subject, "foreign"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got inspectBody
-			decodeStrict(t, post(t, ours, "/v1/tokens/inspect", "application/json", `{"token": "`+tt.token+`"`+tt.with+`}`), http.StatusOK, "application/json", &got)
-			if got.Signature != tt.want {
-				t.Errorf("signature: got %q, want %q", got.Signature, tt.want)
-			}
-			wantApp := appID
-			if tt.want == "foreign" {
-				wantApp = otherAppID
-			}
-			if got.AppID != wantApp {
-				t.Errorf("appId: got %q, want %q", got.AppID, wantApp)
-			}
-			if (got.Note == "") != (tt.want == "valid") {
-				t.Errorf("note %q with signature %s", got.Note, got.Signature)
-			}
-		})
-	}
-}
-
-// flip006 inverts one byte of a 006 token's salt, inside the signed message.
-func flip006(t *testing.T, token string) string {
-	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(token[35:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	// signature (2+32), two checksums (8), message length (2), then the salt.
-	raw[2+32+8+2] ^= 0x01
-	return token[:35] + base64.StdEncoding.EncodeToString(raw)
-}
-
-func TestV1InspectExpired(t *testing.T) {
-	token := mintV1(t, newRouter(appID, cert, issued), "/v1/tokens/rtm", `{"userId": "bob", "expire": 60}`)
-	tests := []struct {
-		name string
-		now  time.Time
-		want bool
-	}{
-		{"a second before", issued.Add(59 * time.Second), false},
-		{"at expiry", issued.Add(60 * time.Second), true},
-		{"a day later", issued.Add(24 * time.Hour), true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got inspectBody
-			decodeStrict(t, post(t, newRouter(appID, cert, tt.now), "/v1/tokens/inspect", "application/json", `{"token": "`+token+`"}`), http.StatusOK, "application/json", &got)
-			if got.Expired != tt.want || got.Signature != "valid" {
-				t.Errorf("got expired %t signature %s, want expired %t, valid", got.Expired, got.Signature, tt.want)
-			}
-		})
-	}
-}
-
-func TestV1Status400(t *testing.T) {
-	router := newRouter(appID, cert, issued)
-	token006 := mintV1(t, router, "/v1/tokens/rtc", `{"channel": "lobby", "uid": 42, "role": "publisher", "version": "006"}`)
-	token007 := mintV1(t, router, "/v1/tokens/rtc", `{"channel": "lobby", "uid": 42, "role": "publisher"}`)
-
-	type fieldErr struct{ field, message string }
-	tests := []struct {
-		name string
-		path string
-		body string
-		want []fieldErr
-	}{
-		{"rtc unknown field", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "expiry": 60}`, []fieldErr{{"expiry", "is not a known field"}}},
-		{"rtc unknown nested field", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "privileges": {"join": 60}}`, []fieldErr{{"privileges.join", "is not a known field"}}},
-		{"rtc unknown field deeper", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "rtm": {"userId": "u", "foo": 1}}`, []fieldErr{{"rtm.foo", "is not a known field"}}},
-		{"rtc key in capitals", "/v1/tokens/rtc", `{"CHANNEL": "test", "uid": 7, "role": "publisher"}`, []fieldErr{{"CHANNEL", "case-sensitive: did you mean channel?"}}},
-		{"rtc case variants and a duplicate", "/v1/tokens/rtc", `{"channel": "test", "UID": 7, "Role": "publisher", "uid": 8}`, []fieldErr{{"UID", "did you mean uid?"}}},
-		{"rtc duplicate key", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "uid": 8}`, []fieldErr{{"uid", "is given more than once"}}},
-		{"rtc duplicate key escaped", "/v1/tokens/rtc", `{"channel": "c", "\u0075id": 7, "role": "publisher", "uid": 8}`, []fieldErr{{"uid", "is given more than once"}}},
-		{"rtc duplicate nested key", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "privileges": {"joinChannel": 60, "joinChannel": 90}}`, []fieldErr{{"privileges.joinChannel", "is given more than once"}}},
-		{"rtc nested key in another case", "/v1/tokens/rtc", `{"channel": "c", "uid": 7, "role": "publisher", "rtm": {"userid": "u"}}`, []fieldErr{{"rtm.userid", "did you mean userId?"}}},
-		{"rtm key in another case", "/v1/tokens/rtm", `{"userID": "bob"}`, []fieldErr{{"userID", "did you mean userId?"}}},
-		{"chat duplicate key", "/v1/tokens/chat", `{"userId": "a", "userId": "b"}`, []fieldErr{{"userId", "is given more than once"}}},
-		{"inspect key in another case", "/v1/tokens/inspect", `{"Token": "007abc"}`, []fieldErr{{"Token", "did you mean token?"}}},
-		{"empty key", "/v1/tokens/rtm", `{"userId": "bob", "": 1}`, []fieldErr{{`""`, "is not a known field"}}},
-		{"rtc nothing", "/v1/tokens/rtc", `{}`, []fieldErr{{"channel", "is required"}, {"role", "is required"}, {"uid", "give exactly one of uid"}}},
-		{"rtc uid and account", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "account": "a", "role": "publisher"}`, []fieldErr{{"uid", "give exactly one of uid"}}},
-		{"rtc uid too large", "/v1/tokens/rtc", `{"channel": "c", "uid": 4294967296, "role": "publisher"}`, []fieldErr{{"uid", "not negative and not too large"}}},
-		{"rtc uid negative", "/v1/tokens/rtc", `{"channel": "c", "uid": -1, "role": "publisher"}`, []fieldErr{{"uid", "not negative and not too large"}}},
-		{"rtc uid as text", "/v1/tokens/rtc", `{"channel": "c", "uid": "1", "role": "publisher"}`, []fieldErr{{"uid", "not negative and not too large"}}},
-		{"rtc bad account", "/v1/tokens/rtc", `{"channel": "c", "account": "a/b", "role": "publisher"}`, []fieldErr{{"account", "1 to 255 bytes of a-z"}}},
-		{"rtc empty account", "/v1/tokens/rtc", `{"channel": "c", "account": "", "role": "publisher"}`, []fieldErr{{"account", "1 to 255 bytes"}}},
-		{"rtc bad channel", "/v1/tokens/rtc", `{"channel": "c/d", "uid": 1, "role": "publisher"}`, []fieldErr{{"channel", "1 to 63 bytes"}}},
-		{"rtc bad role", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "admin"}`, []fieldErr{{"role", "must be one of: publisher, subscriber"}}},
-		{"rtc bad version", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "version": "008"}`, []fieldErr{{"version", "must be one of: 007, 006"}}},
-		{"rtc expire zero", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "expire": 0}`, []fieldErr{{"expire", "from 1 to 86400"}}},
-		{"rtc expire too long", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "expire": 86401}`, []fieldErr{{"expire", "from 1 to 86400"}}},
-		{"rtc privilege past the token", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "expire": 600, "privileges": {"publishAudio": 601}}`, []fieldErr{{"privileges.publishAudio", "from 1 to the token's lifetime, 600"}}},
-		{"rtc privilege past the default lifetime", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "privileges": {"joinChannel": 3601}}`, []fieldErr{{"privileges.joinChannel", "token's lifetime, 3600"}}},
-		{"rtc privilege of zero", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "privileges": {"publishData": 0}}`, []fieldErr{{"privileges.publishData", "from 1"}}},
-		{"rtc subscriber publishing", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "subscriber", "privileges": {"publishVideo": 60}}`, []fieldErr{{"privileges.publishVideo", "publishers only"}}},
-		{"rtc 006 privileges", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "privileges": {"joinChannel": 60}, "version": "006"}`, []fieldErr{{"privileges", "needs version 007"}}},
-		{"rtc 006 rtm", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "rtm": {"userId": "bob"}, "version": "006"}`, []fieldErr{{"rtm", "needs version 007"}}},
-		{"rtc rtm without user", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "rtm": {}}`, []fieldErr{{"rtm.userId", "is required"}}},
-		{"rtm lone surrogate", "/v1/tokens/rtm", `{"userId": "\ud800"}`, []fieldErr{{"userId", "1 to 64 bytes of a-z"}}},
-		{"rtm control byte", "/v1/tokens/rtm", `{"userId": "bob\u0001"}`, []fieldErr{{"userId", "1 to 64 bytes of a-z"}}},
-		{"chat user of spaces", "/v1/tokens/chat", `{"userId": "  "}`, []fieldErr{{"userId", "not starting with a space"}}},
-		{"rtc rtm user not ASCII", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "rtm": {"userId": "\u00e9"}}`, []fieldErr{{"rtm.userId", "1 to 64 bytes of a-z"}}},
-		{"rtc rtm user too long", "/v1/tokens/rtc", `{"channel": "c", "uid": 1, "role": "publisher", "rtm": {"userId": "` + strings.Repeat("u", 65) + `"}}`, []fieldErr{{"rtm.userId", "1 to 64 bytes"}}},
-		{"rtm without user", "/v1/tokens/rtm", `{"expire": 60}`, []fieldErr{{"userId", "is required"}}},
-		{"rtm unknown field", "/v1/tokens/rtm", `{"userId": "bob", "uid": "bob"}`, []fieldErr{{"uid", "is not a known field"}}},
-		{"rtm bad version", "/v1/tokens/rtm", `{"userId": "bob", "version": "7"}`, []fieldErr{{"version", "must be one of: 007, 006"}}},
-		{"chat empty user", "/v1/tokens/chat", `{"userId": ""}`, []fieldErr{{"userId", "1 to 64 bytes"}}},
-		{"chat 006", "/v1/tokens/chat", `{"version": "006"}`, []fieldErr{{"version", "must be one of: 007"}}},
-		{"chat expire as text", "/v1/tokens/chat", `{"expire": "60"}`, []fieldErr{{"expire", "whole number"}}},
-		{"fpa 006", "/v1/tokens/fpa", `{"version": "006"}`, []fieldErr{{"version", "must be one of: 007"}}},
-		{"fpa expire too long", "/v1/tokens/fpa", `{"expire": 86401}`, []fieldErr{{"expire", "from 1 to 86400"}}},
-		{"fpa unknown field", "/v1/tokens/fpa", `{"expire": 60, "userId": "ann"}`, []fieldErr{{"userId", "is not a known field"}}},
-		{"apaas without privilege", "/v1/tokens/apaas", `{"userUuid": "ann"}`, []fieldErr{{"privilege", "is required"}}},
-		{"apaas unknown privilege", "/v1/tokens/apaas", `{"privilege": "admin"}`, []fieldErr{{"privilege", "must be one of: roomUser, user, app"}}},
-		{"apaas privilege in another case", "/v1/tokens/apaas", `{"privilege": "roomuser"}`, []fieldErr{{"privilege", "must be one of: roomUser, user, app"}}},
-		{"apaas room user without a room", "/v1/tokens/apaas", `{"privilege": "roomUser", "userUuid": "ann", "role": 1}`, []fieldErr{{"roomUuid", "is required for privilege roomUser"}}},
-		{"apaas room user without a user", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "role": 1}`, []fieldErr{{"userUuid", "is required for privilege roomUser"}}},
-		{"apaas room user without a role", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann"}`, []fieldErr{{"role", "is required for privilege roomUser"}}},
-		{"apaas role past Agora's", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann", "role": 5}`, []fieldErr{{"role", "4 (observer)"}}},
-		{"apaas role of 16 bits and more", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann", "role": 65537}`, []fieldErr{{"role", "0 (invisible)"}}},
-		{"apaas role as text", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "r", "userUuid": "ann", "role": "teacher"}`, []fieldErr{{"role", "must be a number"}}},
-		{"apaas room too long", "/v1/tokens/apaas", `{"privilege": "roomUser", "roomUuid": "` + strings.Repeat("r", 64) + `", "userUuid": "ann", "role": 1}`, []fieldErr{{"roomUuid", "1 to 63 bytes"}}},
-		{"apaas user with a tab", "/v1/tokens/apaas", `{"privilege": "user", "userUuid": "a\tb"}`, []fieldErr{{"userUuid", "1 to 64 bytes of a-z"}}},
-		{"apaas user in a room", "/v1/tokens/apaas", `{"privilege": "user", "userUuid": "ann", "roomUuid": "r"}`, []fieldErr{{"roomUuid", "does not apply to privilege user"}}},
-		{"apaas user with a role", "/v1/tokens/apaas", `{"privilege": "user", "userUuid": "ann", "role": 2}`, []fieldErr{{"role", "does not apply to privilege user"}}},
-		{"apaas app for a user", "/v1/tokens/apaas", `{"privilege": "app", "userUuid": "ann"}`, []fieldErr{{"userUuid", "does not apply to privilege app"}}},
-		{"apaas 006", "/v1/tokens/apaas", `{"privilege": "app", "version": "006"}`, []fieldErr{{"version", "must be one of: 007"}}},
-		{"inspect without token", "/v1/tokens/inspect", `{}`, []fieldErr{{"token", "is required"}}},
-		{"inspect uid and account", "/v1/tokens/inspect", `{"token": "` + token006 + `", "channel": "lobby", "uid": 42, "account": "42"}`, []fieldErr{{"uid", "not both"}}},
-		{"inspect bad version prefix", "/v1/tokens/inspect", `{"token": "abc"}`, []fieldErr{{"token", "bad version prefix"}}},
-		{"inspect bad base64", "/v1/tokens/inspect", `{"token": "007eJ*x"}`, []fieldErr{{"token", "bad base64 at character 5"}}},
-		{"inspect bad zlib", "/v1/tokens/inspect", `{"token": "007bm90IHpsaWI="}`, []fieldErr{{"token", "bad zlib"}}},
-		{"inspect truncated 006", "/v1/tokens/inspect", `{"token": "` + token006[:63] + `"}`, []fieldErr{{"token", "truncated field"}}},
-		{"inspect 006 other channel", "/v1/tokens/inspect", `{"token": "` + token006 + `", "channel": "hall", "uid": 42}`, []fieldErr{{"channel", "issued for another channel"}}},
-		{"inspect 007 with channel", "/v1/tokens/inspect", `{"token": "` + token007 + `", "channel": "lobby"}`, []fieldErr{{"channel", "applies to 006 tokens only"}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var p problemBody
-			decodeStrict(t, post(t, router, tt.path, "application/json", tt.body), http.StatusBadRequest, "application/problem+json", &p)
-			if p.Status != http.StatusBadRequest || p.Title != "Bad Request" || p.Type != "about:blank" {
-				t.Errorf("problem: %+v", p)
-			}
-			if len(p.Errors) != len(tt.want) {
-				t.Fatalf("errors: got %+v, want %v", p.Errors, tt.want)
-			}
-			for i, w := range tt.want {
-				if got := p.Errors[i]; got.Field != w.field || !strings.Contains(got.Message, w.message) {
-					t.Errorf("error %d: got %s %q, want %s containing %q", i, got.Field, got.Message, w.field, w.message)
-				}
-				if !strings.Contains(p.Detail, w.field) {
-					t.Errorf("detail %q does not name %s", p.Detail, w.field)
-				}
-			}
-			if strings.Contains(p.Detail, token007) || strings.Contains(p.Detail, token006) {
-				t.Error("the problem repeats the token")
-			}
-		})
-	}
-}
-
-// TestV1Body covers bodies that are not one JSON object sent as JSON.
-func TestV1Body(t *testing.T) {
-	router := newRouter(appID, cert, issued)
-	const ok = `{"userId": "bob"}`
-	tests := []struct {
-		name        string
-		contentType string
-		body        string
-		wantStatus  int
-		wantDetail  string
-	}{
-		{"text/plain", "text/plain", ok, http.StatusUnsupportedMediaType, "send the body as application/json"},
-		{"form", "application/x-www-form-urlencoded", "userId=bob", http.StatusUnsupportedMediaType, "application/json"},
-		{"no content type", "", ok, http.StatusUnsupportedMediaType, "application/json"},
-		{"not json", "application/json", "userId=bob", http.StatusBadRequest, "not valid JSON"},
-		{"cut short", "application/json", `{"userId": "bob"`, http.StatusBadRequest, "not valid JSON"},
-		{"empty", "application/json", "", http.StatusBadRequest, "empty"},
-		{"two objects", "application/json", ok + ok, http.StatusBadRequest, "one JSON object and nothing after it"},
-		{"an array", "application/json", `[` + ok + `]`, http.StatusBadRequest, "must be an object"},
-		{"too large", "application/json", `{"userId": "bob", "x": "` + strings.Repeat("x", 70<<10) + `"}`, http.StatusRequestEntityTooLarge, "larger than"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var p problemBody
-			decodeStrict(t, post(t, router, "/v1/tokens/rtm", tt.contentType, tt.body), tt.wantStatus, "application/problem+json", &p)
-			if p.Status != tt.wantStatus || !strings.Contains(p.Detail, tt.wantDetail) {
-				t.Errorf("got %d %q, want %d with %q", p.Status, p.Detail, tt.wantStatus, tt.wantDetail)
-			}
-		})
-	}
-}
-
 func TestV1Status200Headers(t *testing.T) {
-	router := newRouter(appID, cert, issued)
+	router := newRouter(t, withAppTokens())
 	for _, path := range []string{"/v1/tokens/rtm", "/v1/tokens/rtm/"} {
 		for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
-			rec := post(t, router, path, ct, `{"userId": "bob"}`)
+			rec := send(t, router, http.MethodPost, path, `{"userId": "bob"}`, contentType(ct))
 			if rec.Code != http.StatusOK {
 				t.Errorf("%s as %q: status %d, body %s", path, ct, rec.Code, rec.Body)
 			}
@@ -597,8 +333,8 @@ func TestV1Status200Headers(t *testing.T) {
 // TestCompatibleRoutesStayLenient guards the compatible routes against
 // the /v1 strictness: their clients send fields the server never read.
 func TestCompatibleRoutesStayLenient(t *testing.T) {
-	router := newRouter(appID, cert, issued)
-	rec := post(t, router, "/getToken", "application/json", `{"tokenType": "rtm", "uid": "bob", "expire": 60, "extra": true}`)
+	router := newRouter(t, withAppTokens())
+	rec := send(t, router, http.MethodPost, "/getToken", `{"tokenType": "rtm", "uid": "bob", "expire": 60, "extra": true}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 	}

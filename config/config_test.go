@@ -7,11 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const (
-	appID = "970ca35de60c44645bbae8a215061b33"
-	cert  = "5cfd2fd1755d40ecb72977518be15d3b"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 func env(kv ...string) func(string) string {
@@ -42,7 +39,7 @@ func write(t *testing.T, path, content string) {
 func TestDotEnvOnlyWhereNamed(t *testing.T) {
 	inTempDir(t)
 	write(t, ".env", "PORT=1001\n")
-	getenv := env("APP_ID", appID, "APP_CERTIFICATE", cert)
+	getenv := env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate)
 	c, err := Load(nil, getenv, "", io.Discard)
 	if err != nil || c.Port != 8080 {
 		t.Errorf("with no .env named: port %d, err %v; want 8080", c.Port, err)
@@ -55,7 +52,7 @@ func TestDotEnvOnlyWhereNamed(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	inTempDir(t)
-	c, err := Load(nil, env("APP_ID", appID, "APP_CERTIFICATE", cert), ".env", io.Discard)
+	c, err := Load(nil, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate), ".env", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +64,7 @@ func TestDefaults(t *testing.T) {
 
 func TestPrecedence(t *testing.T) {
 	dir := inTempDir(t)
-	write(t, ".env", "APP_ID="+appID+"\nAPP_CERTIFICATE="+cert+"\nPORT=1001\nDEFAULT_EXPIRY=100\nMAX_EXPIRY=200\nHOST=dotenv\n")
+	write(t, ".env", "APP_ID="+testkit.AppID+"\nAPP_CERTIFICATE="+testkit.Certificate+"\nPORT=1001\nDEFAULT_EXPIRY=100\nMAX_EXPIRY=200\nHOST=dotenv\n")
 	file := filepath.Join(dir, "server.yaml")
 	write(t, file, "port: 1002\ndefault_expiry: 101\nmax_expiry: 201\n")
 	write(t, filepath.Join(dir, "vars.yaml"), "SERVER_PORT: 1007\nCORS_ALLOW_ORIGIN: https://c.example\n")
@@ -115,19 +112,19 @@ func TestInvalidSettings(t *testing.T) {
 		getenv func(string) string
 		key    string
 	}{
-		{"no app id", nil, env("APP_CERTIFICATE", cert), "APP_ID"},
-		{"short app id", nil, env("APP_ID", "abc", "APP_CERTIFICATE", cert), "APP_ID"},
-		{"no certificate", nil, env("APP_ID", appID), "APP_CERTIFICATE"},
-		{"certificate not hex", nil, env("APP_ID", appID, "APP_CERTIFICATE", badCert), "APP_CERTIFICATE"},
-		{"port not a number", nil, env("APP_ID", appID, "APP_CERTIFICATE", cert, "PORT", "http"), "PORT"},
-		{"port too big", []string{"--port", "70000"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), "PORT"},
-		{"max expiry over Agora's cap", nil, env("APP_ID", appID, "APP_CERTIFICATE", cert, "MAX_EXPIRY", "86401"), "MAX_EXPIRY"},
-		{"default over max", nil, env("APP_ID", appID, "APP_CERTIFICATE", cert, "MAX_EXPIRY", "60"), "DEFAULT_EXPIRY"},
-		{"default zero", nil, env("APP_ID", appID, "APP_CERTIFICATE", cert, "DEFAULT_EXPIRY", "0"), "DEFAULT_EXPIRY"},
-		{"missing config file", []string{"--config", "nope.yaml"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), "CONFIG_FILE"},
+		{"no app id", nil, env("APP_CERTIFICATE", testkit.Certificate), "APP_ID"},
+		{"short app id", nil, env("APP_ID", "abc", "APP_CERTIFICATE", testkit.Certificate), "APP_ID"},
+		{"no certificate", nil, env("APP_ID", testkit.AppID), "APP_CERTIFICATE"},
+		{"certificate not hex", nil, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", badCert), "APP_CERTIFICATE"},
+		{"port not a number", nil, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate, "PORT", "http"), "PORT"},
+		{"port too big", []string{"--port", "70000"}, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate), "PORT"},
+		{"max expiry over Agora's cap", nil, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate, "MAX_EXPIRY", "86401"), "MAX_EXPIRY"},
+		{"default over max", nil, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate, "MAX_EXPIRY", "60"), "DEFAULT_EXPIRY"},
+		{"default zero", nil, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate, "DEFAULT_EXPIRY", "0"), "DEFAULT_EXPIRY"},
+		{"missing config file", []string{"--config", "nope.yaml"}, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate), "CONFIG_FILE"},
 		{"unknown flag", []string{"--colour"}, env(), "flags"},
 		{"stray argument", []string{"--dev", "serve"}, env(), "flags"},
-		{"unknown key in the config file", []string{"--config", "typo.yaml"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), "CONFIG_FILE"},
+		{"unknown key in the config file", []string{"--config", "typo.yaml"}, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate), "CONFIG_FILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,15 +156,15 @@ func TestDevMode(t *testing.T) {
 	if a.AppID == b.AppID || a.AppCertificate == b.AppCertificate || a.AppID == a.AppCertificate {
 		t.Error("dev credentials are not fresh for each process")
 	}
-	c, err := Load([]string{"--dev"}, env("APP_ID", appID, "APP_CERTIFICATE", cert), ".env", io.Discard)
-	if err != nil || c.DevCredentials || c.AppID != appID {
+	c, err := Load([]string{"--dev"}, env("APP_ID", testkit.AppID, "APP_CERTIFICATE", testkit.Certificate), ".env", io.Discard)
+	if err != nil || c.DevCredentials || c.AppID != testkit.AppID {
 		t.Errorf("dev mode must keep given credentials: %+v, %v", c, err)
 	}
 }
 
 func TestStringMasksCertificate(t *testing.T) {
-	c := Config{AppID: appID, AppCertificate: cert, Port: 80, CORSAllowOrigins: []string{"*"}}
-	if s := c.String(); strings.Contains(s, cert) || !strings.Contains(s, appID) {
+	c := Config{AppID: testkit.AppID, AppCertificate: testkit.Certificate, Port: 80, CORSAllowOrigins: []string{"*"}}
+	if s := c.String(); strings.Contains(s, testkit.Certificate) || !strings.Contains(s, testkit.AppID) {
 		t.Errorf("String() = %q", s)
 	}
 }

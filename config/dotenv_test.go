@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // A .env line the parser cannot read may hold a secret: the error names
@@ -17,12 +19,12 @@ func TestDotEnvErrorNamesTheLineNotTheValue(t *testing.T) {
 		wantLine string
 		wantKey  string // "" when the line names no setting of the server
 	}{
-		{"space for =", "APP_ID=" + appID + "\nPORT=8080\nAPP_CERTIFICATE " + cert + "\n", "line 3", "APP_CERTIFICATE"},
-		{"unclosed quote", "APP_ID=" + appID + "\nAPP_CERTIFICATE=\"" + cert + "\nPORT=8080\n", "line 2", "APP_CERTIFICATE"},
-		{"export without =", "# settings\nexport APP_CERTIFICATE " + cert + "\n", "line 2", "APP_CERTIFICATE"},
-		{"a bare value", "APP_ID=" + appID + "\n" + cert + "\n", "line 2", ""},
-		{"a name the server does not read", "APP_ID=" + appID + "\n\nAGORA CERT=" + cert + "\n", "line 3", ""},
-		{"after a quoted value over two lines", "APP_ID=\"" + appID + "\n\"\nPORT=8080\nAPP_CERTIFICATE " + cert + "\n", "line 4", "APP_CERTIFICATE"},
+		{"space for =", "APP_ID=" + testkit.AppID + "\nPORT=8080\nAPP_CERTIFICATE " + testkit.Certificate + "\n", "line 3", "APP_CERTIFICATE"},
+		{"unclosed quote", "APP_ID=" + testkit.AppID + "\nAPP_CERTIFICATE=\"" + testkit.Certificate + "\nPORT=8080\n", "line 2", "APP_CERTIFICATE"},
+		{"export without =", "# settings\nexport APP_CERTIFICATE " + testkit.Certificate + "\n", "line 2", "APP_CERTIFICATE"},
+		{"a bare value", "APP_ID=" + testkit.AppID + "\n" + testkit.Certificate + "\n", "line 2", ""},
+		{"a name the server does not read", "APP_ID=" + testkit.AppID + "\n\nAGORA CERT=" + testkit.Certificate + "\n", "line 3", ""},
+		{"after a quoted value over two lines", "APP_ID=\"" + testkit.AppID + "\n\"\nPORT=8080\nAPP_CERTIFICATE " + testkit.Certificate + "\n", "line 4", "APP_CERTIFICATE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,7 +36,7 @@ func TestDotEnvErrorNamesTheLineNotTheValue(t *testing.T) {
 				t.Fatalf("err = %v, want an error on .env", err)
 			}
 			msg := err.Error()
-			if strings.Contains(msg, cert) || strings.Contains(msg, cert[:8]) {
+			if strings.Contains(msg, testkit.Certificate) || strings.Contains(msg, testkit.Certificate[:8]) {
 				t.Fatalf("error %q repeats the certificate", msg)
 			}
 			if !strings.Contains(msg, tt.wantLine+" ") && !strings.HasSuffix(msg, tt.wantLine) {

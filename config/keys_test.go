@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // validRequired gives each required setting a value the server accepts.
@@ -18,9 +19,9 @@ func validRequired(t *testing.T) map[string]string {
 		}
 		switch k.Env {
 		case "APP_ID":
-			env[k.Env] = "0123456789abcdef0123456789abcdef"
+			env[k.Env] = testkit.AppID
 		case "APP_CERTIFICATE":
-			env[k.Env] = "fedcba9876543210fedcba9876543210"
+			env[k.Env] = testkit.Certificate
 		default:
 			t.Fatalf("required key %s has no sample value in this test: add one", k.Env)
 		}

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // opsEnv is a valid environment plus the given variables.
 func opsEnv(vars map[string]string) func(string) string {
 	base := map[string]string{
-		"APP_ID":          "970ca35de60c44645bbae8a215061b33",
-		"APP_CERTIFICATE": "5cfd2fd1755d40ecb72977518be15d3b",
+		"APP_ID":          testkit.AppID,
+		"APP_CERTIFICATE": testkit.Certificate,
 	}
 	return func(k string) string {
 		if v, ok := vars[k]; ok {

@@ -9,15 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-const (
-	testAppID = "0123456789abcdef0123456789abcdef"
-	testCert  = "fedcba9876543210fedcba9876543210"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 func load(env map[string]string) (Config, error) {
-	base := map[string]string{"APP_ID": testAppID, "APP_CERTIFICATE": testCert}
+	base := map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate}
 	for k, v := range env {
 		base[k] = v
 	}
@@ -56,7 +53,7 @@ func TestAllowAppTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{"APP_ID": testAppID, "APP_CERTIFICATE": testCert}
+			env := map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate}
 			for k, v := range tt.env {
 				env[k] = v
 			}
@@ -241,7 +238,7 @@ func TestSecurityStringMasksSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := c.String()
-		for _, leak := range []string{secret, "redis-password-xyz", "api-key-that-must-not-be-logged", testCert} {
+		for _, leak := range []string{secret, "redis-password-xyz", "api-key-that-must-not-be-logged", testkit.Certificate} {
 			if strings.Contains(s, leak) {
 				t.Errorf("config line %q shows a secret", s)
 			}

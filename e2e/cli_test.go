@@ -18,17 +18,14 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
-// cliOtherAppID signs tokens that are not this project's.
-const cliOtherAppID = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
-
 // cliEnv is the whole environment the binary runs with: the project's
 // credentials and nothing from the machine running the tests.
-var cliEnv = []string{"APP_ID=" + appID, "APP_CERTIFICATE=" + cert}
+var cliEnv = []string{"APP_ID=" + testkit.AppID, "APP_CERTIFICATE=" + testkit.Certificate}
 
 func TestCLI(t *testing.T) {
 	// The binary runs on the real clock; the in-process inspector checks
 	// what it printed on the same clock, with the same credentials.
-	inspector := service.New(appID, cert, service.Options{})
+	inspector := service.New(testkit.AppID, testkit.Certificate, service.Options{})
 
 	t.Run("token", func(t *testing.T) { testCLIToken(t, inspector) })
 	t.Run("token --json", func(t *testing.T) { testCLITokenJSON(t) })
@@ -130,7 +127,7 @@ func testCLIToken(t *testing.T, inspector *service.Tokens) {
 			if err != nil {
 				t.Fatalf("Inspect: %v", err)
 			}
-			if ins.Version != tt.version || ins.Signature != service.SignatureValid || ins.AppID != appID || ins.Expired {
+			if ins.Version != tt.version || ins.Signature != service.SignatureValid || ins.AppID != testkit.AppID || ins.Expired {
 				t.Errorf("inspection %+v", ins)
 			}
 			if ins.IssuedAt.Before(before) || ins.IssuedAt.After(time.Now()) || ins.ExpiresAt.Sub(ins.IssuedAt) != tt.lifetime {
@@ -173,7 +170,7 @@ func testCLITokenJSON(t *testing.T) {
 	if err := dec.Decode(&tok); err != nil {
 		t.Fatalf("decoding %q: %v", got.stdout, err)
 	}
-	at := testkit.Verify007(t, tok.Value, appID, cert)
+	at := testkit.Verify007(t, tok.Value, testkit.AppID, testkit.Certificate)
 	rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
 	wantPrivs := map[uint16]uint32{1: 900, 2: 900, 3: 300, 4: 900}
 	if !reflect.DeepEqual(rtc.Privileges, wantPrivs) || rtc.ChannelName != "stage" || rtc.Uid != "7" {
@@ -236,9 +233,9 @@ func testCLIUsage(t *testing.T) {
 }
 
 func testCLIInspect(t *testing.T) {
-	now := service.New(appID, cert, service.Options{})
-	twoDaysAgo := service.New(appID, cert, service.Options{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
-	foreign := service.New(cliOtherAppID, cert, service.Options{})
+	now := service.New(testkit.AppID, testkit.Certificate, service.Options{})
+	twoDaysAgo := service.New(testkit.AppID, testkit.Certificate, service.Options{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
+	foreign := service.New(testkit.OtherAppID, testkit.Certificate, service.Options{})
 	mint := func(tokens *service.Tokens, b service.Bundle) string {
 		minted, err := tokens.Issue(context.Background(), b)
 		if err != nil {

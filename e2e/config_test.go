@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // A setting that cannot be used stops the server before it starts: exit
@@ -26,7 +28,7 @@ func TestBadConfigExitsWithStatus2(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// A server that starts is a failure: runBinary stops it.
-			got := runBinary(t, append([]string{"APP_ID=" + appID, "APP_CERTIFICATE=" + cert, "HOST=127.0.0.1", "PORT=0"}, tt.env...), "")
+			got := runBinary(t, append([]string{"APP_ID=" + testkit.AppID, "APP_CERTIFICATE=" + testkit.Certificate, "HOST=127.0.0.1", "PORT=0"}, tt.env...), "")
 			out := got.stdout + got.stderr
 			if got.code != 2 {
 				t.Fatalf("exit %d, want status 2; output %s", got.code, out)
@@ -64,7 +66,7 @@ func TestBadAPIKeysExitWithStatus2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := runBinary(t, append([]string{"APP_ID=" + appID, "APP_CERTIFICATE=" + cert, "AUTH_MODE=apikey"}, tt.env...), "")
+			got := runBinary(t, append([]string{"APP_ID=" + testkit.AppID, "APP_CERTIFICATE=" + testkit.Certificate, "AUTH_MODE=apikey"}, tt.env...), "")
 			out := got.stdout + got.stderr
 			if got.code != 2 {
 				t.Fatalf("exit %d, want status 2; output %s", got.code, out)

@@ -3,6 +3,8 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // A flag typed wrong names the flag and never echoes what follows it:
@@ -11,7 +13,7 @@ import (
 // line.
 func TestFlagErrorsNeverEchoASecret(t *testing.T) {
 	secrets := map[string]string{
-		"app-certificate": "5cfd2fd1755d40ecb72977518be15d3b",
+		"app-certificate": testkit.Certificate,
 		"api-keys":        "backend-key-9f8e7d6c5b4a",
 		"jwt-secret":      "identity-token-secret-of-32-bytes!!",
 		"metrics-token":   "scrape-token-1a2b3c4d5e6f",

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
@@ -78,7 +79,7 @@ func get(path string) func(int) string { return func(int) string { return path }
 
 // inspected is a token the load's server signed, for /v1/tokens/inspect.
 var inspected = func() string {
-	minted, err := service.New(appID, cert, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "inspected", Expire: new(uint64(3600))})
+	minted, err := service.New(testkit.AppID, testkit.Certificate, service.Options{}).Issue(context.Background(), service.Bundle{RTMUserID: "inspected", Expire: new(uint64(3600))})
 	if err != nil {
 		panic(err)
 	}

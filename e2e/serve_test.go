@@ -25,9 +25,9 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, decode %v", res.StatusCode, err)
 	}
-	at := testkit.Verify007(t, body.RTCToken, appID, cert)
+	at := testkit.Verify007(t, body.RTCToken, testkit.AppID, testkit.Certificate)
 	rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
-	if at.AppId != appID || at.Expire != 900 || rtc.ChannelName != "e2e room" || rtc.Uid != "2882341273" {
+	if at.AppId != testkit.AppID || at.Expire != 900 || rtc.ChannelName != "e2e room" || rtc.Uid != "2882341273" {
 		t.Errorf("token: app %s expire %d channel %q uid %q", at.AppId, at.Expire, rtc.ChannelName, rtc.Uid)
 	}
 	if age := time.Now().Unix() - int64(at.IssueTs); age < 0 || age > 60 {

@@ -24,13 +24,6 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
-// The credentials every server here runs with unless a test says
-// otherwise.
-const (
-	appID = "970ca35de60c44645bbae8a215061b33"
-	cert  = "5cfd2fd1755d40ecb72977518be15d3b"
-)
-
 // root is the module's root, where the binary is built from and the docs
 // live; go test runs this package in e2e/.
 const root = ".."
@@ -91,8 +84,8 @@ func start(t *testing.T, env ...string) *server {
 // test credentials and JSON logs, with env on top.
 func serverEnv(env ...string) []string {
 	return append([]string{
-		"APP_ID=" + appID,
-		"APP_CERTIFICATE=" + cert,
+		"APP_ID=" + testkit.AppID,
+		"APP_CERTIFICATE=" + testkit.Certificate,
 		"HOST=127.0.0.1",
 		"PORT=0",
 		"LOG_FORMAT=json",
@@ -289,7 +282,7 @@ func runBinary(t *testing.T, env []string, stdin string, args ...string) outcome
 // checkToken checks that an AccessToken2 is signed with the server's
 // certificate and carries at least one service.
 func checkToken(token string) error {
-	at, err := testkit.Check007(token, appID, cert)
+	at, err := testkit.Check007(token, testkit.AppID, testkit.Certificate)
 	if err == nil && len(at.Services) == 0 {
 		err = errors.New("the token carries no service")
 	}

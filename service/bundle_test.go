@@ -1,17 +1,18 @@
 package service
 
 import (
-	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"strings"
 	"testing"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // TestBundlePrivilegeLifetimes reads the lifetimes back with Agora's own
 // parser: AccessToken2 counts them in seconds from the issue time.
 func TestBundlePrivilegeLifetimes(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	tests := []struct {
 		name string
 		rtc  RTC
@@ -29,7 +30,7 @@ func TestBundlePrivilegeLifetimes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			value := mint(t, tokens, Bundle{RTC: &tt.rtc, Expire: u64(600)})
-			at := testkit.Verify007(t, value, testAppID, testCertificate)
+			at := testkit.Verify007(t, value, testkit.AppID, testkit.Certificate)
 			rtc := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
 			if len(rtc.Privileges) != len(tt.want) {
 				t.Errorf("got privileges %v, want %v", rtc.Privileges, tt.want)
@@ -44,7 +45,7 @@ func TestBundlePrivilegeLifetimes(t *testing.T) {
 }
 
 func TestBundleInvalid(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	pub := func(p *RTCPrivileges) *RTC { return &RTC{Channel: "c", Role: Publisher, Privileges: p} }
 	tests := []struct {
 		name      string

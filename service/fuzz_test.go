@@ -23,7 +23,7 @@ var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz/FuzzIn
 // inspection that is consistent with itself; a panic fails the run. The
 // committed corpus in testdata/fuzz/FuzzInspect runs with every go test.
 func FuzzInspect(f *testing.F) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.CorpusAppID, testkit.CorpusCertificate, testNow)
 	f.Fuzz(func(t *testing.T, token, channel, account, userID string) {
 		ins, err := tokens.Inspect(token, Subject{Channel: channel, Account: account, UserID: userID})
 		if err != nil {
@@ -38,15 +38,15 @@ func FuzzInspect(f *testing.F) {
 		}
 		switch ins.Signature {
 		case SignatureValid:
-			if ins.AppID != testAppID {
+			if ins.AppID != testkit.CorpusAppID {
 				t.Errorf("valid signature for App ID %q", ins.AppID)
 			}
 		case SignatureInvalid, SignatureUnverifiable:
-			if ins.AppID != testAppID {
+			if ins.AppID != testkit.CorpusAppID {
 				t.Errorf("%s signature for App ID %q, which is not ours", ins.Signature, ins.AppID)
 			}
 		case SignatureForeign:
-			if ins.AppID == testAppID {
+			if ins.AppID == testkit.CorpusAppID {
 				t.Error("foreign signature for our own App ID")
 			}
 		default:
@@ -70,8 +70,8 @@ type fuzzSeed struct {
 // fuzzSeeds are valid tokens of every kind, the same with a wrong subject
 // or signer, truncations at every field, and garbage.
 func fuzzSeeds(t testing.TB) []fuzzSeed {
-	ours := newTestTokens(testAppID, testCertificate, testNow)
-	other := newTestTokens(otherAppID, otherCert, testNow)
+	ours := newTestTokens(testkit.CorpusAppID, testkit.CorpusCertificate, testNow)
+	other := newTestTokens(testkit.OtherAppID, testkit.OtherCertificate, testNow)
 	pub := &RTC{Channel: "lobby", Account: "42", Role: Publisher}
 	sub := &RTC{Channel: "a b", Account: "alice@example", Role: Subscriber}
 	perPrivilege := &RTC{Channel: "c", Role: Publisher, Privileges: &RTCPrivileges{JoinChannel: u64(900), PublishAudio: u64(300)}}

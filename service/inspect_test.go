@@ -17,11 +17,7 @@ import (
 )
 
 const (
-	testAppID       = "5f2c0a9be1d34c7f8a6b9e0d1c2f3a4b"
-	testCertificate = "c81d3e7f2a5b4c6d9e0f1a2b3c4d5e6f"
-	otherAppID      = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
-	otherCert       = "d4c3b2a1908f7e6d5c4b3a2918f7e6d5"
-	testSalt        = 0x1234abcd
+	testSalt = 0x1234abcd
 )
 
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -49,7 +45,7 @@ func rtcPrivs(expires ...time.Time) []PrivilegeExpiry {
 }
 
 func TestInspectRoundTrip(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	in := func(s uint32) time.Time { return testNow.Add(time.Duration(s) * time.Second) }
 
 	tests := []struct {
@@ -197,7 +193,7 @@ func TestInspectRoundTrip(t *testing.T) {
 			}
 			want := Inspection{
 				Version:   wantVersion,
-				AppID:     testAppID,
+				AppID:     testkit.AppID,
 				IssuedAt:  testNow,
 				ExpiresAt: tt.expires,
 				RenewAt:   tt.renew,
@@ -236,8 +232,8 @@ func crossCheck(t *testing.T, value string, b Bundle) {
 		}
 		return
 	}
-	at := testkit.Verify007(t, value, testAppID, testCertificate)
-	if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != uint32(*b.Expire) || at.Salt != testSalt {
+	at := testkit.Verify007(t, value, testkit.AppID, testkit.Certificate)
+	if at.AppId != testkit.AppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != uint32(*b.Expire) || at.Salt != testSalt {
 		t.Errorf("Agora's 007 parser: app %s issued %d expire %d salt %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 	}
 	if b.RTC != nil {
@@ -265,9 +261,9 @@ func crc(s string) uint32 {
 }
 
 func TestInspectSignature(t *testing.T) {
-	ours := newTestTokens(testAppID, testCertificate, testNow)
-	otherCertTokens := newTestTokens(testAppID, otherCert, testNow)
-	otherApp := newTestTokens(otherAppID, testCertificate, testNow)
+	ours := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
+	otherCertTokens := newTestTokens(testkit.AppID, testkit.OtherCertificate, testNow)
+	otherApp := newTestTokens(testkit.OtherAppID, testkit.Certificate, testNow)
 	rtc := func(v string) Bundle {
 		return Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600), Version: v}
 	}
@@ -308,7 +304,7 @@ func TestInspectSignature(t *testing.T) {
 }
 
 func TestInspectExpired(t *testing.T) {
-	issuer := newTestTokens(testAppID, testCertificate, testNow)
+	issuer := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	for _, v := range []string{Version007, Version006} {
 		tok := mint(t, issuer, Bundle{RTMUserID: "bob", Expire: u64(60), Version: v})
 		for _, tt := range []struct {
@@ -320,7 +316,7 @@ func TestInspectExpired(t *testing.T) {
 			{testNow.Add(60 * time.Second), true},
 			{testNow.Add(-time.Hour), false},
 		} {
-			got, err := newTestTokens(testAppID, testCertificate, tt.at).Inspect(tok, Subject{UserID: "bob"}.only(v))
+			got, err := newTestTokens(testkit.AppID, testkit.Certificate, tt.at).Inspect(tok, Subject{UserID: "bob"}.only(v))
 			if err != nil {
 				t.Fatalf("%s at %v: %v", v, tt.at, err)
 			}
@@ -340,7 +336,7 @@ func (who Subject) only(version string) Subject {
 }
 
 func TestInspectSubject(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	rtc006 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Subscriber}, Expire: u64(60), Version: Version006})
 	rtm006 := mint(t, tokens, Bundle{RTMUserID: "bob", Expire: u64(60), Version: Version006})
 	rtc007 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Subscriber}, Expire: u64(60)})
@@ -370,7 +366,7 @@ func TestInspectSubject(t *testing.T) {
 }
 
 func TestInspectMalformed(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	good007 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600)})
 	good006 := mint(t, tokens, Bundle{RTC: &RTC{Channel: "lobby", Account: "42", Role: Publisher}, Expire: u64(600), Version: Version006})
 	payload := testkit.Payload007(t, good007)
@@ -396,7 +392,7 @@ func TestInspectMalformed(t *testing.T) {
 		{"007 trailing bytes", testkit.Pack007(append(bytes.Clone(payload), 1, 2)), "2 bytes follow the last service"},
 		{"007 unknown service", testkit.Pack007(withService(payload, 9)), "service type 9"},
 		{"007 huge privilege count", testkit.Pack007(withPrivilegeCount(payload, 0xffff)), "lists 65535 privileges"},
-		{"006 short app id", "006" + testAppID[:10], "truncated field: the App ID"},
+		{"006 short app id", "006" + testkit.AppID[:10], "truncated field: the App ID"},
 		{"006 bad base64", good006[:40] + "!" + good006[41:], "bad base64 at character 40"},
 		{"006 truncated", good006[:35+8], "truncated field"},
 		{"006 trailing bytes", good006[:35] + base64.StdEncoding.EncodeToString(append(decode006(t, good006), 9)), "1 bytes follow the message"},
@@ -461,7 +457,7 @@ func flipRaw(t testing.TB, token string, prefix, at int) string {
 	return token[:prefix] + base64.StdEncoding.EncodeToString(raw)
 }
 
-// The offset of the first service in a payload minted for testAppID:
+// The offset of the first service in a payload minted for testkit.AppID:
 // signature (2+32), App ID (2+32), issue time, expiry, salt, count.
 const firstService = 2 + 32 + 2 + 32 + 4 + 4 + 4 + 2
 
@@ -482,7 +478,7 @@ func withPrivilegeCount(payload []byte, n uint16) []byte {
 // login privilege with a lifetime of its own, and a room user's grant
 // without the RTM and Chat grants Agora's builder adds to it.
 func TestInspectAgoraFPAAndAPaaS(t *testing.T) {
-	at := accesstoken2.NewAccessToken(testAppID, testCertificate, 300)
+	at := accesstoken2.NewAccessToken(testkit.AppID, testkit.Certificate, 300)
 	at.IssueTs, at.Salt = uint32(testNow.Unix()), testSalt
 	fpa := accesstoken2.NewServiceFpa()
 	fpa.AddPrivilege(accesstoken2.PrivilegeLogin, 200)
@@ -495,7 +491,7 @@ func TestInspectAgoraFPAAndAPaaS(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := newTestTokens(testAppID, testCertificate, testNow).Inspect(value, Subject{})
+	got, err := newTestTokens(testkit.AppID, testkit.Certificate, testNow).Inspect(value, Subject{})
 	if err != nil {
 		t.Fatalf("Inspect: %v", err)
 	}
@@ -509,7 +505,7 @@ func TestInspectAgoraFPAAndAPaaS(t *testing.T) {
 }
 
 func BenchmarkInspect(b *testing.B) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	pub := &RTC{Channel: "lobby", Account: "42", Role: Publisher}
 	for _, bb := range []struct {
 		name  string

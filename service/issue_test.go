@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // Issue applies the policy to every bundle before it signs any: a request
@@ -31,7 +33,7 @@ func TestIssueIsAllOrNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			seen := &issueLog{}
-			tokens := New(testAppID, testCertificate, Options{Observer: seen, Policy: tt.policy})
+			tokens := New(testkit.AppID, testkit.Certificate, Options{Observer: seen, Policy: tt.policy})
 			got, err := tokens.Issue(context.Background(), tt.bundles...)
 			if tt.wantKind == 0 {
 				if err != nil || len(got) != len(tt.bundles) {

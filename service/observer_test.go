@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // issueLog records what a Tokens reports, as metrics would count it.
@@ -41,7 +43,7 @@ func TestObserverSeesEveryToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log := &issueLog{}
-			ts := New("970ca35de60c44645bbae8a215061b33", "5cfd2fd1755d40ecb72977518be15d3b", Options{Observer: log})
+			ts := New(testkit.AppID, testkit.Certificate, Options{Observer: log})
 			tok, err := tt.issue(ts)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %t", err, tt.wantErr)
@@ -57,7 +59,7 @@ func TestObserverSeesEveryToken(t *testing.T) {
 }
 
 func TestNoObserver(t *testing.T) {
-	ts := New("970ca35de60c44645bbae8a215061b33", "5cfd2fd1755d40ecb72977518be15d3b", Options{})
+	ts := New(testkit.AppID, testkit.Certificate, Options{})
 	if _, err := ts.rtmToken("ann", 60); err != nil {
 		t.Fatal(err)
 	}

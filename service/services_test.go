@@ -18,7 +18,7 @@ import (
 // every service, field and privilege lifetime the builder puts in the
 // same token.
 func TestFPAAndAPaaSMatchAgorasBuilders(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	tests := []struct {
 		name   string
 		bundle Bundle
@@ -26,29 +26,29 @@ func TestFPAAndAPaaSMatchAgorasBuilders(t *testing.T) {
 	}{
 		// Agora's FPA builder always signs for 24 hours.
 		{"fpa", Bundle{FPA: true, Expire: u64(86400)}, func() (string, error) {
-			return fpatokenbuilder.BuildToken(testAppID, testCertificate)
+			return fpatokenbuilder.BuildToken(testkit.AppID, testkit.Certificate)
 		}},
 		{"apaas room user", Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: "class-7", UserUUID: "2882341273", Role: i16(2)}, Expire: u64(600)}, func() (string, error) {
-			return apaastokenbuilder.BuildRoomUserToken(testAppID, testCertificate, "class-7", "2882341273", 2, 600)
+			return apaastokenbuilder.BuildRoomUserToken(testkit.AppID, testkit.Certificate, "class-7", "2882341273", 2, 600)
 		}},
 		{"apaas user", Bundle{APaaS: &APaaS{User: true, UserUUID: "2882341273"}, Expire: u64(600)}, func() (string, error) {
-			return apaastokenbuilder.BuildUserToken(testAppID, testCertificate, "2882341273", 600)
+			return apaastokenbuilder.BuildUserToken(testkit.AppID, testkit.Certificate, "2882341273", 600)
 		}},
 		{"apaas app", Bundle{APaaS: &APaaS{App: true}, Expire: u64(600)}, func() (string, error) {
-			return apaastokenbuilder.BuildAppToken(testAppID, testCertificate, 600)
+			return apaastokenbuilder.BuildAppToken(testkit.AppID, testkit.Certificate, 600)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ours := testkit.Verify007(t, mint(t, tokens, tt.bundle), testAppID, testCertificate)
+			ours := testkit.Verify007(t, mint(t, tokens, tt.bundle), testkit.AppID, testkit.Certificate)
 			value, err := tt.agora()
 			if err != nil {
 				t.Fatal(err)
 			}
 			theirs := parse(t, value)
-			if ours.AppId != testAppID || ours.IssueTs != uint32(testNow.Unix()) || ours.Salt != testSalt || ours.Expire != theirs.Expire {
+			if ours.AppId != testkit.AppID || ours.IssueTs != uint32(testNow.Unix()) || ours.Salt != testSalt || ours.Expire != theirs.Expire {
 				t.Errorf("header: app %s issued %d salt %d expire %d; want %s %d %d %d",
-					ours.AppId, ours.IssueTs, ours.Salt, ours.Expire, testAppID, testNow.Unix(), testSalt, theirs.Expire)
+					ours.AppId, ours.IssueTs, ours.Salt, ours.Expire, testkit.AppID, testNow.Unix(), testSalt, theirs.Expire)
 			}
 			if !reflect.DeepEqual(ours.Services, theirs.Services) {
 				t.Errorf("services differ from Agora's builder:\n got %s\nwant %s", describe(ours), describe(theirs))

@@ -6,17 +6,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
+
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
-
-	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
 )
 
 // parse checks a token signed with the test credentials and returns it
 // as Agora's own package reads it.
 func parse(t *testing.T, token string) *accesstoken2.AccessToken {
 	t.Helper()
-	return testkit.Verify007(t, token, testAppID, testCertificate)
+	return testkit.Verify007(t, token, testkit.AppID, testkit.Certificate)
 }
 
 func TestRTCToken(t *testing.T) {
@@ -34,12 +34,12 @@ func TestRTCToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := newTestTokens(testAppID, testCertificate, testNow).rtcToken(tt.rtc, 600)
+			tok, err := newTestTokens(testkit.AppID, testkit.Certificate, testNow).rtcToken(tt.rtc, 600)
 			if err != nil {
 				t.Fatal(err)
 			}
 			at := parse(t, tok.Value)
-			if at.AppId != testAppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != 600 || at.Salt != testSalt {
+			if at.AppId != testkit.AppID || at.IssueTs != uint32(testNow.Unix()) || at.Expire != 600 || at.Salt != testSalt {
 				t.Errorf("header = %s %d %d %d", at.AppId, at.IssueTs, at.Expire, at.Salt)
 			}
 			rtc, ok := at.Services[accesstoken2.ServiceTypeRtc].(*accesstoken2.ServiceRtc)
@@ -70,7 +70,7 @@ func assertPrivileges(t *testing.T, got, want map[uint16]uint32) {
 }
 
 func TestRTMAndChatTokens(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 
 	rtm, err := tokens.rtmToken("user-7", 120)
 	if err != nil {
@@ -104,7 +104,7 @@ func TestRTMAndChatTokens(t *testing.T) {
 }
 
 func TestSaltIsRandom(t *testing.T) {
-	tokens := New(testAppID, testCertificate, Options{})
+	tokens := New(testkit.AppID, testkit.Certificate, Options{})
 	seen := map[uint32]bool{}
 	for range 50 {
 		tok, err := tokens.rtmToken("u", 60)
@@ -119,7 +119,7 @@ func TestSaltIsRandom(t *testing.T) {
 }
 
 func TestInvalidRequests(t *testing.T) {
-	tokens := newTestTokens(testAppID, testCertificate, testNow)
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
 	tests := []struct {
 		name  string
 		call  func() error
@@ -154,7 +154,7 @@ func TestInvalidRequests(t *testing.T) {
 // when none is asked for, else 1 second to the maximum, and an RTC
 // privilege within its token.
 func TestLifetimes(t *testing.T) {
-	tokens := New(testAppID, testCertificate, Options{
+	tokens := New(testkit.AppID, testkit.Certificate, Options{
 		DefaultExpiry: 600,
 		MaxExpiry:     7200,
 		Now:           func() time.Time { return testNow },

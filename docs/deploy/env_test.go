@@ -20,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/seed6ab08d10/agora-token-server/config"
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // root is the repository, where the deployment files live.
@@ -44,8 +45,8 @@ var buildpackVars = []string{"GO_LINKER_SYMBOL"}
 
 // sampleCredentials are values the server accepts for its required keys.
 var sampleCredentials = map[string]string{
-	"APP_ID":          "0123456789abcdef0123456789abcdef",
-	"APP_CERTIFICATE": "fedcba9876543210fedcba9876543210",
+	"APP_ID":          testkit.AppID,
+	"APP_CERTIFICATE": testkit.Certificate,
 }
 
 // envDecl is what one deployment file puts in the server's environment:

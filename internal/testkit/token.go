@@ -22,10 +22,25 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
 
-// The credentials every test signs with, unless it needs a second project.
+// The credentials every test signs with.
 const (
 	AppID       = "970CA35de60c44645bbae8a215061b33"
 	Certificate = "5CFd2fd1755d40ecb72977518be15d3b"
+)
+
+// The credentials of a second project, for the tests of a token that is
+// not this server's or a certificate that is not the one it was signed
+// with.
+const (
+	OtherAppID       = "0e1d2c3b4a5968778695a4b3c2d1e0f9"
+	OtherCertificate = "d4c3b2a1908f7e6d5c4b3a2918f7e6d5"
+)
+
+// The credentials the committed corpus of service's FuzzInspect was
+// minted with: its tokens are fixed bytes, valid under these alone.
+const (
+	CorpusAppID       = "5f2c0a9be1d34c7f8a6b9e0d1c2f3a4b"
+	CorpusCertificate = "c81d3e7f2a5b4c6d9e0f1a2b3c4d5e6f"
 )
 
 // Verify007 is Check007 for a test: it stops the test on the first check

@@ -14,11 +14,6 @@ import (
 
 // Agora's own package is the reference for every byte encode007 writes.
 
-const (
-	oracleAppID = testkit.AppID
-	oracleCert  = testkit.Certificate
-)
-
 // encode and agoraBuild put the same token through Encode007 and through
 // Agora's package.
 func encode(appID, cert string, issueTs, salt, expire uint32, grants []agoratoken.Grant) (string, error) {
@@ -202,17 +197,17 @@ func TestEncode007Rejects(t *testing.T) {
 		grants      []agoratoken.Grant
 		agoraErrs   bool // Agora's package rejects it too
 	}{
-		{"short App ID", oracleAppID[1:], oracleCert, []agoratoken.Grant{rtm}, true},
-		{"App ID not hex", "x" + oracleAppID[1:], oracleCert, []agoratoken.Grant{rtm}, true},
-		{"short certificate", oracleAppID, oracleCert + "0", []agoratoken.Grant{rtm}, true},
-		{"certificate not hex", oracleAppID, oracleCert[1:] + "g", []agoratoken.Grant{rtm}, true},
-		{"services out of order", oracleAppID, oracleCert, []agoratoken.Grant{rtm, rtc}, false},
-		{"service twice", oracleAppID, oracleCert, []agoratoken.Grant{rtm, rtm}, false},
-		{"unknown service", oracleAppID, oracleCert, []agoratoken.Grant{{Service: 9, Fields: []string{"u"}}}, false},
-		{"RTC without uid", oracleAppID, oracleCert, []agoratoken.Grant{{Service: agoratoken.ServiceRTC, Fields: []string{"c"}}}, false},
-		{"privileges out of order", oracleAppID, oracleCert, []agoratoken.Grant{{Service: agoratoken.ServiceChat,
+		{"short App ID", testkit.AppID[1:], testkit.Certificate, []agoratoken.Grant{rtm}, true},
+		{"App ID not hex", "x" + testkit.AppID[1:], testkit.Certificate, []agoratoken.Grant{rtm}, true},
+		{"short certificate", testkit.AppID, testkit.Certificate + "0", []agoratoken.Grant{rtm}, true},
+		{"certificate not hex", testkit.AppID, testkit.Certificate[1:] + "g", []agoratoken.Grant{rtm}, true},
+		{"services out of order", testkit.AppID, testkit.Certificate, []agoratoken.Grant{rtm, rtc}, false},
+		{"service twice", testkit.AppID, testkit.Certificate, []agoratoken.Grant{rtm, rtm}, false},
+		{"unknown service", testkit.AppID, testkit.Certificate, []agoratoken.Grant{{Service: 9, Fields: []string{"u"}}}, false},
+		{"RTC without uid", testkit.AppID, testkit.Certificate, []agoratoken.Grant{{Service: agoratoken.ServiceRTC, Fields: []string{"c"}}}, false},
+		{"privileges out of order", testkit.AppID, testkit.Certificate, []agoratoken.Grant{{Service: agoratoken.ServiceChat,
 			Privileges: []agoratoken.Privilege{{agoratoken.ChatApp, 1}, {agoratoken.ChatUser, 1}}, Fields: []string{"u"}}}, false},
-		{"string too long", oracleAppID, oracleCert, []agoratoken.Grant{{Service: agoratoken.ServiceRTM,
+		{"string too long", testkit.AppID, testkit.Certificate, []agoratoken.Grant{{Service: agoratoken.ServiceRTM,
 			Privileges: []agoratoken.Privilege{{agoratoken.RTMLogin, 1}}, Fields: []string{strings.Repeat("u", math.MaxUint16+1)}}}, false},
 	}
 	for _, tt := range tests {
