@@ -93,7 +93,7 @@ func (t *Tokens) Inspect(token string, who Subject) (Inspection, error) {
 		return Inspection{}, err
 	}
 	ins.RenewAt = renewAt(ins.IssuedAt, ins.ExpiresAt, ins.Services)
-	ins.Expired = !t.now().Before(ins.ExpiresAt)
+	ins.Expired = !t.opts.Now().Before(ins.ExpiresAt)
 	switch ins.Signature {
 	case SignatureInvalid:
 		ins.Note = "the App ID is this server's but the signature is not its certificate's: the token was altered or signed with another certificate"

@@ -35,12 +35,12 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 		return Token{}, Invalidf("privilegeExpire", "needs version %s: in a %s token every privilege has the token's lifetime", Version007, Version006)
 	}
 
-	issued := t.now().Truncate(time.Second).UTC()
+	issued := t.opts.Now().Truncate(time.Second).UTC()
 	expires := after(issued, l.token)
 	at := agoratoken.AccessToken{
 		AppID: t.appID,
 		Stamp: uint32(issued.Unix()) + agoratoken.StampLead006,
-		Salt:  t.salt(),
+		Salt:  t.opts.Salt(),
 	}
 	var (
 		ids              []uint16
@@ -80,6 +80,6 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	t.observer.TokenIssued(access.Service, Version006)
+	t.opts.Observer.TokenIssued(access.Service, Version006)
 	return newToken(value, Version006, issued, expires, []Access{access}), nil
 }

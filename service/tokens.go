@@ -89,35 +89,22 @@ type Options struct {
 
 // Tokens mints tokens for one Agora project.
 type Tokens struct {
-	appID         string
-	certificate   string
-	defaultExpiry uint32
-	maxExpiry     uint32
-	now           func() time.Time
-	salt          func() uint32
-	observer      Observer
-	policy        *Policy
+	appID, certificate string
+	opts               Options // every default filled in
 }
 
 // New returns a Tokens signing with the project's App ID and App Certificate.
 func New(appID, certificate string, opts Options) *Tokens {
-	t := &Tokens{
-		appID:         appID,
-		certificate:   certificate,
-		defaultExpiry: cmp.Or(opts.DefaultExpiry, 3600),
-		maxExpiry:     cmp.Or(opts.MaxExpiry, 86400),
-		now:           opts.Now,
-		salt:          opts.Salt,
-		observer:      cmp.Or[Observer](opts.Observer, unobserved{}),
-		policy:        opts.Policy,
+	opts.DefaultExpiry = cmp.Or(opts.DefaultExpiry, 3600)
+	opts.MaxExpiry = cmp.Or(opts.MaxExpiry, 86400)
+	opts.Observer = cmp.Or[Observer](opts.Observer, unobserved{})
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
-	if t.now == nil {
-		t.now = time.Now
+	if opts.Salt == nil {
+		opts.Salt = randomSalt
 	}
-	if t.salt == nil {
-		t.salt = randomSalt
-	}
-	return t
+	return &Tokens{appID: appID, certificate: certificate, opts: opts}
 }
 
 // RTC describes an RTC grant: who may join which channel, and as what.
@@ -180,7 +167,7 @@ type Bundle struct {
 	Chat  *Chat
 	APaaS *APaaS
 	// Expire is the token's lifetime in seconds, and that of the RTM,
-	// Chat and APaaS Privileges: nil for the default lifetime, else from
+	// Chat and APaaS privileges: nil for the default lifetime, else from
 	// 1 to the maximum. Errors name it "expire".
 	Expire *uint64
 	// RTCPrivilegeExpire is the lifetime in seconds of the RTC privileges
@@ -213,7 +200,7 @@ func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) 
 		}
 	}
 	for _, b := range bundles {
-		if err := t.policy.check(ctx, b); err != nil {
+		if err := t.opts.Policy.check(ctx, b); err != nil {
 			return nil, err
 		}
 	}
@@ -235,9 +222,9 @@ type lifetimes struct {
 // lifetimes applies the default and the bounds of b's lifetimes: this is
 // the one place they are applied.
 func (t *Tokens) lifetimes(b Bundle) (lifetimes, error) {
-	l := lifetimes{token: t.defaultExpiry}
+	l := lifetimes{token: t.opts.DefaultExpiry}
 	if b.Expire != nil {
-		if err := CheckLifetime("expire", *b.Expire, t.maxExpiry); err != nil {
+		if err := CheckLifetime("expire", *b.Expire, t.opts.MaxExpiry); err != nil {
 			return l, err
 		}
 		l.token = uint32(*b.Expire)
@@ -463,15 +450,15 @@ func (a APaaS) check() error {
 }
 
 func (t *Tokens) issue(expire uint32, grants []agoratoken.Grant) (Token, error) {
-	issued := t.now().Truncate(time.Second)
+	issued := t.opts.Now().Truncate(time.Second)
 	issueTs := uint32(issued.Unix())
 	value, err := agoratoken.Encode007(t.certificate, agoratoken.AccessToken2{
-		AppID: t.appID, IssueTs: issueTs, Expire: expire, Salt: t.salt(), Grants: grants,
+		AppID: t.appID, IssueTs: issueTs, Expire: expire, Salt: t.opts.Salt(), Grants: grants,
 	})
 	if err != nil {
 		return Token{}, err
 	}
-	t.observer.TokenIssued(kindOf(grants), Version007)
+	t.opts.Observer.TokenIssued(kindOf(grants), Version007)
 	expires := after(issued, expire)
 	return newToken(value, Version007, issued, expires, accessOf(grants, issued, expires)), nil
 }
