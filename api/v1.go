@@ -196,10 +196,3 @@ func (h *handlers) handleV1Inspect(c *gin.Context) (any, error) {
 	}
 	return h.tokens.Inspect(req.Token, who)
 }
-
-// registerV1Validators teaches Gin's validator the /v1 rules that span
-// fields; registerValidators calls it once.
-func registerV1Validators(v *validator.Validate) {
-	v.RegisterStructValidation(validateV1RTC, v1RTCRequest{})
-	v.RegisterStructValidation(validateV1Inspect, v1InspectRequest{})
-}
