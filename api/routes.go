@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -67,18 +68,9 @@ func New(cfg Config) *gin.Engine {
 	// server's logger.
 	gin.SetMode(gin.ReleaseMode)
 	registerValidators()
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	m := cfg.Metrics
-	if m == nil {
-		m = metrics.New()
-	}
-	ready := cfg.Ready
-	if ready == nil {
-		ready = NewReadiness()
-	}
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
+	m := cmp.Or(cfg.Metrics, metrics.New())
+	ready := cmp.Or(cfg.Ready, NewReadiness())
 
 	r := gin.New()
 	// Both spellings of every route are registered below, so that no
