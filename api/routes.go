@@ -149,11 +149,11 @@ func routes(r *gin.Engine, h *handlers) {
 	withSlash(reference, http.MethodPost, "/token/generate", respond(h.handleGenerate))
 
 	v1 := r.Group("/v1", h.guard)
-	withSlash(v1, http.MethodPost, "/tokens/rtc", respond(h.handleV1RTC))
-	withSlash(v1, http.MethodPost, "/tokens/rtm", respond(h.handleV1RTM))
-	withSlash(v1, http.MethodPost, "/tokens/fpa", respond(h.handleV1FPA))
-	withSlash(v1, http.MethodPost, "/tokens/chat", respond(h.handleV1Chat))
-	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(h.handleV1APaaS))
+	withSlash(v1, http.MethodPost, "/tokens/rtc", respond(v1Route(h, v1RTCRequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/rtm", respond(v1Route(h, v1RTMRequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/fpa", respond(v1Route(h, v1FPARequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/chat", respond(v1Route(h, v1ChatRequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(v1Route(h, v1APaaSRequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
 
 	docsRoutes(r)
