@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -174,28 +175,16 @@ func (r *rteRequest) fromPath(param func(string) string) {
 	r.RTMUID = param("rtmUid")
 }
 
-// rtmUser is the RTM user the request asks for: rtmUid, or else the RTC
-// user, which can stand in only as one user with an RTM user id.
-func (r rteRequest) rtmUser() (string, error) {
-	if r.RTMUID != "" {
-		return r.RTMUID, nil
-	}
-	if user := r.rtc().Account; user != "" && user != "0" && service.ValidUserID(user) {
-		return user, nil
-	}
-	return "", service.Invalidf("rtmUid", "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id %s and not \"0\"", service.UserIDRule)
-}
-
 func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	var req rteRequest
 	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
-	rtmUser, err := req.rtmUser()
-	if err != nil {
-		return nil, err
-	}
 	rtc := req.rtc()
+	rtmUser := cmp.Or(req.RTMUID, rtc.Account)
+	if rtmUser == "" || rtmUser == "0" || !service.ValidUserID(rtmUser) {
+		return nil, service.Invalidf("rtmUid", "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id %s and not \"0\"", service.UserIDRule)
+	}
 	tokens, err := h.issue(c.Request.Context(), req.expiryQuery,
 		service.Bundle{RTC: &rtc},
 		service.Bundle{RTMUserID: rtmUser})
@@ -205,7 +194,6 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	return communityAnswer{RTCToken: tokens[0].Value, RTMToken: tokens[1].Value}, nil
 }
 
-// handleChatApp serves /chat/app: an app token.
 func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	var req userRequest
 	req.fromQuery(c.Request)
@@ -215,7 +203,6 @@ func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	return h.mintChat(c.Request.Context(), req)
 }
 
-// handleChatUser serves /chat/account/:uid: a user token.
 func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
 	var req userRequest
 	if err := bindPathAndQuery(c, &req); err != nil {
@@ -241,9 +228,7 @@ func chatOf(userID string) *service.Chat {
 	return &service.Chat{UserID: userID, User: true}
 }
 
-// getTokenRequest is the body of POST /getToken. Which other fields it
-// needs, and their rules, depend on tokenType: see getTokenRTC,
-// getTokenRTM and getTokenChat.
+// getTokenRequest is the body of POST /getToken.
 type getTokenRequest struct {
 	TokenType string  `json:"tokenType" binding:"required,oneof=rtc rtm chat"`
 	Channel   string  `json:"channel"`
@@ -266,8 +251,7 @@ type (
 	}
 )
 
-// bundle checks the fields of the request's tokenType and says what to
-// sign.
+// bundle checks the fields its tokenType needs and says what to sign.
 func (r getTokenRequest) bundle() (service.Bundle, error) {
 	uid := string(r.UID)
 	switch r.TokenType {
@@ -350,8 +334,7 @@ type (
 	}
 )
 
-// bundle checks the fields of every service the request enables and says
-// what to sign.
+// bundle checks the fields every enabled service needs and says what to sign.
 func (r generateRequest) bundle() (service.Bundle, error) {
 	var (
 		b       service.Bundle
