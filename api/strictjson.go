@@ -201,7 +201,6 @@ func (w *keyWalker) skipString() []byte {
 	return w.data[start:w.pos]
 }
 
-// skipNested steps over an object or an array, whatever it holds.
 func (w *keyWalker) skipNested() {
 	depth := 0
 	for {
