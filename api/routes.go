@@ -36,8 +36,7 @@ type Config struct {
 	MetricsToken string
 	// Ready answers /readyz; nil gives one that is ready until drained.
 	Ready *Readiness
-	// Version is the release /healthz and / report: cli.Release, which
-	// decides what a build is called.
+	// Version is the release /healthz and / report (cli.Release).
 	Version string
 	// DevCredentials is true when --dev made up the App ID and
 	// certificate; the landing page says so.
@@ -54,8 +53,7 @@ type Config struct {
 
 type handlers struct {
 	tokens tokenIssuer
-	// guard authenticates and rate-limits; every route group that mints
-	// tokens uses it.
+	// guard authenticates and rate-limits the token routes.
 	guard   gin.HandlerFunc
 	health  *healthHandlers
 	metrics gin.HandlerFunc
@@ -130,7 +128,9 @@ func New(cfg Config) *gin.Engine {
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	handle(r, http.MethodGet, "/", h.landing.handle)
-	withSlash(r, http.MethodGet, "/ping", handlePing)
+	withSlash(r, http.MethodGet, "/ping", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"message": "pong"})
+	})
 	withSlash(r, http.MethodGet, "/healthz", h.health.handleHealthz)
 	withSlash(r, http.MethodGet, "/readyz", h.health.handleReadyz)
 	withSlash(r, http.MethodGet, "/metrics", h.metrics)
@@ -188,10 +188,6 @@ func handle(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
 	if method == http.MethodGet {
 		r.Handle(http.MethodHead, path, h)
 	}
-}
-
-func handlePing(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"message": "pong"})
 }
 
 // A pathRequest is a request whose fields come from the path, and from

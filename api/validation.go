@@ -63,10 +63,7 @@ func ruleWords(fe validator.FieldError) string {
 // so this runs once however many routers are built.
 func registerValidators() {
 	registerOnce.Do(func() {
-		v, ok := binding.Validator.Engine().(*validator.Validate)
-		if !ok {
-			panic("api: Gin's validator is not go-playground/validator")
-		}
+		v := binding.Validator.Engine().(*validator.Validate)
 		v.RegisterTagNameFunc(clientFieldName)
 		for tag, r := range rules {
 			if r.check == nil {
