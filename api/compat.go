@@ -17,11 +17,6 @@ import (
 // servers (Agora's Node guide, the Go/Gin agora-token-service) and for
 // Agora's reference server working unchanged: same URLs, same JSON keys.
 
-const (
-	tokenTypeUID     = "uid"
-	tokenTypeAccount = "userAccount"
-)
-
 // communityAnswer is the body of the community routes, which name each
 // token by its service. A struct, not a gin.H: encoding a map costs a
 // sort and reflection on every request.
@@ -105,7 +100,7 @@ func (p *rtcPath) fromPath(param func(string) string) {
 // A user account stays as it is, even when it is made of digits.
 func (p rtcPath) rtc() service.RTC {
 	account := p.UID
-	if p.TokenType == tokenTypeUID {
+	if p.TokenType == "uid" {
 		account = accountOf(p.UID)
 	}
 	return service.RTC{Channel: p.Channel, Account: account, Role: roleOf(p.Role)}

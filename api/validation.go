@@ -114,7 +114,7 @@ func validRTCUser(fl validator.FieldLevel) bool {
 		return false
 	}
 	s := fl.Field().String()
-	if kind.String() == tokenTypeAccount {
+	if kind.String() == "userAccount" {
 		return service.ValidAccount(s)
 	}
 	_, valid := service.ParseUID(s)
