@@ -51,8 +51,6 @@ func (q *expiryQuery) fromQuery(r *http.Request) {
 	q.Expiry, q.ExpireTime = values["expiry"], values["expireTime"]
 }
 
-func (q *expiryQuery) query() *expiryQuery { return q }
-
 // lifetime is the lifetime the query asks for, nil for the default, and
 // the name it gives it. Text that is not a whole number reads as 0: it
 // breaks the lifetime rule as a number out of range does, and is told so

@@ -194,7 +194,7 @@ func handle(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
 // the query string into its expiryQuery.
 type pathRequest interface {
 	fromPath(param func(string) string)
-	query() *expiryQuery
+	fromQuery(r *http.Request)
 }
 
 // bindPathAndQuery fills req from the path and the query string, then
@@ -205,6 +205,6 @@ type pathRequest interface {
 // replace the uid of the path.
 func bindPathAndQuery(c *gin.Context, req pathRequest) error {
 	req.fromPath(c.Param)
-	req.query().fromQuery(c.Request)
+	req.fromQuery(c.Request)
 	return binding.Validator.ValidateStruct(req)
 }
