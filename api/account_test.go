@@ -18,11 +18,11 @@ func TestAccountOf(t *testing.T) {
 		}
 	}
 	// On the path, tokenType says which it is: digits stay an account.
-	p := rtcPath{Channel: "lobby", Role: "publisher", TokenType: tokenTypeAccount, UID: "042"}
+	p := rtcPath{Channel: "lobby", Role: "publisher", TokenType: "userAccount", UID: "042"}
 	if got := p.rtc().Account; got != "042" {
 		t.Errorf("userAccount 042: account = %q, want 042", got)
 	}
-	p.TokenType = tokenTypeUID
+	p.TokenType = "uid"
 	if got := p.rtc().Account; got != "42" {
 		t.Errorf("uid 042: account = %q, want 42", got)
 	}

@@ -75,7 +75,7 @@ func TestAppTokensAreOptIn(t *testing.T) {
 					if w.Code != http.StatusForbidden {
 						t.Fatalf("status %d, want 403: %s", w.Code, w.Body)
 					}
-					p := problem(t, w)
+					p := problem(t, w, http.StatusForbidden)
 					detail, _ := p["detail"].(string)
 					want := "ALLOW_APP_TOKENS=true"
 					if allowed {

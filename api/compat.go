@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -15,11 +16,6 @@ import (
 // The routes of this file keep clients written for the community token
 // servers (Agora's Node guide, the Go/Gin agora-token-service) and for
 // Agora's reference server working unchanged: same URLs, same JSON keys.
-
-const (
-	tokenTypeUID     = "uid"
-	tokenTypeAccount = "userAccount"
-)
 
 // communityAnswer is the body of the community routes, which name each
 // token by its service. A struct, not a gin.H: encoding a map costs a
@@ -54,8 +50,6 @@ func (q *expiryQuery) fromQuery(r *http.Request) {
 	values := r.URL.Query()
 	q.Expiry, q.ExpireTime = values["expiry"], values["expireTime"]
 }
-
-func (q *expiryQuery) query() *expiryQuery { return q }
 
 // lifetime is the lifetime the query asks for, nil for the default, and
 // the name it gives it. Text that is not a whole number reads as 0: it
@@ -104,7 +98,7 @@ func (p *rtcPath) fromPath(param func(string) string) {
 // A user account stays as it is, even when it is made of digits.
 func (p rtcPath) rtc() service.RTC {
 	account := p.UID
-	if p.TokenType == tokenTypeUID {
+	if p.TokenType == "uid" {
 		account = accountOf(p.UID)
 	}
 	return service.RTC{Channel: p.Channel, Account: account, Role: roleOf(p.Role)}
@@ -174,28 +168,16 @@ func (r *rteRequest) fromPath(param func(string) string) {
 	r.RTMUID = param("rtmUid")
 }
 
-// rtmUser is the RTM user the request asks for: rtmUid, or else the RTC
-// user, which can stand in only as one user with an RTM user id.
-func (r rteRequest) rtmUser() (string, error) {
-	if r.RTMUID != "" {
-		return r.RTMUID, nil
-	}
-	if user := r.rtc().Account; user != "" && user != "0" && service.ValidUserID(user) {
-		return user, nil
-	}
-	return "", service.Invalidf("rtmUid", "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id %s and not \"0\"", service.UserIDRule)
-}
-
 func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	var req rteRequest
 	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
-	rtmUser, err := req.rtmUser()
-	if err != nil {
-		return nil, err
-	}
 	rtc := req.rtc()
+	rtmUser := cmp.Or(req.RTMUID, rtc.Account)
+	if rtmUser == "" || rtmUser == "0" || !service.ValidUserID(rtmUser) {
+		return nil, service.Invalidf("rtmUid", "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id %s and not \"0\"", service.UserIDRule)
+	}
 	tokens, err := h.issue(c.Request.Context(), req.expiryQuery,
 		service.Bundle{RTC: &rtc},
 		service.Bundle{RTMUserID: rtmUser})
@@ -205,7 +187,6 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	return communityAnswer{RTCToken: tokens[0].Value, RTMToken: tokens[1].Value}, nil
 }
 
-// handleChatApp serves /chat/app: an app token.
 func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	var req userRequest
 	req.fromQuery(c.Request)
@@ -215,7 +196,6 @@ func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	return h.mintChat(c.Request.Context(), req)
 }
 
-// handleChatUser serves /chat/account/:uid: a user token.
 func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
 	var req userRequest
 	if err := bindPathAndQuery(c, &req); err != nil {
@@ -241,9 +221,7 @@ func chatOf(userID string) *service.Chat {
 	return &service.Chat{UserID: userID, User: true}
 }
 
-// getTokenRequest is the body of POST /getToken. Which other fields it
-// needs, and their rules, depend on tokenType: see getTokenRTC,
-// getTokenRTM and getTokenChat.
+// getTokenRequest is the body of POST /getToken.
 type getTokenRequest struct {
 	TokenType string  `json:"tokenType" binding:"required,oneof=rtc rtm chat"`
 	Channel   string  `json:"channel"`
@@ -266,8 +244,7 @@ type (
 	}
 )
 
-// bundle checks the fields of the request's tokenType and says what to
-// sign.
+// bundle checks the fields its tokenType needs and says what to sign.
 func (r getTokenRequest) bundle() (service.Bundle, error) {
 	uid := string(r.UID)
 	switch r.TokenType {
@@ -350,8 +327,7 @@ type (
 	}
 )
 
-// bundle checks the fields of every service the request enables and says
-// what to sign.
+// bundle checks the fields every enabled service needs and says what to sign.
 func (r generateRequest) bundle() (service.Bundle, error) {
 	var (
 		b       service.Bundle

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -285,7 +284,7 @@ func TestCompatibleRoutes400(t *testing.T) {
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("status = %d, body %s", w.Code, w.Body)
 			}
-			body := assertProblem(t, w, http.StatusBadRequest)
+			body := problem(t, w, http.StatusBadRequest)
 			reference := strings.HasPrefix(tt.path, "/token/generate")
 			if reference {
 				if body["code"] != -1.0 || body["message"] != body["detail"] {
@@ -312,30 +311,6 @@ func TestCompatibleRoutes400(t *testing.T) {
 	}
 }
 
-// assertProblem checks the RFC 9457 shape every error shares and returns the body.
-func assertProblem(t *testing.T, w interface {
-	Result() *http.Response
-}, status int) map[string]any {
-	t.Helper()
-	res := w.Result()
-	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("Content-Type = %q, want application/problem+json", ct)
-	}
-	var body map[string]any
-	err := json.NewDecoder(res.Body).Decode(&body)
-	res.Body.Close()
-	if err != nil {
-		t.Fatalf("problem body: %v", err)
-	}
-	if body["status"] != float64(status) || body["title"] != http.StatusText(status) || body["type"] == nil {
-		t.Errorf("problem = %v", body)
-	}
-	if d, _ := body["detail"].(string); d == "" {
-		t.Errorf("problem has no detail: %v", body)
-	}
-	return body
-}
-
 // The compatible routes check what the request's kind or enabled
 // services need, name every broken rule at once, and leave alone the
 // fields those services do not use, as the older servers did.
@@ -343,7 +318,7 @@ func TestCompatibleRulesFollowWhatIsAsked(t *testing.T) {
 	r := newRouter(t, withAppTokens())
 	w := send(t, r, "POST", "/token/generate",
 		`{"uid":"0","serviceRtc":{"enable":true,"role":7},"serviceRtm":{"enable":true},"serviceChat":{"enableUser":true}}`)
-	body := assertProblem(t, w, http.StatusBadRequest)
+	body := problem(t, w, http.StatusBadRequest)
 	var got []string
 	for _, e := range body["errors"].([]any) {
 		got = append(got, e.(map[string]any)["field"].(string))

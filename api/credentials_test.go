@@ -69,7 +69,7 @@ func TestCredentialHeaders(t *testing.T) {
 				if got != tt.wantChall {
 					t.Errorf("WWW-Authenticate = %q, want %q before any description", w.Header().Get("WWW-Authenticate"), tt.wantChall)
 				}
-				detail, _ := problem(t, w)["detail"].(string)
+				detail, _ := problem(t, w, tt.wantStatus)["detail"].(string)
 				if tt.wantChall == realm && strings.Contains(detail, "X-API-Key") != (m.name == "apikey") {
 					t.Errorf("detail %q: it should name X-API-Key in apikey mode only", detail)
 				}

@@ -48,7 +48,7 @@ func TestErrorsSpeakTheDialectOfThePath(t *testing.T) {
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}
-			body := assertProblem(t, w, tt.status)
+			body := problem(t, w, tt.status)
 			_, hasError := body["error"]
 			_, hasCode := body["code"]
 			_, hasMessage := body["message"]

@@ -63,6 +63,6 @@ func TestDocs(t *testing.T) {
 		if w.Code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, w.Code)
 		}
-		assertProblem(t, w, http.StatusNotFound)
+		problem(t, w, http.StatusNotFound)
 	}
 }

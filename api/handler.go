@@ -7,9 +7,8 @@ import (
 )
 
 // handler is the work of a token route: it binds and checks the request
-// and returns the body of its answer, or an error. It never picks a
-// status: a body is a 200, and the Errors middleware turns an error's
-// kind into its status.
+// and returns the body of its answer, or an error. It never picks a status:
+// a body is a 200, and the Errors middleware maps an error's kind to one.
 type handler func(c *gin.Context) (any, error)
 
 // respond runs h as a Gin handler.

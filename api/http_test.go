@@ -42,7 +42,7 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 			if w.Code != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.status, w.Body)
 			}
-			assertProblem(t, w, tt.status)
+			problem(t, w, tt.status)
 			if got := w.Header().Get("Allow"); got != tt.allow {
 				t.Errorf("Allow = %q, want %q", got, tt.allow)
 			}
@@ -91,7 +91,7 @@ func TestCORS(t *testing.T) {
 			}
 			switch {
 			case tt.status == http.StatusForbidden:
-				assertProblem(t, w, tt.status)
+				problem(t, w, tt.status)
 			case tt.method == "OPTIONS":
 				methods := w.Header().Get("Access-Control-Allow-Methods")
 				headers := w.Header().Get("Access-Control-Allow-Headers")

@@ -25,7 +25,6 @@ const landingCSS = `body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;marg
 	`code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}` +
 	`.warn{color:#8a4b00}`
 
-// landingTemplate is parsed once, when the router is built.
 const landingTemplate = `<!doctype html>
 <html lang="en">
 <head>

@@ -23,7 +23,7 @@ func TestBodyLimit(t *testing.T) {
 			if w.Code != http.StatusRequestEntityTooLarge {
 				t.Fatalf("status %d, want 413: %s", w.Code, w.Body)
 			}
-			if p := problem(t, w); p["detail"] != "the body is larger than 65536 bytes" {
+			if p := problem(t, w, http.StatusRequestEntityTooLarge); p["detail"] != "the body is larger than 65536 bytes" {
 				t.Errorf("detail %q", p["detail"])
 			}
 		})

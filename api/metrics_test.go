@@ -88,7 +88,7 @@ func TestMetricsTokenGuessesAreRateLimited(t *testing.T) {
 		if w.Code != want {
 			t.Fatalf("guess %d = %d, want %d", i+1, w.Code, want)
 		}
-		if p := problem(t, w); want == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		if p := problem(t, w, want); want == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 			t.Errorf("429 without Retry-After: %v", p)
 		}
 	}

@@ -30,7 +30,7 @@ func TestRateLimit(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("third request: status %d, want 429", w.Code)
 	}
-	problem(t, w)
+	problem(t, w, http.StatusTooManyRequests)
 	headers := map[string]string{"RateLimit-Limit": "2", "RateLimit-Remaining": "0", "RateLimit-Reset": "3600", "Retry-After": "1800"}
 	for k, want := range headers {
 		if got := w.Header().Get(k); got != want {

@@ -240,3 +240,26 @@ func (r *testRouter) scrape(t *testing.T, h map[string]string) map[string]float6
 	}
 	return testkit.ParseMetrics(t, w.Body)
 }
+
+// problem checks the RFC 9457 document every error answers with, its
+// status and media type included, and returns its members.
+func problem(t *testing.T, w *httptest.ResponseRecorder, status int) map[string]any {
+	t.Helper()
+	if w.Code != status {
+		t.Errorf("status %d, want %d", w.Code, status)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type = %q, want application/problem+json", ct)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
+		t.Fatalf("body %q: %v", w.Body.String(), err)
+	}
+	if p["status"] != float64(status) || p["title"] != http.StatusText(status) || p["type"] == nil {
+		t.Errorf("problem = %v", p)
+	}
+	if d, _ := p["detail"].(string); d == "" {
+		t.Errorf("problem has no detail: %v", p)
+	}
+	return p
+}

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -35,8 +36,7 @@ type Config struct {
 	MetricsToken string
 	// Ready answers /readyz; nil gives one that is ready until drained.
 	Ready *Readiness
-	// Version is the release /healthz and / report: cli.Release, which
-	// decides what a build is called.
+	// Version is the release /healthz and / report (cli.Release).
 	Version string
 	// DevCredentials is true when --dev made up the App ID and
 	// certificate; the landing page says so.
@@ -53,8 +53,7 @@ type Config struct {
 
 type handlers struct {
 	tokens tokenIssuer
-	// guard authenticates and rate-limits; every route group that mints
-	// tokens uses it.
+	// guard authenticates and rate-limits the token routes.
 	guard   gin.HandlerFunc
 	health  *healthHandlers
 	metrics gin.HandlerFunc
@@ -67,18 +66,9 @@ func New(cfg Config) *gin.Engine {
 	// server's logger.
 	gin.SetMode(gin.ReleaseMode)
 	registerValidators()
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	m := cfg.Metrics
-	if m == nil {
-		m = metrics.New()
-	}
-	ready := cfg.Ready
-	if ready == nil {
-		ready = NewReadiness()
-	}
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
+	m := cmp.Or(cfg.Metrics, metrics.New())
+	ready := cmp.Or(cfg.Ready, NewReadiness())
 
 	r := gin.New()
 	// Both spellings of every route are registered below, so that no
@@ -138,7 +128,9 @@ func New(cfg Config) *gin.Engine {
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	handle(r, http.MethodGet, "/", h.landing.handle)
-	withSlash(r, http.MethodGet, "/ping", handlePing)
+	withSlash(r, http.MethodGet, "/ping", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"message": "pong"})
+	})
 	withSlash(r, http.MethodGet, "/healthz", h.health.handleHealthz)
 	withSlash(r, http.MethodGet, "/readyz", h.health.handleReadyz)
 	withSlash(r, http.MethodGet, "/metrics", h.metrics)
@@ -157,11 +149,11 @@ func routes(r *gin.Engine, h *handlers) {
 	withSlash(reference, http.MethodPost, "/token/generate", respond(h.handleGenerate))
 
 	v1 := r.Group("/v1", h.guard)
-	withSlash(v1, http.MethodPost, "/tokens/rtc", respond(h.handleV1RTC))
-	withSlash(v1, http.MethodPost, "/tokens/rtm", respond(h.handleV1RTM))
-	withSlash(v1, http.MethodPost, "/tokens/fpa", respond(h.handleV1FPA))
-	withSlash(v1, http.MethodPost, "/tokens/chat", respond(h.handleV1Chat))
-	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(h.handleV1APaaS))
+	withSlash(v1, http.MethodPost, "/tokens/rtc", respond(v1Route(h, v1RTCRequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/rtm", respond(v1Route(h, v1RTMRequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/fpa", respond(v1Route(h, v1FPARequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/chat", respond(v1Route(h, v1ChatRequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(v1Route(h, v1APaaSRequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
 
 	docsRoutes(r)
@@ -198,15 +190,11 @@ func handle(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
 	}
 }
 
-func handlePing(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"message": "pong"})
-}
-
 // A pathRequest is a request whose fields come from the path, and from
 // the query string into its expiryQuery.
 type pathRequest interface {
 	fromPath(param func(string) string)
-	query() *expiryQuery
+	fromQuery(r *http.Request)
 }
 
 // bindPathAndQuery fills req from the path and the query string, then
@@ -217,6 +205,6 @@ type pathRequest interface {
 // replace the uid of the path.
 func bindPathAndQuery(c *gin.Context, req pathRequest) error {
 	req.fromPath(c.Param)
-	req.query().fromQuery(c.Request)
+	req.fromQuery(c.Request)
 	return binding.Validator.ValidateStruct(req)
 }

@@ -10,29 +10,28 @@ import (
 	"time"
 )
 
-// ServerConfig holds the limits of the HTTP server and how it stops.
-// Zero durations and sizes take the defaults noted on each field.
+// ServerConfig holds the limits of the HTTP server and how it stops, as
+// config.Config gives them: every duration and size must be set.
 type ServerConfig struct {
-	// ReadHeaderTimeout cuts off a client slow to send its headers (5 s).
+	// ReadHeaderTimeout cuts off a client slow to send its headers.
 	ReadHeaderTimeout time.Duration
-	// ReadTimeout bounds reading a whole request, body included (10 s).
+	// ReadTimeout bounds reading a whole request, body included.
 	ReadTimeout time.Duration
 	// WriteTimeout bounds a request from the end of its headers to the end
-	// of its response (10 s).
+	// of its response.
 	WriteTimeout time.Duration
-	// IdleTimeout closes a keep-alive connection left idle this long (60 s).
+	// IdleTimeout closes a keep-alive connection left idle this long.
 	IdleTimeout time.Duration
 	// MaxHeaderBytes is the largest request head served, request line and
-	// headers with their line ends (16 KiB); a larger one gets 431. It
-	// cannot go below 4097 bytes, net/http's read buffer plus one.
+	// headers with their line ends; a larger one gets 431.
 	MaxHeaderBytes int
 	// ShutdownTimeout is how long requests in flight may take to finish
-	// once shutdown begins (10 s).
+	// once shutdown begins.
 	ShutdownTimeout time.Duration
 	// ShutdownDelay is how long the server goes on serving, new
 	// connections included, after shutdown begins and before the listener
-	// closes (none): time for load balancers to see readiness go off and
-	// stop sending traffic.
+	// closes: time for load balancers to see readiness go off and stop
+	// sending traffic.
 	ShutdownDelay time.Duration
 	// OnShutdown, when set, runs once shutdown begins, before the delay:
 	// the place to turn readiness off.
@@ -44,28 +43,10 @@ type ServerConfig struct {
 // notices if a Go release changes it.
 const headerSlack = 4096
 
-func (sc ServerConfig) withDefaults() ServerConfig {
-	orDefault := func(d *time.Duration, def time.Duration) {
-		if *d <= 0 {
-			*d = def
-		}
-	}
-	orDefault(&sc.ReadHeaderTimeout, 5*time.Second)
-	orDefault(&sc.ReadTimeout, 10*time.Second)
-	orDefault(&sc.WriteTimeout, 10*time.Second)
-	orDefault(&sc.IdleTimeout, 60*time.Second)
-	orDefault(&sc.ShutdownTimeout, 10*time.Second)
-	if sc.MaxHeaderBytes <= 0 {
-		sc.MaxHeaderBytes = 16 << 10
-	}
-	return sc
-}
-
 // Serve answers HTTP on ln with h until ctx is done, then stops taking
 // connections and lets requests in flight finish for up to
 // sc.ShutdownTimeout. It returns nil when they all finished in time.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig, log *slog.Logger) error {
-	sc = sc.withDefaults()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: sc.ReadHeaderTimeout,

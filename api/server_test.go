@@ -39,6 +39,20 @@ func heldRequest(t *testing.T, addr string) (finish func() *http.Response) {
 	}
 }
 
+// serverConfig is the server's default limits, as config gives them, with
+// the shutdown a test needs.
+func serverConfig(shutdownTimeout time.Duration, onShutdown func()) ServerConfig {
+	return ServerConfig{
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ShutdownTimeout:   shutdownTimeout,
+		OnShutdown:        onShutdown,
+	}
+}
+
 func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 	s := newRouter(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -49,7 +63,7 @@ func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ln, s, ServerConfig{ShutdownTimeout: 5 * time.Second, OnShutdown: s.ready.Drain}, slog.New(slog.DiscardHandler))
+		done <- Serve(ctx, ln, s, serverConfig(5*time.Second, s.ready.Drain), slog.New(slog.DiscardHandler))
 	}()
 
 	finish := heldRequest(t, ln.Addr().String())
@@ -85,7 +99,7 @@ func TestServeCutsOffAfterShutdownTimeout(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ln, s, ServerConfig{ShutdownTimeout: 300 * time.Millisecond}, slog.New(slog.DiscardHandler))
+		done <- Serve(ctx, ln, s, serverConfig(300*time.Millisecond, nil), slog.New(slog.DiscardHandler))
 	}()
 
 	heldRequest(t, ln.Addr().String()) // never finished

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
-	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
@@ -30,11 +29,7 @@ func bindStrictJSON(c *gin.Context, req any) error {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != binding.MIMEJSON {
 		return service.Errorf(service.UnsupportedMediaType, "send the body as %s", binding.MIMEJSON)
 	}
-	body := c.Request.Body
-	if body == nil {
-		body = http.NoBody
-	}
-	data, err := io.ReadAll(body)
+	data, err := io.ReadAll(c.Request.Body) // never nil on a server's request
 	if err != nil {
 		return err
 	}
@@ -206,7 +201,6 @@ func (w *keyWalker) skipString() []byte {
 	return w.data[start:w.pos]
 }
 
-// skipNested steps over an object or an array, whatever it holds.
 func (w *keyWalker) skipNested() {
 	depth := 0
 	for {
@@ -226,7 +220,6 @@ func (w *keyWalker) skipNested() {
 	}
 }
 
-// isKind reports whether t is of one of the kinds.
 func isKind(t reflect.Type, kinds ...reflect.Kind) bool {
 	return t != nil && slices.Contains(kinds, t.Kind())
 }
@@ -242,13 +235,8 @@ func elemOf(t reflect.Type) reflect.Type {
 }
 
 func (w *keyWalker) skipSpace() {
-	for w.pos < len(w.data) {
-		switch w.data[w.pos] {
-		case ' ', '\t', '\r', '\n':
-			w.pos++
-		default:
-			return
-		}
+	for w.pos < len(w.data) && strings.IndexByte(" \t\r\n", w.data[w.pos]) >= 0 {
+		w.pos++
 	}
 }
 
@@ -266,8 +254,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		return fields.(map[string]reflect.Type)
 	}
 	fields := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
+	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch {
 		case !f.IsExported() || name == "-":

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
 
@@ -25,6 +23,8 @@ type v1RTCRequest struct {
 	Version    string           `json:"version" binding:"omitempty,oneof=007 006"`
 }
 
+// v1RTCPrivileges is service.RTCPrivileges with the API's JSON names, so
+// that one converts into the other.
 type v1RTCPrivileges struct {
 	JoinChannel  *uint64 `json:"joinChannel"`
 	PublishAudio *uint64 `json:"publishAudio"`
@@ -54,25 +54,13 @@ func (r v1RTCRequest) account() string {
 	return service.UIDAccount(*r.UID)
 }
 
-func (h *handlers) handleV1RTC(c *gin.Context) (any, error) {
-	var req v1RTCRequest
-	if err := bindStrictJSON(c, &req); err != nil {
-		return nil, err
+func (r v1RTCRequest) bundle() service.Bundle {
+	rtc := service.RTC{Channel: r.Channel, Account: r.account(), Role: roleOf(r.Role), Privileges: (*service.RTCPrivileges)(r.Privileges)}
+	b := service.Bundle{RTC: &rtc, Expire: r.Expire, Version: r.Version}
+	if r.RTM != nil {
+		b.RTMUserID = r.RTM.UserID
 	}
-	rtc := service.RTC{Channel: req.Channel, Account: req.account(), Role: roleOf(req.Role)}
-	if p := req.Privileges; p != nil {
-		rtc.Privileges = &service.RTCPrivileges{
-			JoinChannel:  p.JoinChannel,
-			PublishAudio: p.PublishAudio,
-			PublishVideo: p.PublishVideo,
-			PublishData:  p.PublishData,
-		}
-	}
-	b := service.Bundle{RTC: &rtc, Expire: req.Expire, Version: req.Version}
-	if req.RTM != nil {
-		b.RTMUserID = req.RTM.UserID
-	}
-	return h.mintV1(c.Request.Context(), b)
+	return b
 }
 
 type v1RTMRequest struct {
@@ -81,12 +69,8 @@ type v1RTMRequest struct {
 	Version string  `json:"version" binding:"omitempty,oneof=007 006"`
 }
 
-func (h *handlers) handleV1RTM(c *gin.Context) (any, error) {
-	var req v1RTMRequest
-	if err := bindStrictJSON(c, &req); err != nil {
-		return nil, err
-	}
-	return h.mintV1(c.Request.Context(), service.Bundle{RTMUserID: req.UserID, Expire: req.Expire, Version: req.Version})
+func (r v1RTMRequest) bundle() service.Bundle {
+	return service.Bundle{RTMUserID: r.UserID, Expire: r.Expire, Version: r.Version}
 }
 
 // v1ChatRequest asks for a user token when it names a user, else for an
@@ -98,16 +82,12 @@ type v1ChatRequest struct {
 	Version string  `json:"version" binding:"omitempty,oneof=007"`
 }
 
-func (h *handlers) handleV1Chat(c *gin.Context) (any, error) {
-	var req v1ChatRequest
-	if err := bindStrictJSON(c, &req); err != nil {
-		return nil, err
-	}
+func (r v1ChatRequest) bundle() service.Bundle {
 	chat := service.Chat{App: true}
-	if req.UserID != nil {
-		chat = service.Chat{UserID: *req.UserID, User: true}
+	if r.UserID != nil {
+		chat = service.Chat{UserID: *r.UserID, User: true}
 	}
-	return h.mintV1(c.Request.Context(), service.Bundle{Chat: &chat, Expire: req.Expire, Version: req.Version})
+	return service.Bundle{Chat: &chat, Expire: r.Expire, Version: r.Version}
 }
 
 // v1FPARequest asks for an FPA token; like Chat's, it exists as 007 only.
@@ -116,12 +96,8 @@ type v1FPARequest struct {
 	Version string  `json:"version" binding:"omitempty,oneof=007"`
 }
 
-func (h *handlers) handleV1FPA(c *gin.Context) (any, error) {
-	var req v1FPARequest
-	if err := bindStrictJSON(c, &req); err != nil {
-		return nil, err
-	}
-	return h.mintV1(c.Request.Context(), service.Bundle{FPA: true, Expire: req.Expire, Version: req.Version})
+func (r v1FPARequest) bundle() service.Bundle {
+	return service.Bundle{FPA: true, Expire: r.Expire, Version: r.Version}
 }
 
 // v1APaaSRequest asks for an APaaS token with one of the privileges
@@ -136,32 +112,36 @@ type v1APaaSRequest struct {
 	Version   string  `json:"version" binding:"omitempty,oneof=007"`
 }
 
-func (h *handlers) handleV1APaaS(c *gin.Context) (any, error) {
-	var req v1APaaSRequest
-	if err := bindStrictJSON(c, &req); err != nil {
-		return nil, err
-	}
+func (r v1APaaSRequest) bundle() service.Bundle {
 	a := service.APaaS{
-		RoomUser: req.Privilege == "roomUser",
-		User:     req.Privilege == "user",
-		App:      req.Privilege == "app",
-		RoomUUID: req.RoomUUID,
-		UserUUID: req.UserUUID,
+		RoomUser: r.Privilege == "roomUser",
+		User:     r.Privilege == "user",
+		App:      r.Privilege == "app",
+		RoomUUID: r.RoomUUID,
+		UserUUID: r.UserUUID,
 	}
-	if req.Role != nil {
-		role := int16(*req.Role) // one of Agora's roles, by the rule above
+	if r.Role != nil {
+		role := int16(*r.Role) // one of Agora's roles, by the rule above
 		a.Role = &role
 	}
-	return h.mintV1(c.Request.Context(), service.Bundle{APaaS: &a, Expire: req.Expire, Version: req.Version})
+	return service.Bundle{APaaS: &a, Expire: r.Expire, Version: r.Version}
 }
 
-// mintV1 answers with the whole token: its value, times and grants.
-func (h *handlers) mintV1(ctx context.Context, b service.Bundle) (any, error) {
-	tokens, err := h.tokens.Issue(ctx, b)
-	if err != nil {
-		return nil, err
+// v1Route is the handler of a /v1 token route: it reads the body strictly
+// into a Req, and answers with the whole token of the bundle it asks for:
+// its value, times and grants.
+func v1Route[Req any](h *handlers, bundle func(Req) service.Bundle) handler {
+	return func(c *gin.Context) (any, error) {
+		var req Req
+		if err := bindStrictJSON(c, &req); err != nil {
+			return nil, err
+		}
+		tokens, err := h.tokens.Issue(c.Request.Context(), bundle(req))
+		if err != nil {
+			return nil, err
+		}
+		return tokens[0], nil
 	}
-	return tokens[0], nil
 }
 
 // v1InspectRequest names a token and, for a 006 token only, what it was
@@ -195,11 +175,4 @@ func (h *handlers) handleV1Inspect(c *gin.Context) (any, error) {
 		who.Account = service.UIDAccount(*req.UID)
 	}
 	return h.tokens.Inspect(req.Token, who)
-}
-
-// registerV1Validators teaches Gin's validator the /v1 rules that span
-// fields; registerValidators calls it once.
-func registerV1Validators(v *validator.Validate) {
-	v.RegisterStructValidation(validateV1RTC, v1RTCRequest{})
-	v.RegisterStructValidation(validateV1Inspect, v1InspectRequest{})
 }

@@ -40,8 +40,7 @@ func UI() fs.FS {
 // layered opens a name in the first file system that has it.
 type layered []fs.FS
 
-// Open returns name from the first file system that has it, or the last
-// one's error.
+// Open returns name from the first file system that has it, or the last one's error.
 func (l layered) Open(name string) (fs.File, error) {
 	var err error
 	for _, f := range l {
