@@ -71,63 +71,47 @@ func (c Config) Tokens(obs service.Observer) *service.Tokens {
 // AgoraMaxExpiry is the longest lifetime Agora honours: 24 hours.
 const AgoraMaxExpiry = 86400
 
-// key is one setting: its name in a config file, the environment variables
-// that set it (the first is the documented one), its flag and default.
-type key struct {
-	name  string
-	env   []string
-	flag  string
-	def   string
-	usage string
-	// required settings have no default; the server refuses to start
-	// without them (unless DEV_MODE makes credentials up).
-	required bool
-	// secret settings must never reach a log line, and deployment files
-	// name them without a value.
-	secret bool
-}
-
 // keys lists every setting once; the tables of docs/configuration.md
 // mirror it.
-var keys = []key{
-	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)", required: true},
-	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)", required: true, secret: true},
-	{name: "host", env: []string{"HOST"}, flag: "host", usage: "interface to listen on; empty means all"},
-	{name: "port", env: []string{"PORT", "SERVER_PORT"}, flag: "port", def: "8080", usage: "TCP port to listen on"},
-	{name: "cors_allow_origins", env: []string{"CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGIN"}, flag: "cors-allow-origins", def: "*", usage: "comma-separated origins allowed by CORS, or *"},
-	{name: "default_expiry", env: []string{"DEFAULT_EXPIRY"}, flag: "default-expiry", def: "3600", usage: "token lifetime in seconds when a request names none"},
-	{name: "max_expiry", env: []string{"MAX_EXPIRY"}, flag: "max-expiry", def: "86400", usage: "longest token lifetime in seconds a request may ask for"},
-	{name: "dev", env: []string{"DEV_MODE"}, flag: "dev", def: "false", usage: "run without an Agora account, with made-up credentials"},
-	{name: "log_format", env: []string{"LOG_FORMAT"}, flag: "log-format", usage: "json or text; json unless in dev mode"},
-	{name: "log_level", env: []string{"LOG_LEVEL"}, flag: "log-level", def: "info", usage: "debug, info, warn or error"},
-	{name: "metrics_token", env: []string{"METRICS_TOKEN"}, flag: "metrics-token", usage: "bearer token /metrics asks for; empty leaves it open", secret: true},
-	{name: "read_header_timeout", env: []string{"READ_HEADER_TIMEOUT"}, flag: "read-header-timeout", def: "5s", usage: "longest time a client may take to send its headers"},
-	{name: "read_timeout", env: []string{"READ_TIMEOUT"}, flag: "read-timeout", def: "10s", usage: "longest time a client may take to send a whole request"},
-	{name: "write_timeout", env: []string{"WRITE_TIMEOUT"}, flag: "write-timeout", def: "10s", usage: "longest time from a request's headers to the end of its response"},
-	{name: "idle_timeout", env: []string{"IDLE_TIMEOUT"}, flag: "idle-timeout", def: "60s", usage: "how long an idle keep-alive connection stays open"},
-	{name: "max_header_bytes", env: []string{"MAX_HEADER_BYTES"}, flag: "max-header-bytes", def: "16384", usage: "largest request head in bytes"},
-	{name: "shutdown_timeout", env: []string{"SHUTDOWN_TIMEOUT"}, flag: "shutdown-timeout", def: "10s", usage: "how long requests in flight may take to finish after SIGTERM"},
-	{name: "shutdown_delay", env: []string{"SHUTDOWN_DELAY"}, flag: "shutdown-delay", def: "0s", usage: "how long the server keeps serving, not ready, after SIGTERM before it stops taking connections"},
-	{name: "auth_mode", env: []string{"AUTH_MODE"}, flag: "auth-mode", def: "none", usage: "who may ask for tokens: none, apikey or jwt"},
-	{name: "api_keys", env: []string{"API_KEYS"}, flag: "api-keys", usage: "comma-separated API keys (AUTH_MODE=apikey)", secret: true},
-	{name: "api_keys_file", env: []string{"API_KEYS_FILE"}, flag: "api-keys-file", usage: "file of API keys, one a line, reloaded on change or SIGHUP"},
-	{name: "jwt_secret", env: []string{"JWT_SECRET"}, flag: "jwt-secret", usage: "HS256 secret that signs identity tokens (AUTH_MODE=jwt)", secret: true},
-	{name: "jwt_jwks_url", env: []string{"JWT_JWKS_URL"}, flag: "jwt-jwks-url", usage: "URL of the identity provider's public keys (AUTH_MODE=jwt)"},
-	{name: "jwt_issuer", env: []string{"JWT_ISSUER"}, flag: "jwt-issuer", usage: "iss every identity token must carry"},
-	{name: "jwt_audience", env: []string{"JWT_AUDIENCE"}, flag: "jwt-audience", usage: "aud every identity token must carry"},
-	{name: "jwt_allow_any_audience", env: []string{"JWT_ALLOW_ANY_AUDIENCE"}, flag: "jwt-allow-any-audience", def: "false", usage: "accept identity tokens for any audience, for issuers whose tokens name none (JWT_JWKS_URL)"},
-	{name: "jwt_uid_claim", env: []string{"JWT_UID_CLAIM"}, flag: "jwt-uid-claim", def: "sub", usage: "claim naming the only uid or user id a token may be issued for"},
-	{name: "jwt_channels_claim", env: []string{"JWT_CHANNELS_CLAIM"}, flag: "jwt-channels-claim", usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
-	{name: "jwt_role_claim", env: []string{"JWT_ROLE_CLAIM"}, flag: "jwt-role-claim", usage: "claim that must say publisher for a publisher token"},
-	{name: "channel_pattern", env: []string{"CHANNEL_PATTERN"}, flag: "channel-pattern", usage: "regular expression every whole channel name must match"},
-	{name: "allow_wildcard_uid", env: []string{"ALLOW_WILDCARD_UID"}, flag: "allow-wildcard-uid", def: "true", usage: "issue RTC tokens for uid 0, valid for any user"},
-	{name: "allow_app_tokens", env: []string{"ALLOW_APP_TOKENS"}, flag: "allow-app-tokens", usage: "issue Chat and APaaS app tokens, which act for the whole app; false unless in dev mode"},
-	{name: "rate_limit", env: []string{"RATE_LIMIT"}, flag: "rate-limit", usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
-	{name: "rate_limit_burst", env: []string{"RATE_LIMIT_BURST"}, flag: "rate-limit-burst", usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
-	{name: "redis_url", env: []string{"REDIS_URL"}, flag: "redis-url", usage: "Redis that shares the rate limit between replicas", secret: true},
-	{name: "redis_tls_ca_file", env: []string{"REDIS_TLS_CA_FILE"}, flag: "redis-tls-ca-file", usage: "PEM file of the CA that signed the certificate of a rediss:// REDIS_URL"},
-	{name: "redis_tls_skip_verify", env: []string{"REDIS_TLS_SKIP_VERIFY"}, flag: "redis-tls-skip-verify", def: "false", usage: "accept any certificate from a rediss:// REDIS_URL, such as a self-signed one (Heroku's Key-Value Store)"},
-	{name: "trusted_proxies", env: []string{"TRUSTED_PROXIES"}, flag: "trusted-proxies", usage: "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
+var keys = []Key{
+	{Name: "app_id", Env: "APP_ID", Flag: "app-id", Usage: "Agora App ID (32 hex characters)", Required: true},
+	{Name: "app_certificate", Env: "APP_CERTIFICATE", Flag: "app-certificate", Usage: "Agora App Certificate (32 hex characters)", Required: true, Secret: true},
+	{Name: "host", Env: "HOST", Flag: "host", Usage: "interface to listen on; empty means all"},
+	{Name: "port", Env: "PORT", Aliases: []string{"SERVER_PORT"}, Flag: "port", Default: "8080", Usage: "TCP port to listen on"},
+	{Name: "cors_allow_origins", Env: "CORS_ALLOW_ORIGINS", Aliases: []string{"CORS_ALLOW_ORIGIN"}, Flag: "cors-allow-origins", Default: "*", Usage: "comma-separated origins allowed by CORS, or *"},
+	{Name: "default_expiry", Env: "DEFAULT_EXPIRY", Flag: "default-expiry", Default: "3600", Usage: "token lifetime in seconds when a request names none"},
+	{Name: "max_expiry", Env: "MAX_EXPIRY", Flag: "max-expiry", Default: "86400", Usage: "longest token lifetime in seconds a request may ask for"},
+	{Name: "dev", Env: "DEV_MODE", Flag: "dev", Default: "false", Usage: "run without an Agora account, with made-up credentials"},
+	{Name: "log_format", Env: "LOG_FORMAT", Flag: "log-format", Usage: "json or text; json unless in dev mode"},
+	{Name: "log_level", Env: "LOG_LEVEL", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error"},
+	{Name: "metrics_token", Env: "METRICS_TOKEN", Flag: "metrics-token", Usage: "bearer token /metrics asks for; empty leaves it open", Secret: true},
+	{Name: "read_header_timeout", Env: "READ_HEADER_TIMEOUT", Flag: "read-header-timeout", Default: "5s", Usage: "longest time a client may take to send its headers"},
+	{Name: "read_timeout", Env: "READ_TIMEOUT", Flag: "read-timeout", Default: "10s", Usage: "longest time a client may take to send a whole request"},
+	{Name: "write_timeout", Env: "WRITE_TIMEOUT", Flag: "write-timeout", Default: "10s", Usage: "longest time from a request's headers to the end of its response"},
+	{Name: "idle_timeout", Env: "IDLE_TIMEOUT", Flag: "idle-timeout", Default: "60s", Usage: "how long an idle keep-alive connection stays open"},
+	{Name: "max_header_bytes", Env: "MAX_HEADER_BYTES", Flag: "max-header-bytes", Default: "16384", Usage: "largest request head in bytes"},
+	{Name: "shutdown_timeout", Env: "SHUTDOWN_TIMEOUT", Flag: "shutdown-timeout", Default: "10s", Usage: "how long requests in flight may take to finish after SIGTERM"},
+	{Name: "shutdown_delay", Env: "SHUTDOWN_DELAY", Flag: "shutdown-delay", Default: "0s", Usage: "how long the server keeps serving, not ready, after SIGTERM before it stops taking connections"},
+	{Name: "auth_mode", Env: "AUTH_MODE", Flag: "auth-mode", Default: "none", Usage: "who may ask for tokens: none, apikey or jwt"},
+	{Name: "api_keys", Env: "API_KEYS", Flag: "api-keys", Usage: "comma-separated API keys (AUTH_MODE=apikey)", Secret: true},
+	{Name: "api_keys_file", Env: "API_KEYS_FILE", Flag: "api-keys-file", Usage: "file of API keys, one a line, reloaded on change or SIGHUP"},
+	{Name: "jwt_secret", Env: "JWT_SECRET", Flag: "jwt-secret", Usage: "HS256 secret that signs identity tokens (AUTH_MODE=jwt)", Secret: true},
+	{Name: "jwt_jwks_url", Env: "JWT_JWKS_URL", Flag: "jwt-jwks-url", Usage: "URL of the identity provider's public keys (AUTH_MODE=jwt)"},
+	{Name: "jwt_issuer", Env: "JWT_ISSUER", Flag: "jwt-issuer", Usage: "iss every identity token must carry"},
+	{Name: "jwt_audience", Env: "JWT_AUDIENCE", Flag: "jwt-audience", Usage: "aud every identity token must carry"},
+	{Name: "jwt_allow_any_audience", Env: "JWT_ALLOW_ANY_AUDIENCE", Flag: "jwt-allow-any-audience", Default: "false", Usage: "accept identity tokens for any audience, for issuers whose tokens name none (JWT_JWKS_URL)"},
+	{Name: "jwt_uid_claim", Env: "JWT_UID_CLAIM", Flag: "jwt-uid-claim", Default: "sub", Usage: "claim naming the only uid or user id a token may be issued for"},
+	{Name: "jwt_channels_claim", Env: "JWT_CHANNELS_CLAIM", Flag: "jwt-channels-claim", Usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
+	{Name: "jwt_role_claim", Env: "JWT_ROLE_CLAIM", Flag: "jwt-role-claim", Usage: "claim that must say publisher for a publisher token"},
+	{Name: "channel_pattern", Env: "CHANNEL_PATTERN", Flag: "channel-pattern", Usage: "regular expression every whole channel name must match"},
+	{Name: "allow_wildcard_uid", Env: "ALLOW_WILDCARD_UID", Flag: "allow-wildcard-uid", Default: "true", Usage: "issue RTC tokens for uid 0, valid for any user"},
+	{Name: "allow_app_tokens", Env: "ALLOW_APP_TOKENS", Flag: "allow-app-tokens", Usage: "issue Chat and APaaS app tokens, which act for the whole app; false unless in dev mode"},
+	{Name: "rate_limit", Env: "RATE_LIMIT", Flag: "rate-limit", Usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
+	{Name: "rate_limit_burst", Env: "RATE_LIMIT_BURST", Flag: "rate-limit-burst", Usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
+	{Name: "redis_url", Env: "REDIS_URL", Flag: "redis-url", Usage: "Redis that shares the rate limit between replicas", Secret: true},
+	{Name: "redis_tls_ca_file", Env: "REDIS_TLS_CA_FILE", Flag: "redis-tls-ca-file", Usage: "PEM file of the CA that signed the certificate of a rediss:// REDIS_URL"},
+	{Name: "redis_tls_skip_verify", Env: "REDIS_TLS_SKIP_VERIFY", Flag: "redis-tls-skip-verify", Default: "false", Usage: "accept any certificate from a rediss:// REDIS_URL, such as a self-signed one (Heroku's Key-Value Store)"},
+	{Name: "trusted_proxies", Env: "TRUSTED_PROXIES", Flag: "trusted-proxies", Usage: "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 }
 
 // Error is a setting that cannot be used. Its message names the
@@ -166,11 +150,11 @@ func Load(args []string, getenv func(string) string, dotenv string, stderr io.Wr
 func Register(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML config file (env CONFIG_FILE)")
 	for _, k := range keys {
-		if k.flag == "dev" {
-			fs.Bool(k.flag, false, k.usage)
+		if k.Flag == "dev" {
+			fs.Bool(k.Flag, false, k.Usage)
 			continue
 		}
-		fs.String(k.flag, k.def, k.usage+" (env "+k.env[0]+")")
+		fs.String(k.Flag, k.Default, k.Usage+" (env "+k.Env+")")
 	}
 }
 
@@ -180,7 +164,7 @@ func Register(fs *pflag.FlagSet) {
 func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Config, error) {
 	v := viper.New()
 	for _, k := range keys {
-		v.SetDefault(k.name, k.def)
+		v.SetDefault(k.Name, k.Default)
 	}
 	if dotenv != "" {
 		if err := mergeDotEnv(v, dotenv); err != nil {
@@ -199,13 +183,13 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Co
 	// viper reads the environment itself only through os.Getenv; resolving
 	// flag-over-environment here lets tests pass their own getenv.
 	for _, k := range keys {
-		if f := fs.Lookup(k.flag); f != nil && f.Changed {
-			v.Set(k.name, f.Value.String())
+		if f := fs.Lookup(k.Flag); f != nil && f.Changed {
+			v.Set(k.Name, f.Value.String())
 			continue
 		}
-		for _, name := range k.env {
+		for _, name := range k.envs() {
 			if val := getenv(name); val != "" {
-				v.Set(k.name, val)
+				v.Set(k.Name, val)
 				break
 			}
 		}
@@ -226,9 +210,9 @@ func mergeConfigFile(v *viper.Viper, file string) error {
 	}
 	known := map[string]string{}
 	for _, k := range keys {
-		known[k.name] = k.name
-		for _, env := range k.env {
-			known[strings.ToLower(env)] = k.name
+		known[k.Name] = k.Name
+		for _, env := range k.envs() {
+			known[strings.ToLower(env)] = k.Name
 		}
 	}
 	settings := map[string]any{}
@@ -258,9 +242,9 @@ func mergeDotEnv(v *viper.Viper, path string) error {
 	// A .env file uses the environment's names (PORT, SERVER_PORT, ...);
 	// map each onto its key, the documented name winning over aliases.
 	for _, k := range keys {
-		for _, name := range k.env {
+		for _, name := range k.envs() {
 			if env.IsSet(name) {
-				v.SetDefault(k.name, env.GetString(name))
+				v.SetDefault(k.Name, env.GetString(name))
 				break
 			}
 		}

@@ -48,5 +48,5 @@ func leadingName(line string) string {
 }
 
 func isSettingName(name string) bool {
-	return slices.ContainsFunc(keys, func(k key) bool { return slices.Contains(k.env, name) })
+	return slices.ContainsFunc(keys, func(k Key) bool { return slices.Contains(k.envs(), name) })
 }
