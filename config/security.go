@@ -222,8 +222,9 @@ func (s Security) Validate() error {
 	if err := s.validateRedisTLS(); err != nil {
 		return err
 	}
+	// Gin's SetTrustedProxies takes an IP address or a CIDR.
 	for _, p := range s.TrustedProxies {
-		if !validProxy(p) {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			return &Error{Key: "TRUSTED_PROXIES", Rule: p + " is not an IP address or CIDR"}
 		}
 	}
@@ -308,16 +309,6 @@ func secureURL(raw string) bool {
 	host := u.Hostname()
 	ip := net.ParseIP(host)
 	return u.Scheme == "http" && (host == "localhost" || (ip != nil && ip.IsLoopback()))
-}
-
-// validProxy accepts what Gin's SetTrustedProxies accepts: an IP address
-// or a CIDR.
-func validProxy(p string) bool {
-	if strings.Contains(p, "/") {
-		_, _, err := net.ParseCIDR(p)
-		return err == nil
-	}
-	return net.ParseIP(p) != nil
 }
 
 func list(s string) []string {
