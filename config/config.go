@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -252,56 +253,75 @@ func mergeDotEnv(v *viper.Viper, path string) error {
 	return nil
 }
 
+// reader reads settings by their name in the keys table and keeps the
+// first that cannot be used, so that build reads straight through and
+// checks once. Its errors name the setting's environment variable.
+type reader struct {
+	v   *viper.Viper
+	err error
+}
+
+func (r *reader) get(name string) string { return strings.TrimSpace(r.v.GetString(name)) }
+
+func (r *reader) fail(name, rule string) {
+	if r.err == nil {
+		k := keys[slices.IndexFunc(keys, func(k Key) bool { return k.Name == name })]
+		r.err = &Error{Key: k.Env, Rule: rule}
+	}
+}
+
+func (r *reader) bool(name string) bool {
+	b, err := strconv.ParseBool(r.get(name))
+	if err != nil {
+		r.fail(name, "must be true or false")
+	}
+	return b
+}
+
+// seconds reads a lifetime setting by the rule of every lifetime.
+func (r *reader) seconds(name string) uint32 {
+	n, err := strconv.ParseUint(r.get(name), 10, 64)
+	if err != nil {
+		n = 0 // not a whole number, or a huge one: out of range too
+	}
+	if bad, ok := errors.AsType[*service.Error](service.CheckLifetime(name, n, AgoraMaxExpiry)); ok {
+		r.fail(name, bad.Message)
+	}
+	return uint32(n)
+}
+
 func build(v *viper.Viper) (Config, error) {
+	r := &reader{v: v}
 	c := Config{
-		AppID:          strings.TrimSpace(v.GetString("app_id")),
-		AppCertificate: strings.TrimSpace(v.GetString("app_certificate")),
-		Host:           v.GetString("host"),
+		AppID:            r.get("app_id"),
+		AppCertificate:   r.get("app_certificate"),
+		Host:             v.GetString("host"),
+		CORSAllowOrigins: list(v.GetString("cors_allow_origins")),
 	}
 	var err error
 	if c.Dev, err = strconv.ParseBool(v.GetString("dev")); err != nil {
-		return Config{}, &Error{Key: "DEV_MODE", Rule: "must be true or false"}
+		r.fail("dev", "must be true or false")
 	}
 	if c.Port, err = strconv.Atoi(v.GetString("port")); err != nil || c.Port < 0 || c.Port > 65535 {
-		return Config{}, &Error{Key: "PORT", Rule: "must be a whole number from 0 to 65535"}
+		r.fail("port", "must be a whole number from 0 to 65535")
 	}
-	if c.DefaultExpiry, err = seconds("DEFAULT_EXPIRY", v.GetString("default_expiry")); err != nil {
-		return Config{}, err
-	}
-	if c.MaxExpiry, err = seconds("MAX_EXPIRY", v.GetString("max_expiry")); err != nil {
-		return Config{}, err
-	}
-	c.CORSAllowOrigins = list(v.GetString("cors_allow_origins"))
-	if err := buildOps(v, &c); err != nil {
-		return Config{}, err
-	}
-	if c.Security, err = buildSecurity(v); err != nil {
-		return Config{}, err
-	}
+	c.DefaultExpiry = r.seconds("default_expiry")
+	c.MaxExpiry = r.seconds("max_expiry")
+	r.ops(&c)
+	c.Security = r.security()
 	// Unset, app tokens follow dev mode: off in production, on where
 	// someone is trying the server out.
 	c.Security.AllowAppTokens = c.Dev
-	if a := strings.TrimSpace(v.GetString("allow_app_tokens")); a != "" {
-		if c.Security.AllowAppTokens, err = strconv.ParseBool(a); err != nil {
-			return Config{}, &Error{Key: "ALLOW_APP_TOKENS", Rule: "must be true or false"}
-		}
+	if r.get("allow_app_tokens") != "" {
+		c.Security.AllowAppTokens = r.bool("allow_app_tokens")
+	}
+	if r.err != nil {
+		return Config{}, r.err
 	}
 	if c.Dev && c.AppID == "" && c.AppCertificate == "" {
 		c.AppID, c.AppCertificate, c.DevCredentials = randomHex32(), randomHex32(), true
 	}
 	return c, c.Validate()
-}
-
-// seconds reads the lifetime setting key by the rule of every lifetime.
-func seconds(key, s string) (uint32, error) {
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		n = 0 // not a whole number, or a huge one: out of range too
-	}
-	if bad, ok := errors.AsType[*service.Error](service.CheckLifetime(key, n, AgoraMaxExpiry)); ok {
-		return 0, &Error{Key: key, Rule: bad.Message}
-	}
-	return uint32(n), nil
 }
 
 // Validate checks the rules that span settings or need Agora's formats.
