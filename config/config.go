@@ -35,8 +35,7 @@ type Config struct {
 	Dev              bool
 	// DevCredentials is true when Dev mode made up the App ID and certificate.
 	DevCredentials bool
-	// Security is who may ask for tokens, and how often.
-	Security Security
+	Security       Security
 
 	// Operating settings: see ops.go.
 	LogFormat         string // logging.JSON or logging.Text

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"cmp"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"regexp"
@@ -51,8 +53,7 @@ type Security struct {
 	// nil when unset.
 	ChannelPattern   *regexp.Regexp
 	AllowWildcardUID bool
-	// AllowAppTokens lets Chat and APaaS app tokens be issued.
-	AllowAppTokens bool
+	AllowAppTokens   bool
 
 	// RateCount requests per RatePeriod, RateBurst at once; RateCount is
 	// zero when there is no limit.
@@ -62,9 +63,8 @@ type Security struct {
 	RedisURL   string
 	// RedisCAs verify a rediss:// REDIS_URL's certificate instead of the
 	// system's CAs; nil without REDIS_TLS_CA_FILE, the file they came from.
-	RedisCAs    *x509.CertPool
-	RedisCAFile string
-	// RedisTLSSkipVerify accepts any certificate from a rediss:// REDIS_URL.
+	RedisCAs           *x509.CertPool
+	RedisCAFile        string
 	RedisTLSSkipVerify bool
 
 	TrustedProxies []string
@@ -230,10 +230,8 @@ func (s Security) String() string {
 	case AuthAPIKey:
 		b.WriteString(" api_keys=" + strconv.Itoa(len(s.APIKeys)) + " api_keys_file=" + s.APIKeysFile)
 	case AuthJWT:
-		b.WriteString(" jwt_secret=" + mask(s.JWTSecret) + " jwt_jwks_url=" + s.JWTJWKSURL +
-			" jwt_issuer=" + s.JWTIssuer + " jwt_audience=" + s.JWTAudience + " jwt_allow_any_audience=" + strconv.FormatBool(s.JWTAllowAnyAudience) +
-			" jwt_uid_claim=" + s.JWTUIDClaim +
-			" jwt_channels_claim=" + s.JWTChannelsClaim + " jwt_role_claim=" + s.JWTRoleClaim)
+		fmt.Fprintf(&b, " jwt_secret=%s jwt_jwks_url=%s jwt_issuer=%s jwt_audience=%s jwt_allow_any_audience=%t jwt_uid_claim=%s jwt_channels_claim=%s jwt_role_claim=%s",
+			mask(s.JWTSecret), s.JWTJWKSURL, s.JWTIssuer, s.JWTAudience, s.JWTAllowAnyAudience, s.JWTUIDClaim, s.JWTChannelsClaim, s.JWTRoleClaim)
 	}
 	pattern := ""
 	if s.ChannelPattern != nil {
@@ -242,12 +240,8 @@ func (s Security) String() string {
 	b.WriteString(" channel_pattern=" + pattern + " allow_wildcard_uid=" + strconv.FormatBool(s.AllowWildcardUID) +
 		" allow_app_tokens=" + strconv.FormatBool(s.AllowAppTokens))
 	if s.RateCount > 0 {
-		burst := s.RateBurst
-		if burst == 0 {
-			burst = s.RateCount
-		}
 		unit := map[time.Duration]string{time.Second: "s", time.Minute: "m", time.Hour: "h"}[s.RatePeriod]
-		b.WriteString(" rate_limit=" + strconv.Itoa(s.RateCount) + "/" + unit + " rate_limit_burst=" + strconv.Itoa(burst))
+		b.WriteString(" rate_limit=" + strconv.Itoa(s.RateCount) + "/" + unit + " rate_limit_burst=" + strconv.Itoa(cmp.Or(s.RateBurst, s.RateCount)))
 	}
 	if s.RedisURL != "" {
 		b.WriteString(" redis_url=" + redactURL(s.RedisURL) + " redis_tls_ca_file=" + s.RedisCAFile + " redis_tls_skip_verify=" + strconv.FormatBool(s.RedisTLSSkipVerify))
