@@ -81,10 +81,13 @@ func run() error {
 		return fmt.Errorf("building the server (run from the repository root): %w", err)
 	}
 
-	port, err := freePort()
+	// A loopback port nobody uses.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
 	srv, err := startServer(bin, dir, port)
 	if err != nil {
 		return err
@@ -263,16 +266,6 @@ func micros(total time.Duration, n int) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f µs", float64(total)/float64(n)/float64(time.Microsecond))
-}
-
-// freePort asks the kernel for a loopback port nobody uses.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 type server struct {
