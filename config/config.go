@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -171,11 +172,8 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Co
 			return Config{}, err
 		}
 	}
-	file, _ := fs.GetString("config")
-	if file == "" {
-		file = getenv("CONFIG_FILE")
-	}
-	if file != "" {
+	flagFile, _ := fs.GetString("config")
+	if file := cmp.Or(flagFile, getenv("CONFIG_FILE")); file != "" {
 		if err := mergeConfigFile(v, file); err != nil {
 			return Config{}, err
 		}
@@ -368,8 +366,6 @@ func isHex32(s string) bool {
 
 func randomHex32() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("config: crypto/rand failed: " + err.Error())
-	}
+	rand.Read(b[:]) // never fails: since Go 1.24 it crashes the program instead
 	return hex.EncodeToString(b[:])
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,9 +142,7 @@ func (s Security) Policy() *service.Policy {
 
 // Validate checks the rules that span security settings.
 func (s Security) Validate() error {
-	switch s.AuthMode {
-	case AuthNone, AuthAPIKey, AuthJWT:
-	default:
+	if !slices.Contains([]string{AuthNone, AuthAPIKey, AuthJWT}, s.AuthMode) {
 		return &Error{Key: "AUTH_MODE", Rule: "must be none, apikey or jwt"}
 	}
 	// A setting of another mode is a sign the operator believes the
@@ -276,12 +275,8 @@ func secureURL(raw string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	if u.Scheme == "https" {
-		return true
-	}
 	host := u.Hostname()
-	ip := net.ParseIP(host)
-	return u.Scheme == "http" && (host == "localhost" || (ip != nil && ip.IsLoopback()))
+	return u.Scheme == "https" || u.Scheme == "http" && (host == "localhost" || net.ParseIP(host).IsLoopback())
 }
 
 func list(s string) []string {
