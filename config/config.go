@@ -341,12 +341,14 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// String renders the config for the start-up log, with the certificate
+// String renders the config for the start-up log, with every secret
 // masked so that logs can be shared.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t",
-		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev) +
-		" " + c.Security.String() + " " + c.opsString()
+	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t %s "+
+		"log_format=%s log_level=%s metrics_token=%s read_header_timeout=%s read_timeout=%s write_timeout=%s idle_timeout=%s max_header_bytes=%d shutdown_timeout=%s shutdown_delay=%s",
+		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev, c.Security,
+		c.LogFormat, strings.ToLower(c.LogLevel.String()), mask(c.MetricsToken),
+		c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout, c.ShutdownDelay)
 }
 
 func mask(secret string) string {

@@ -90,11 +90,3 @@ func duration(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
-
-// opsString renders the operating settings for the start-up log, with
-// the metrics token masked.
-func (c Config) opsString() string {
-	return fmt.Sprintf("log_format=%s log_level=%s metrics_token=%s read_header_timeout=%s read_timeout=%s write_timeout=%s idle_timeout=%s max_header_bytes=%d shutdown_timeout=%s shutdown_delay=%s",
-		c.LogFormat, strings.ToLower(c.LogLevel.String()), mask(c.MetricsToken),
-		c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout, c.ShutdownDelay)
-}
