@@ -102,7 +102,7 @@ func run() error {
 			DisableCompression:  true,
 		},
 	}
-	if err := waitReady(client, base+"/ping", srv); err != nil {
+	if err := waitReady(base+"/ping", srv); err != nil {
 		return err
 	}
 
@@ -347,7 +347,8 @@ func (s *server) stop() error {
 	return err
 }
 
-func waitReady(client *http.Client, url string, s *server) error {
+func waitReady(url string, s *server) error {
+	probe := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -355,15 +356,7 @@ func waitReady(client *http.Client, url string, s *server) error {
 			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.log)
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		cancel()
-		if err == nil && resp.StatusCode == http.StatusOK {
+		if status, _, err := get(probe, url); err == nil && status == http.StatusOK {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
