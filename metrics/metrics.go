@@ -94,16 +94,14 @@ func (m *Metrics) ObserveRequest(method, route string, status int, elapsed time.
 	m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }
 
-// TokenIssued counts one token. kind names the services it carries
-// ("rtc", "rtm", "fpa", "chat", "apaas", or several joined by "+");
-// version is its format ("007" or "006").
+// TokenIssued counts one token of kind and version, the labels the Help
+// of token_server_tokens_issued_total describes.
 func (m *Metrics) TokenIssued(kind, version string) {
 	m.tokens.WithLabelValues(kind, version).Inc()
 }
 
-// AuthFailure counts one request to route refused for reason: a
-// credential missing, wrong or expired ("unauthenticated"), or a caller
-// not allowed what it asked for ("forbidden", "policy").
+// AuthFailure counts one request to route refused for reason, one of
+// those the Help of token_server_auth_failures_total names.
 func (m *Metrics) AuthFailure(route, reason string) {
 	m.authFailures.WithLabelValues(route, reason).Inc()
 }
