@@ -25,11 +25,10 @@ func parseDotEnv(text string) (*viper.Viper, error) {
 func badDotEnvLine(text string) string {
 	lines := strings.SplitAfter(text, "\n")
 	n := len(lines) - 1
-	for n > 0 {
+	for ; n > 0; n-- {
 		if _, err := parseDotEnv(strings.Join(lines[:n], "")); err == nil {
 			break
 		}
-		n--
 	}
 	where := "line " + strconv.Itoa(n+1)
 	name := leadingName.FindStringSubmatch(strings.TrimSpace(lines[n]))[1]
