@@ -93,8 +93,7 @@ func tokenRTM(args []string, e env) error {
 	if *user == "" {
 		return usageError("--user-id", "is required")
 	}
-	b := service.Bundle{RTMUserID: *user, Version: *version}
-	return mint(tokens, f, b, expire, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, service.Bundle{RTMUserID: *user, Version: *version}, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenChat(args []string, e env) error {
@@ -109,8 +108,7 @@ func tokenChat(args []string, e env) error {
 	if f.Changed("user-id") {
 		chat = service.Chat{UserID: *user, User: true}
 	}
-	b := service.Bundle{Chat: &chat}
-	return mint(tokens, f, b, expire, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, service.Bundle{Chat: &chat}, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenFPA(args []string, e env) error {
