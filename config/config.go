@@ -359,11 +359,8 @@ func mask(secret string) string {
 }
 
 func isHex32(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
 	_, err := hex.DecodeString(s)
-	return err == nil
+	return len(s) == 32 && err == nil
 }
 
 func randomHex32() string {
