@@ -104,13 +104,6 @@ func runVersion(_ context.Context, args []string, e env) error {
 	if len(args) > 0 {
 		return usageError("arguments", "version takes none")
 	}
-	fmt.Fprintln(e.stdout, versionLine())
-	return nil
-}
-
-// versionLine names the release, the commit it was built from when known,
-// and the Go release that built it.
-func versionLine() string {
 	line := Program + " " + Release()
 	if info, ok := debug.ReadBuildInfo(); ok {
 		commit, modified := "", false
@@ -129,7 +122,8 @@ func versionLine() string {
 			}
 		}
 	}
-	return line + " " + runtime.Version()
+	fmt.Fprintln(e.stdout, line+" "+runtime.Version())
+	return nil
 }
 
 // flags is a command's own flag set, with the server's configuration

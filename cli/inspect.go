@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,10 +54,7 @@ func runInspect(_ context.Context, args []string, e env) error {
 	if bad, ok := errors.AsType[*service.Error](err); ok {
 		// Exit status 1, not 2: the token is at fault, not the call.
 		name := map[string]string{"channel": "--channel", "uid": "--uid or --account", "userId": "--user-id"}[bad.Field]
-		if name == "" {
-			name = "the " + bad.Field
-		}
-		return errors.New(name + " " + bad.Message)
+		return errors.New(cmp.Or(name, "the "+bad.Field) + " " + bad.Message)
 	}
 	if err != nil {
 		return err

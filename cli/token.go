@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,8 +93,7 @@ func tokenRTM(args []string, e env) error {
 	if *user == "" {
 		return usageError("--user-id", "is required")
 	}
-	b := service.Bundle{RTMUserID: *user, Version: *version}
-	return mint(tokens, f, b, expire, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, service.Bundle{RTMUserID: *user, Version: *version}, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenChat(args []string, e env) error {
@@ -108,8 +108,7 @@ func tokenChat(args []string, e env) error {
 	if f.Changed("user-id") {
 		chat = service.Chat{UserID: *user, User: true}
 	}
-	b := service.Bundle{Chat: &chat}
-	return mint(tokens, f, b, expire, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, service.Bundle{Chat: &chat}, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenFPA(args []string, e env) error {
@@ -170,33 +169,23 @@ func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
 
 // mint signs b with the lifetime from --expire, if the server's policy
 // allows it, and prints the token. The service names fields as the API
-// does; flagOf renames them as flags.
+// does; flagOf renames them as flags, so that a complaint about a field
+// is a usage error about the flag that set it.
 func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, e env, flagOf map[string]string) error {
 	flagOf["expire"], flagOf["version"] = "--expire", "--version"
 	b.Expire = optional(f, "expire", expire)
 	// The one at the terminal holds no identity token: the server's own
 	// rules are the ones that apply.
 	minted, err := tokens.Issue(context.Background(), b)
+	if se, ok := errors.AsType[*service.Error](err); ok && se.Kind == service.Invalid {
+		return &config.Error{Key: cmp.Or(flagOf[se.Field], "arguments"), Rule: se.Message}
+	}
 	if err != nil {
-		return inFlagTerms(err, flagOf)
+		return err
 	}
 	if asJSON, _ := f.GetBool("json"); asJSON {
 		return printJSON(e.stdout, minted[0])
 	}
 	_, err = fmt.Fprintln(e.stdout, minted[0].Value)
 	return err
-}
-
-// inFlagTerms turns the service's complaint about a field into a usage
-// error about the flag that set it.
-func inFlagTerms(err error, flagOf map[string]string) error {
-	se, ok := errors.AsType[*service.Error](err)
-	if !ok || se.Kind != service.Invalid {
-		return err
-	}
-	key, ok := flagOf[se.Field]
-	if !ok {
-		key = "arguments"
-	}
-	return &config.Error{Key: key, Rule: se.Message}
 }

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +36,7 @@ type Config struct {
 	Dev              bool
 	// DevCredentials is true when Dev mode made up the App ID and certificate.
 	DevCredentials bool
-	// Security is who may ask for tokens, and how often.
-	Security Security
+	Security       Security
 
 	// Operating settings: see ops.go.
 	LogFormat         string // logging.JSON or logging.Text
@@ -71,63 +72,47 @@ func (c Config) Tokens(obs service.Observer) *service.Tokens {
 // AgoraMaxExpiry is the longest lifetime Agora honours: 24 hours.
 const AgoraMaxExpiry = 86400
 
-// key is one setting: its name in a config file, the environment variables
-// that set it (the first is the documented one), its flag and default.
-type key struct {
-	name  string
-	env   []string
-	flag  string
-	def   string
-	usage string
-	// required settings have no default; the server refuses to start
-	// without them (unless DEV_MODE makes credentials up).
-	required bool
-	// secret settings must never reach a log line, and deployment files
-	// name them without a value.
-	secret bool
-}
-
 // keys lists every setting once; the tables of docs/configuration.md
 // mirror it.
-var keys = []key{
-	{name: "app_id", env: []string{"APP_ID"}, flag: "app-id", usage: "Agora App ID (32 hex characters)", required: true},
-	{name: "app_certificate", env: []string{"APP_CERTIFICATE"}, flag: "app-certificate", usage: "Agora App Certificate (32 hex characters)", required: true, secret: true},
-	{name: "host", env: []string{"HOST"}, flag: "host", usage: "interface to listen on; empty means all"},
-	{name: "port", env: []string{"PORT", "SERVER_PORT"}, flag: "port", def: "8080", usage: "TCP port to listen on"},
-	{name: "cors_allow_origins", env: []string{"CORS_ALLOW_ORIGINS", "CORS_ALLOW_ORIGIN"}, flag: "cors-allow-origins", def: "*", usage: "comma-separated origins allowed by CORS, or *"},
-	{name: "default_expiry", env: []string{"DEFAULT_EXPIRY"}, flag: "default-expiry", def: "3600", usage: "token lifetime in seconds when a request names none"},
-	{name: "max_expiry", env: []string{"MAX_EXPIRY"}, flag: "max-expiry", def: "86400", usage: "longest token lifetime in seconds a request may ask for"},
-	{name: "dev", env: []string{"DEV_MODE"}, flag: "dev", def: "false", usage: "run without an Agora account, with made-up credentials"},
-	{name: "log_format", env: []string{"LOG_FORMAT"}, flag: "log-format", usage: "json or text; json unless in dev mode"},
-	{name: "log_level", env: []string{"LOG_LEVEL"}, flag: "log-level", def: "info", usage: "debug, info, warn or error"},
-	{name: "metrics_token", env: []string{"METRICS_TOKEN"}, flag: "metrics-token", usage: "bearer token /metrics asks for; empty leaves it open", secret: true},
-	{name: "read_header_timeout", env: []string{"READ_HEADER_TIMEOUT"}, flag: "read-header-timeout", def: "5s", usage: "longest time a client may take to send its headers"},
-	{name: "read_timeout", env: []string{"READ_TIMEOUT"}, flag: "read-timeout", def: "10s", usage: "longest time a client may take to send a whole request"},
-	{name: "write_timeout", env: []string{"WRITE_TIMEOUT"}, flag: "write-timeout", def: "10s", usage: "longest time from a request's headers to the end of its response"},
-	{name: "idle_timeout", env: []string{"IDLE_TIMEOUT"}, flag: "idle-timeout", def: "60s", usage: "how long an idle keep-alive connection stays open"},
-	{name: "max_header_bytes", env: []string{"MAX_HEADER_BYTES"}, flag: "max-header-bytes", def: "16384", usage: "largest request head in bytes"},
-	{name: "shutdown_timeout", env: []string{"SHUTDOWN_TIMEOUT"}, flag: "shutdown-timeout", def: "10s", usage: "how long requests in flight may take to finish after SIGTERM"},
-	{name: "shutdown_delay", env: []string{"SHUTDOWN_DELAY"}, flag: "shutdown-delay", def: "0s", usage: "how long the server keeps serving, not ready, after SIGTERM before it stops taking connections"},
-	{name: "auth_mode", env: []string{"AUTH_MODE"}, flag: "auth-mode", def: "none", usage: "who may ask for tokens: none, apikey or jwt"},
-	{name: "api_keys", env: []string{"API_KEYS"}, flag: "api-keys", usage: "comma-separated API keys (AUTH_MODE=apikey)", secret: true},
-	{name: "api_keys_file", env: []string{"API_KEYS_FILE"}, flag: "api-keys-file", usage: "file of API keys, one a line, reloaded on change or SIGHUP"},
-	{name: "jwt_secret", env: []string{"JWT_SECRET"}, flag: "jwt-secret", usage: "HS256 secret that signs identity tokens (AUTH_MODE=jwt)", secret: true},
-	{name: "jwt_jwks_url", env: []string{"JWT_JWKS_URL"}, flag: "jwt-jwks-url", usage: "URL of the identity provider's public keys (AUTH_MODE=jwt)"},
-	{name: "jwt_issuer", env: []string{"JWT_ISSUER"}, flag: "jwt-issuer", usage: "iss every identity token must carry"},
-	{name: "jwt_audience", env: []string{"JWT_AUDIENCE"}, flag: "jwt-audience", usage: "aud every identity token must carry"},
-	{name: "jwt_allow_any_audience", env: []string{"JWT_ALLOW_ANY_AUDIENCE"}, flag: "jwt-allow-any-audience", def: "false", usage: "accept identity tokens for any audience, for issuers whose tokens name none (JWT_JWKS_URL)"},
-	{name: "jwt_uid_claim", env: []string{"JWT_UID_CLAIM"}, flag: "jwt-uid-claim", def: "sub", usage: "claim naming the only uid or user id a token may be issued for"},
-	{name: "jwt_channels_claim", env: []string{"JWT_CHANNELS_CLAIM"}, flag: "jwt-channels-claim", usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
-	{name: "jwt_role_claim", env: []string{"JWT_ROLE_CLAIM"}, flag: "jwt-role-claim", usage: "claim that must say publisher for a publisher token"},
-	{name: "channel_pattern", env: []string{"CHANNEL_PATTERN"}, flag: "channel-pattern", usage: "regular expression every whole channel name must match"},
-	{name: "allow_wildcard_uid", env: []string{"ALLOW_WILDCARD_UID"}, flag: "allow-wildcard-uid", def: "true", usage: "issue RTC tokens for uid 0, valid for any user"},
-	{name: "allow_app_tokens", env: []string{"ALLOW_APP_TOKENS"}, flag: "allow-app-tokens", usage: "issue Chat and APaaS app tokens, which act for the whole app; false unless in dev mode"},
-	{name: "rate_limit", env: []string{"RATE_LIMIT"}, flag: "rate-limit", usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
-	{name: "rate_limit_burst", env: []string{"RATE_LIMIT_BURST"}, flag: "rate-limit-burst", usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
-	{name: "redis_url", env: []string{"REDIS_URL"}, flag: "redis-url", usage: "Redis that shares the rate limit between replicas", secret: true},
-	{name: "redis_tls_ca_file", env: []string{"REDIS_TLS_CA_FILE"}, flag: "redis-tls-ca-file", usage: "PEM file of the CA that signed the certificate of a rediss:// REDIS_URL"},
-	{name: "redis_tls_skip_verify", env: []string{"REDIS_TLS_SKIP_VERIFY"}, flag: "redis-tls-skip-verify", def: "false", usage: "accept any certificate from a rediss:// REDIS_URL, such as a self-signed one (Heroku's Key-Value Store)"},
-	{name: "trusted_proxies", env: []string{"TRUSTED_PROXIES"}, flag: "trusted-proxies", usage: "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
+var keys = []Key{
+	{Name: "app_id", Env: "APP_ID", Flag: "app-id", Usage: "Agora App ID (32 hex characters)", Required: true},
+	{Name: "app_certificate", Env: "APP_CERTIFICATE", Flag: "app-certificate", Usage: "Agora App Certificate (32 hex characters)", Required: true, Secret: true},
+	{Name: "host", Env: "HOST", Flag: "host", Usage: "interface to listen on; empty means all"},
+	{Name: "port", Env: "PORT", Aliases: []string{"SERVER_PORT"}, Flag: "port", Default: "8080", Usage: "TCP port to listen on"},
+	{Name: "cors_allow_origins", Env: "CORS_ALLOW_ORIGINS", Aliases: []string{"CORS_ALLOW_ORIGIN"}, Flag: "cors-allow-origins", Default: "*", Usage: "comma-separated origins allowed by CORS, or *"},
+	{Name: "default_expiry", Env: "DEFAULT_EXPIRY", Flag: "default-expiry", Default: "3600", Usage: "token lifetime in seconds when a request names none"},
+	{Name: "max_expiry", Env: "MAX_EXPIRY", Flag: "max-expiry", Default: "86400", Usage: "longest token lifetime in seconds a request may ask for"},
+	{Name: "dev", Env: "DEV_MODE", Flag: "dev", Default: "false", Usage: "run without an Agora account, with made-up credentials"},
+	{Name: "log_format", Env: "LOG_FORMAT", Flag: "log-format", Usage: "json or text; json unless in dev mode"},
+	{Name: "log_level", Env: "LOG_LEVEL", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error"},
+	{Name: "metrics_token", Env: "METRICS_TOKEN", Flag: "metrics-token", Usage: "bearer token /metrics asks for; empty leaves it open", Secret: true},
+	{Name: "read_header_timeout", Env: "READ_HEADER_TIMEOUT", Flag: "read-header-timeout", Default: "5s", Usage: "longest time a client may take to send its headers"},
+	{Name: "read_timeout", Env: "READ_TIMEOUT", Flag: "read-timeout", Default: "10s", Usage: "longest time a client may take to send a whole request"},
+	{Name: "write_timeout", Env: "WRITE_TIMEOUT", Flag: "write-timeout", Default: "10s", Usage: "longest time from a request's headers to the end of its response"},
+	{Name: "idle_timeout", Env: "IDLE_TIMEOUT", Flag: "idle-timeout", Default: "60s", Usage: "how long an idle keep-alive connection stays open"},
+	{Name: "max_header_bytes", Env: "MAX_HEADER_BYTES", Flag: "max-header-bytes", Default: "16384", Usage: "largest request head in bytes"},
+	{Name: "shutdown_timeout", Env: "SHUTDOWN_TIMEOUT", Flag: "shutdown-timeout", Default: "10s", Usage: "how long requests in flight may take to finish after SIGTERM"},
+	{Name: "shutdown_delay", Env: "SHUTDOWN_DELAY", Flag: "shutdown-delay", Default: "0s", Usage: "how long the server keeps serving, not ready, after SIGTERM before it stops taking connections"},
+	{Name: "auth_mode", Env: "AUTH_MODE", Flag: "auth-mode", Default: "none", Usage: "who may ask for tokens: none, apikey or jwt"},
+	{Name: "api_keys", Env: "API_KEYS", Flag: "api-keys", Usage: "comma-separated API keys (AUTH_MODE=apikey)", Secret: true},
+	{Name: "api_keys_file", Env: "API_KEYS_FILE", Flag: "api-keys-file", Usage: "file of API keys, one a line, reloaded on change or SIGHUP"},
+	{Name: "jwt_secret", Env: "JWT_SECRET", Flag: "jwt-secret", Usage: "HS256 secret that signs identity tokens (AUTH_MODE=jwt)", Secret: true},
+	{Name: "jwt_jwks_url", Env: "JWT_JWKS_URL", Flag: "jwt-jwks-url", Usage: "URL of the identity provider's public keys (AUTH_MODE=jwt)"},
+	{Name: "jwt_issuer", Env: "JWT_ISSUER", Flag: "jwt-issuer", Usage: "iss every identity token must carry"},
+	{Name: "jwt_audience", Env: "JWT_AUDIENCE", Flag: "jwt-audience", Usage: "aud every identity token must carry"},
+	{Name: "jwt_allow_any_audience", Env: "JWT_ALLOW_ANY_AUDIENCE", Flag: "jwt-allow-any-audience", Default: "false", Usage: "accept identity tokens for any audience, for issuers whose tokens name none (JWT_JWKS_URL)"},
+	{Name: "jwt_uid_claim", Env: "JWT_UID_CLAIM", Flag: "jwt-uid-claim", Default: "sub", Usage: "claim naming the only uid or user id a token may be issued for"},
+	{Name: "jwt_channels_claim", Env: "JWT_CHANNELS_CLAIM", Flag: "jwt-channels-claim", Usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
+	{Name: "jwt_role_claim", Env: "JWT_ROLE_CLAIM", Flag: "jwt-role-claim", Usage: "claim that must say publisher for a publisher token"},
+	{Name: "channel_pattern", Env: "CHANNEL_PATTERN", Flag: "channel-pattern", Usage: "regular expression every whole channel name must match"},
+	{Name: "allow_wildcard_uid", Env: "ALLOW_WILDCARD_UID", Flag: "allow-wildcard-uid", Default: "true", Usage: "issue RTC tokens for uid 0, valid for any user"},
+	{Name: "allow_app_tokens", Env: "ALLOW_APP_TOKENS", Flag: "allow-app-tokens", Usage: "issue Chat and APaaS app tokens, which act for the whole app; false unless in dev mode"},
+	{Name: "rate_limit", Env: "RATE_LIMIT", Flag: "rate-limit", Usage: "token requests per client, such as 60/m or 10/s; empty for no limit"},
+	{Name: "rate_limit_burst", Env: "RATE_LIMIT_BURST", Flag: "rate-limit-burst", Usage: "requests a client may make at once (default: the RATE_LIMIT count)"},
+	{Name: "redis_url", Env: "REDIS_URL", Flag: "redis-url", Usage: "Redis that shares the rate limit between replicas", Secret: true},
+	{Name: "redis_tls_ca_file", Env: "REDIS_TLS_CA_FILE", Flag: "redis-tls-ca-file", Usage: "PEM file of the CA that signed the certificate of a rediss:// REDIS_URL"},
+	{Name: "redis_tls_skip_verify", Env: "REDIS_TLS_SKIP_VERIFY", Flag: "redis-tls-skip-verify", Default: "false", Usage: "accept any certificate from a rediss:// REDIS_URL, such as a self-signed one (Heroku's Key-Value Store)"},
+	{Name: "trusted_proxies", Env: "TRUSTED_PROXIES", Flag: "trusted-proxies", Usage: "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 }
 
 // Error is a setting that cannot be used. Its message names the
@@ -166,11 +151,11 @@ func Load(args []string, getenv func(string) string, dotenv string, stderr io.Wr
 func Register(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML config file (env CONFIG_FILE)")
 	for _, k := range keys {
-		if k.flag == "dev" {
-			fs.Bool(k.flag, false, k.usage)
+		if k.Flag == "dev" {
+			fs.Bool(k.Flag, false, k.Usage)
 			continue
 		}
-		fs.String(k.flag, k.def, k.usage+" (env "+k.env[0]+")")
+		fs.String(k.Flag, k.Default, k.Usage+" (env "+k.Env+")")
 	}
 }
 
@@ -180,18 +165,15 @@ func Register(fs *pflag.FlagSet) {
 func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Config, error) {
 	v := viper.New()
 	for _, k := range keys {
-		v.SetDefault(k.name, k.def)
+		v.SetDefault(k.Name, k.Default)
 	}
 	if dotenv != "" {
 		if err := mergeDotEnv(v, dotenv); err != nil {
 			return Config{}, err
 		}
 	}
-	file, _ := fs.GetString("config")
-	if file == "" {
-		file = getenv("CONFIG_FILE")
-	}
-	if file != "" {
+	flagFile, _ := fs.GetString("config")
+	if file := cmp.Or(flagFile, getenv("CONFIG_FILE")); file != "" {
 		if err := mergeConfigFile(v, file); err != nil {
 			return Config{}, err
 		}
@@ -199,13 +181,13 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Co
 	// viper reads the environment itself only through os.Getenv; resolving
 	// flag-over-environment here lets tests pass their own getenv.
 	for _, k := range keys {
-		if f := fs.Lookup(k.flag); f != nil && f.Changed {
-			v.Set(k.name, f.Value.String())
+		if f := fs.Lookup(k.Flag); f != nil && f.Changed {
+			v.Set(k.Name, f.Value.String())
 			continue
 		}
-		for _, name := range k.env {
+		for _, name := range k.envs() {
 			if val := getenv(name); val != "" {
-				v.Set(k.name, val)
+				v.Set(k.Name, val)
 				break
 			}
 		}
@@ -226,9 +208,9 @@ func mergeConfigFile(v *viper.Viper, file string) error {
 	}
 	known := map[string]string{}
 	for _, k := range keys {
-		known[k.name] = k.name
-		for _, env := range k.env {
-			known[strings.ToLower(env)] = k.name
+		known[k.Name] = k.Name
+		for _, env := range k.envs() {
+			known[strings.ToLower(env)] = k.Name
 		}
 	}
 	settings := map[string]any{}
@@ -258,9 +240,9 @@ func mergeDotEnv(v *viper.Viper, path string) error {
 	// A .env file uses the environment's names (PORT, SERVER_PORT, ...);
 	// map each onto its key, the documented name winning over aliases.
 	for _, k := range keys {
-		for _, name := range k.env {
+		for _, name := range k.envs() {
 			if env.IsSet(name) {
-				v.SetDefault(k.name, env.GetString(name))
+				v.SetDefault(k.Name, env.GetString(name))
 				break
 			}
 		}
@@ -268,56 +250,75 @@ func mergeDotEnv(v *viper.Viper, path string) error {
 	return nil
 }
 
+// reader reads settings by their name in the keys table and keeps the
+// first that cannot be used, so that build reads straight through and
+// checks once. Its errors name the setting's environment variable.
+type reader struct {
+	v   *viper.Viper
+	err error
+}
+
+func (r *reader) get(name string) string { return strings.TrimSpace(r.v.GetString(name)) }
+
+func (r *reader) fail(name, rule string) {
+	if r.err == nil {
+		k := keys[slices.IndexFunc(keys, func(k Key) bool { return k.Name == name })]
+		r.err = &Error{Key: k.Env, Rule: rule}
+	}
+}
+
+func (r *reader) bool(name string) bool {
+	b, err := strconv.ParseBool(r.get(name))
+	if err != nil {
+		r.fail(name, "must be true or false")
+	}
+	return b
+}
+
+// seconds reads a lifetime setting by the rule of every lifetime.
+func (r *reader) seconds(name string) uint32 {
+	n, err := strconv.ParseUint(r.get(name), 10, 64)
+	if err != nil {
+		n = 0 // not a whole number, or a huge one: out of range too
+	}
+	if bad, ok := errors.AsType[*service.Error](service.CheckLifetime(name, n, AgoraMaxExpiry)); ok {
+		r.fail(name, bad.Message)
+	}
+	return uint32(n)
+}
+
 func build(v *viper.Viper) (Config, error) {
+	r := &reader{v: v}
 	c := Config{
-		AppID:          strings.TrimSpace(v.GetString("app_id")),
-		AppCertificate: strings.TrimSpace(v.GetString("app_certificate")),
-		Host:           v.GetString("host"),
+		AppID:            r.get("app_id"),
+		AppCertificate:   r.get("app_certificate"),
+		Host:             v.GetString("host"),
+		CORSAllowOrigins: list(v.GetString("cors_allow_origins")),
 	}
 	var err error
 	if c.Dev, err = strconv.ParseBool(v.GetString("dev")); err != nil {
-		return Config{}, &Error{Key: "DEV_MODE", Rule: "must be true or false"}
+		r.fail("dev", "must be true or false")
 	}
 	if c.Port, err = strconv.Atoi(v.GetString("port")); err != nil || c.Port < 0 || c.Port > 65535 {
-		return Config{}, &Error{Key: "PORT", Rule: "must be a whole number from 0 to 65535"}
+		r.fail("port", "must be a whole number from 0 to 65535")
 	}
-	if c.DefaultExpiry, err = seconds("DEFAULT_EXPIRY", v.GetString("default_expiry")); err != nil {
-		return Config{}, err
-	}
-	if c.MaxExpiry, err = seconds("MAX_EXPIRY", v.GetString("max_expiry")); err != nil {
-		return Config{}, err
-	}
-	c.CORSAllowOrigins = list(v.GetString("cors_allow_origins"))
-	if err := buildOps(v, &c); err != nil {
-		return Config{}, err
-	}
-	if c.Security, err = buildSecurity(v); err != nil {
-		return Config{}, err
-	}
+	c.DefaultExpiry = r.seconds("default_expiry")
+	c.MaxExpiry = r.seconds("max_expiry")
+	r.ops(&c)
+	c.Security = r.security()
 	// Unset, app tokens follow dev mode: off in production, on where
 	// someone is trying the server out.
 	c.Security.AllowAppTokens = c.Dev
-	if a := strings.TrimSpace(v.GetString("allow_app_tokens")); a != "" {
-		if c.Security.AllowAppTokens, err = strconv.ParseBool(a); err != nil {
-			return Config{}, &Error{Key: "ALLOW_APP_TOKENS", Rule: "must be true or false"}
-		}
+	if r.get("allow_app_tokens") != "" {
+		c.Security.AllowAppTokens = r.bool("allow_app_tokens")
+	}
+	if r.err != nil {
+		return Config{}, r.err
 	}
 	if c.Dev && c.AppID == "" && c.AppCertificate == "" {
 		c.AppID, c.AppCertificate, c.DevCredentials = randomHex32(), randomHex32(), true
 	}
 	return c, c.Validate()
-}
-
-// seconds reads the lifetime setting key by the rule of every lifetime.
-func seconds(key, s string) (uint32, error) {
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		n = 0 // not a whole number, or a huge one: out of range too
-	}
-	if bad, ok := errors.AsType[*service.Error](service.CheckLifetime(key, n, AgoraMaxExpiry)); ok {
-		return 0, &Error{Key: key, Rule: bad.Message}
-	}
-	return uint32(n), nil
 }
 
 // Validate checks the rules that span settings or need Agora's formats.
@@ -340,12 +341,14 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// String renders the config for the start-up log, with the certificate
+// String renders the config for the start-up log, with every secret
 // masked so that logs can be shared.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t",
-		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev) +
-		" " + c.Security.String() + " " + c.opsString()
+	return fmt.Sprintf("addr=%s app_id=%s app_certificate=%s cors_allow_origins=%s default_expiry=%d max_expiry=%d dev=%t %s "+
+		"log_format=%s log_level=%s metrics_token=%s read_header_timeout=%s read_timeout=%s write_timeout=%s idle_timeout=%s max_header_bytes=%d shutdown_timeout=%s shutdown_delay=%s",
+		c.Addr(), c.AppID, mask(c.AppCertificate), strings.Join(c.CORSAllowOrigins, ","), c.DefaultExpiry, c.MaxExpiry, c.Dev, c.Security,
+		c.LogFormat, strings.ToLower(c.LogLevel.String()), mask(c.MetricsToken),
+		c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, c.MaxHeaderBytes, c.ShutdownTimeout, c.ShutdownDelay)
 }
 
 func mask(secret string) string {
@@ -356,17 +359,12 @@ func mask(secret string) string {
 }
 
 func isHex32(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
 	_, err := hex.DecodeString(s)
-	return err == nil
+	return len(s) == 32 && err == nil
 }
 
 func randomHex32() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("config: crypto/rand failed: " + err.Error())
-	}
+	rand.Read(b[:]) // never fails: since Go 1.24 it crashes the program instead
 	return hex.EncodeToString(b[:])
 }

@@ -1,12 +1,16 @@
 package config
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/viper"
 )
+
+// leadingName matches the name a .env line begins with, after any "export ".
+var leadingName = regexp.MustCompile(`^(?:export \s*)?(\w*)`)
 
 func parseDotEnv(text string) (*viper.Viper, error) {
 	env := viper.New()
@@ -21,32 +25,15 @@ func parseDotEnv(text string) (*viper.Viper, error) {
 func badDotEnvLine(text string) string {
 	lines := strings.SplitAfter(text, "\n")
 	n := len(lines) - 1
-	for n > 0 {
+	for ; n > 0; n-- {
 		if _, err := parseDotEnv(strings.Join(lines[:n], "")); err == nil {
 			break
 		}
-		n--
 	}
 	where := "line " + strconv.Itoa(n+1)
-	if name := leadingName(lines[n]); isSettingName(name) {
+	name := leadingName.FindStringSubmatch(strings.TrimSpace(lines[n]))[1]
+	if slices.ContainsFunc(keys, func(k Key) bool { return slices.Contains(k.envs(), name) }) {
 		where += " (" + name + ")"
 	}
 	return where
-}
-
-// leadingName returns the name a .env line begins with, after any
-// "export ".
-func leadingName(line string) string {
-	line = strings.TrimSpace(line)
-	if rest, ok := strings.CutPrefix(line, "export "); ok {
-		line = strings.TrimSpace(rest)
-	}
-	rest := strings.TrimLeftFunc(line, func(r rune) bool {
-		return r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
-	})
-	return line[:len(line)-len(rest)]
-}
-
-func isSettingName(name string) bool {
-	return slices.ContainsFunc(keys, func(k key) bool { return slices.Contains(k.env, name) })
 }

@@ -32,26 +32,23 @@ func ParseFlags(fs *pflag.FlagSet, args []string, maxArgs int) error {
 // flagProblem says what is wrong with a flag, by the flag's name as the
 // flag set knows it.
 func flagProblem(fs *pflag.FlagSet, err error) string {
-	var (
-		notExist   *pflag.NotExistError
-		needsValue *pflag.ValueRequiredError
-		badValue   *pflag.InvalidValueError
-	)
-	switch {
-	case errors.As(err, &notExist) && notExist.GetSpecifiedShortnames() != "":
-		if name := knownPrefix(fs, notExist.GetSpecifiedShortnames()); name != "" {
-			return "-" + name + " has one dash: flags take two, as --" + name
+	if e, ok := errors.AsType[*pflag.NotExistError](err); ok {
+		if short := e.GetSpecifiedShortnames(); short != "" {
+			if name := knownPrefix(fs, short); name != "" {
+				return "-" + name + " has one dash: flags take two, as --" + name
+			}
+			return "a flag has one dash: flags take two, as --name=value; --help lists them"
 		}
-		return "a flag has one dash: flags take two, as --name=value; --help lists them"
-	case errors.As(err, &notExist):
-		if name := knownPrefix(fs, notExist.GetSpecifiedName()); name != "" {
+		if name := knownPrefix(fs, e.GetSpecifiedName()); name != "" {
 			return "--" + name + " must be followed by = and its value, or by a space and its value"
 		}
-		return "--" + notExist.GetSpecifiedName() + " is not a flag; --help lists them"
-	case errors.As(err, &needsValue):
-		return "--" + needsValue.GetFlag().Name + " needs a value"
-	case errors.As(err, &badValue):
-		return "--" + badValue.GetFlag().Name + " takes a value of type " + badValue.GetFlag().Value.Type() + ", and the one given is not"
+		return "--" + e.GetSpecifiedName() + " is not a flag; --help lists them"
+	}
+	if e, ok := errors.AsType[*pflag.ValueRequiredError](err); ok {
+		return "--" + e.GetFlag().Name + " needs a value"
+	}
+	if e, ok := errors.AsType[*pflag.InvalidValueError](err); ok {
+		return "--" + e.GetFlag().Name + " takes a value of type " + e.GetFlag().Value.Type() + ", and the one given is not"
 	}
 	return "a flag is malformed: write --name=value or --name value"
 }

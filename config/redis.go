@@ -4,35 +4,28 @@ import (
 	"crypto/x509"
 	"net/url"
 	"os"
-	"strconv"
-	"strings"
-
-	"github.com/spf13/viper"
 )
 
-// buildRedisTLS reads how the server checks the certificate of a
+// redisTLS reads how the server checks the certificate of a
 // rediss:// REDIS_URL. Managed Redis services such as Heroku's Key-Value
 // Store present self-signed certificates, which the system's CAs refuse:
 // without one of these settings the shared rate limit never connects and
 // every replica counts on its own.
-func buildRedisTLS(v *viper.Viper, s *Security) error {
-	var err error
-	if s.RedisTLSSkipVerify, err = strconv.ParseBool(strings.TrimSpace(v.GetString("redis_tls_skip_verify"))); err != nil {
-		return &Error{Key: "REDIS_TLS_SKIP_VERIFY", Rule: "must be true or false"}
-	}
-	s.RedisCAFile = strings.TrimSpace(v.GetString("redis_tls_ca_file"))
+func (r *reader) redisTLS(s *Security) {
+	s.RedisTLSSkipVerify = r.bool("redis_tls_skip_verify")
+	s.RedisCAFile = r.get("redis_tls_ca_file")
 	if s.RedisCAFile == "" {
-		return nil
+		return
 	}
 	pem, err := os.ReadFile(s.RedisCAFile)
 	if err != nil {
-		return &Error{Key: "REDIS_TLS_CA_FILE", Rule: "cannot be read: " + err.Error()}
+		r.fail("redis_tls_ca_file", "cannot be read: "+err.Error())
+		return
 	}
 	s.RedisCAs = x509.NewCertPool()
 	if !s.RedisCAs.AppendCertsFromPEM(pem) {
-		return &Error{Key: "REDIS_TLS_CA_FILE", Rule: "holds no PEM certificate"}
+		r.fail("redis_tls_ca_file", "holds no PEM certificate")
 	}
-	return nil
 }
 
 // validateRedisTLS checks that the TLS settings have a rediss:// URL to

@@ -1,16 +1,17 @@
 package config
 
 import (
+	"cmp"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/spf13/viper"
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/service"
@@ -53,8 +54,7 @@ type Security struct {
 	// nil when unset.
 	ChannelPattern   *regexp.Regexp
 	AllowWildcardUID bool
-	// AllowAppTokens lets Chat and APaaS app tokens be issued.
-	AllowAppTokens bool
+	AllowAppTokens   bool
 
 	// RateCount requests per RatePeriod, RateBurst at once; RateCount is
 	// zero when there is no limit.
@@ -64,66 +64,74 @@ type Security struct {
 	RedisURL   string
 	// RedisCAs verify a rediss:// REDIS_URL's certificate instead of the
 	// system's CAs; nil without REDIS_TLS_CA_FILE, the file they came from.
-	RedisCAs    *x509.CertPool
-	RedisCAFile string
-	// RedisTLSSkipVerify accepts any certificate from a rediss:// REDIS_URL.
+	RedisCAs           *x509.CertPool
+	RedisCAFile        string
 	RedisTLSSkipVerify bool
 
 	TrustedProxies []string
 }
 
-func buildSecurity(v *viper.Viper) (Security, error) {
+func (r *reader) security() Security {
 	s := Security{
-		AuthMode:         strings.ToLower(strings.TrimSpace(v.GetString("auth_mode"))),
-		APIKeys:          list(v.GetString("api_keys")),
-		APIKeysFile:      strings.TrimSpace(v.GetString("api_keys_file")),
-		JWTSecret:        v.GetString("jwt_secret"),
-		JWTJWKSURL:       strings.TrimSpace(v.GetString("jwt_jwks_url")),
-		JWTIssuer:        strings.TrimSpace(v.GetString("jwt_issuer")),
-		JWTAudience:      strings.TrimSpace(v.GetString("jwt_audience")),
-		JWTUIDClaim:      strings.TrimSpace(v.GetString("jwt_uid_claim")),
-		JWTChannelsClaim: strings.TrimSpace(v.GetString("jwt_channels_claim")),
-		JWTRoleClaim:     strings.TrimSpace(v.GetString("jwt_role_claim")),
-		RedisURL:         strings.TrimSpace(v.GetString("redis_url")),
-		TrustedProxies:   list(v.GetString("trusted_proxies")),
+		AuthMode:         strings.ToLower(r.get("auth_mode")),
+		APIKeys:          list(r.v.GetString("api_keys")),
+		APIKeysFile:      r.get("api_keys_file"),
+		JWTSecret:        r.v.GetString("jwt_secret"),
+		JWTJWKSURL:       r.get("jwt_jwks_url"),
+		JWTIssuer:        r.get("jwt_issuer"),
+		JWTAudience:      r.get("jwt_audience"),
+		JWTUIDClaim:      r.get("jwt_uid_claim"),
+		JWTChannelsClaim: r.get("jwt_channels_claim"),
+		JWTRoleClaim:     r.get("jwt_role_claim"),
+		RedisURL:         r.get("redis_url"),
+		TrustedProxies:   list(r.v.GetString("trusted_proxies")),
 	}
-	var err error
-	if s.AllowWildcardUID, err = strconv.ParseBool(strings.TrimSpace(v.GetString("allow_wildcard_uid"))); err != nil {
-		return Security{}, &Error{Key: "ALLOW_WILDCARD_UID", Rule: "must be true or false"}
+	s.AllowWildcardUID = r.bool("allow_wildcard_uid")
+	if r.get("jwt_allow_any_audience") != "" {
+		s.JWTAllowAnyAudience = r.bool("jwt_allow_any_audience")
 	}
-	if a := strings.TrimSpace(v.GetString("jwt_allow_any_audience")); a != "" {
-		if s.JWTAllowAnyAudience, err = strconv.ParseBool(a); err != nil {
-			return Security{}, &Error{Key: "JWT_ALLOW_ANY_AUDIENCE", Rule: "must be true or false"}
-		}
-	}
-	if p := v.GetString("channel_pattern"); p != "" {
+	if p := r.v.GetString("channel_pattern"); p != "" {
 		// Compiled alone first: wrapped before it is checked, "a)|(.*"
 		// would close the wrapping group and let every channel by.
 		if _, err := regexp.Compile(p); err != nil {
-			return Security{}, &Error{Key: "CHANNEL_PATTERN", Rule: "must be a valid regular expression: " + err.Error()}
-		}
-		// Anchored, so that "room-[0-9]+" does not also let "xroom-1x" by.
-		s.ChannelPattern = regexp.MustCompile(`^(?:` + p + `)$`)
-	}
-	if r := strings.TrimSpace(v.GetString("rate_limit")); r != "" {
-		if s.RateCount, s.RatePeriod, err = parseRate(r); err != nil {
-			return Security{}, err
+			r.fail("channel_pattern", "must be a valid regular expression: "+err.Error())
+		} else {
+			// Anchored, so that "room-[0-9]+" does not also let "xroom-1x" by.
+			s.ChannelPattern = regexp.MustCompile(`^(?:` + p + `)$`)
 		}
 	}
-	if err := buildRedisTLS(v, &s); err != nil {
-		return Security{}, err
+	if rate := r.get("rate_limit"); rate != "" {
+		// COUNT/UNIT, such as 60/m or 10/s.
+		count, unit, ok := strings.Cut(rate, "/")
+		n, err := strconv.Atoi(strings.TrimSpace(count))
+		period, known := ratePeriods[strings.ToLower(strings.TrimSpace(unit))]
+		if !ok || err != nil || n < 1 || n > MaxRateCount || !known {
+			r.fail("rate_limit", "must be COUNT/UNIT with COUNT from 1 to "+strconv.Itoa(MaxRateCount)+" and UNIT s, m or h, such as 60/m")
+		}
+		s.RateCount, s.RatePeriod = n, period
 	}
-	if b := strings.TrimSpace(v.GetString("rate_limit_burst")); b != "" {
+	r.redisTLS(&s)
+	if b := r.get("rate_limit_burst"); b != "" {
 		n, err := strconv.Atoi(b)
 		if err != nil || n < 1 || n > MaxRateCount {
-			return Security{}, &Error{Key: "RATE_LIMIT_BURST", Rule: "must be a whole number from 1 to " + strconv.Itoa(MaxRateCount)}
+			r.fail("rate_limit_burst", "must be a whole number from 1 to "+strconv.Itoa(MaxRateCount))
 		}
 		s.RateBurst = n
 	}
-	if err := s.Validate(); err != nil {
-		return Security{}, err
+	if r.err == nil {
+		r.err = s.Validate()
 	}
-	return s, s.checkAPIKeys()
+	// Read the API keys as the server will, so that a key too short or a
+	// key file that cannot be read stops it here, before it starts.
+	if r.err == nil && s.AuthMode == AuthAPIKey {
+		err := auth.CheckKeys(s.APIKeys, s.APIKeysFile)
+		if se, ok := errors.AsType[*auth.SetupError](err); ok {
+			r.err = &Error{Key: se.Setting, Rule: se.Rule}
+		} else if err != nil {
+			r.err = &Error{Key: "API_KEYS", Rule: err.Error()}
+		}
+	}
+	return s
 }
 
 // Policy is the server's own rules of what may be issued, as these
@@ -132,28 +140,9 @@ func (s Security) Policy() *service.Policy {
 	return &service.Policy{ChannelPattern: s.ChannelPattern, RequireUID: !s.AllowWildcardUID, AllowAppTokens: s.AllowAppTokens}
 }
 
-// checkAPIKeys reads the API keys as the server will, so that a key too
-// short or a key file that cannot be read stops it here, as a bad
-// setting, before it starts.
-func (s Security) checkAPIKeys() error {
-	if s.AuthMode != AuthAPIKey {
-		return nil
-	}
-	err := auth.CheckKeys(s.APIKeys, s.APIKeysFile)
-	if se, ok := errors.AsType[*auth.SetupError](err); ok {
-		return &Error{Key: se.Setting, Rule: se.Rule}
-	}
-	if err != nil {
-		return &Error{Key: "API_KEYS", Rule: err.Error()}
-	}
-	return nil
-}
-
 // Validate checks the rules that span security settings.
 func (s Security) Validate() error {
-	switch s.AuthMode {
-	case AuthNone, AuthAPIKey, AuthJWT:
-	default:
+	if !slices.Contains([]string{AuthNone, AuthAPIKey, AuthJWT}, s.AuthMode) {
 		return &Error{Key: "AUTH_MODE", Rule: "must be none, apikey or jwt"}
 	}
 	// A setting of another mode is a sign the operator believes the
@@ -222,8 +211,9 @@ func (s Security) Validate() error {
 	if err := s.validateRedisTLS(); err != nil {
 		return err
 	}
+	// Gin's SetTrustedProxies takes an IP address or a CIDR.
 	for _, p := range s.TrustedProxies {
-		if !validProxy(p) {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			return &Error{Key: "TRUSTED_PROXIES", Rule: p + " is not an IP address or CIDR"}
 		}
 	}
@@ -239,10 +229,8 @@ func (s Security) String() string {
 	case AuthAPIKey:
 		b.WriteString(" api_keys=" + strconv.Itoa(len(s.APIKeys)) + " api_keys_file=" + s.APIKeysFile)
 	case AuthJWT:
-		b.WriteString(" jwt_secret=" + mask(s.JWTSecret) + " jwt_jwks_url=" + s.JWTJWKSURL +
-			" jwt_issuer=" + s.JWTIssuer + " jwt_audience=" + s.JWTAudience + " jwt_allow_any_audience=" + strconv.FormatBool(s.JWTAllowAnyAudience) +
-			" jwt_uid_claim=" + s.JWTUIDClaim +
-			" jwt_channels_claim=" + s.JWTChannelsClaim + " jwt_role_claim=" + s.JWTRoleClaim)
+		fmt.Fprintf(&b, " jwt_secret=%s jwt_jwks_url=%s jwt_issuer=%s jwt_audience=%s jwt_allow_any_audience=%t jwt_uid_claim=%s jwt_channels_claim=%s jwt_role_claim=%s",
+			mask(s.JWTSecret), s.JWTJWKSURL, s.JWTIssuer, s.JWTAudience, s.JWTAllowAnyAudience, s.JWTUIDClaim, s.JWTChannelsClaim, s.JWTRoleClaim)
 	}
 	pattern := ""
 	if s.ChannelPattern != nil {
@@ -251,12 +239,8 @@ func (s Security) String() string {
 	b.WriteString(" channel_pattern=" + pattern + " allow_wildcard_uid=" + strconv.FormatBool(s.AllowWildcardUID) +
 		" allow_app_tokens=" + strconv.FormatBool(s.AllowAppTokens))
 	if s.RateCount > 0 {
-		burst := s.RateBurst
-		if burst == 0 {
-			burst = s.RateCount
-		}
 		unit := map[time.Duration]string{time.Second: "s", time.Minute: "m", time.Hour: "h"}[s.RatePeriod]
-		b.WriteString(" rate_limit=" + strconv.Itoa(s.RateCount) + "/" + unit + " rate_limit_burst=" + strconv.Itoa(burst))
+		b.WriteString(" rate_limit=" + strconv.Itoa(s.RateCount) + "/" + unit + " rate_limit_burst=" + strconv.Itoa(cmp.Or(s.RateBurst, s.RateCount)))
 	}
 	if s.RedisURL != "" {
 		b.WriteString(" redis_url=" + redactURL(s.RedisURL) + " redis_tls_ca_file=" + s.RedisCAFile + " redis_tls_skip_verify=" + strconv.FormatBool(s.RedisTLSSkipVerify))
@@ -284,17 +268,6 @@ var ratePeriods = map[string]time.Duration{
 	"h": time.Hour, "hour": time.Hour,
 }
 
-// parseRate reads RATE_LIMIT: COUNT/UNIT, such as 60/m or 10/s.
-func parseRate(s string) (int, time.Duration, error) {
-	count, unit, ok := strings.Cut(s, "/")
-	n, err := strconv.Atoi(strings.TrimSpace(count))
-	period, known := ratePeriods[strings.ToLower(strings.TrimSpace(unit))]
-	if !ok || err != nil || n < 1 || n > MaxRateCount || !known {
-		return 0, 0, &Error{Key: "RATE_LIMIT", Rule: "must be COUNT/UNIT with COUNT from 1 to " + strconv.Itoa(MaxRateCount) + " and UNIT s, m or h, such as 60/m"}
-	}
-	return n, period, nil
-}
-
 // secureURL accepts https, and http only to this machine, where nobody
 // can tamper with the keys on the way.
 func secureURL(raw string) bool {
@@ -302,22 +275,8 @@ func secureURL(raw string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	if u.Scheme == "https" {
-		return true
-	}
 	host := u.Hostname()
-	ip := net.ParseIP(host)
-	return u.Scheme == "http" && (host == "localhost" || (ip != nil && ip.IsLoopback()))
-}
-
-// validProxy accepts what Gin's SetTrustedProxies accepts: an IP address
-// or a CIDR.
-func validProxy(p string) bool {
-	if strings.Contains(p, "/") {
-		_, _, err := net.ParseCIDR(p)
-		return err == nil
-	}
-	return net.ParseIP(p) != nil
+	return u.Scheme == "https" || u.Scheme == "http" && (host == "localhost" || net.ParseIP(host).IsLoopback())
 }
 
 func list(s string) []string {

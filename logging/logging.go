@@ -20,11 +20,9 @@ const (
 // carries it as "request_id".
 func New(w io.Writer, format string, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if format == Text {
 		h = slog.NewTextHandler(w, opts)
-	} else {
-		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(requestIDHandler{h})
 }

@@ -14,8 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-const namespace = "token_server"
-
 // Metrics is the server's set of metrics. Its methods are safe for
 // concurrent use. Every label takes values from a small fixed set (a
 // route pattern, a method, a status, a token kind): never a raw path, a
@@ -37,42 +35,35 @@ func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace,
-			Name:      "http_requests_total",
-			Help:      "HTTP requests answered, by method, route pattern and status.",
+			Name: "token_server_http_requests_total",
+			Help: "HTTP requests answered, by method, route pattern and status.",
 		}, []string{"method", "route", "status"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: namespace,
-			Name:      "http_requests_in_flight",
-			Help:      "Requests being served now.",
+			Name: "token_server_http_requests_in_flight",
+			Help: "Requests being served now.",
 		}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace,
-			Name:      "http_request_duration_seconds",
-			Help:      "Time from a request's arrival to its response, by method and route pattern.",
+			Name: "token_server_http_request_duration_seconds",
+			Help: "Time from a request's arrival to its response, by method and route pattern.",
 			// Minting takes tens of microseconds; the upper buckets catch
 			// slow clients and a saturated machine.
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace,
-			Name:      "tokens_issued_total",
-			Help:      "Tokens issued, by kind (the services a token carries, such as rtc or rtc+rtm) and format version.",
+			Name: "token_server_tokens_issued_total",
+			Help: "Tokens issued, by kind (the services a token carries, such as rtc or rtc+rtm) and format version.",
 		}, []string{"kind", "version"}),
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace,
-			Name:      "auth_failures_total",
-			Help:      "Token requests refused because the caller was not identified (unauthenticated) or not allowed what it asked for (forbidden, policy), by route pattern and reason.",
+			Name: "token_server_auth_failures_total",
+			Help: "Token requests refused because the caller was not identified (unauthenticated) or not allowed what it asked for (forbidden, policy), by route pattern and reason.",
 		}, []string{"route", "reason"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace,
-			Name:      "rate_limited_requests_total",
-			Help:      "Requests refused because the caller spent its rate limit, by route pattern.",
+			Name: "token_server_rate_limited_requests_total",
+			Help: "Requests refused because the caller spent its rate limit, by route pattern.",
 		}, []string{"route"}),
 		jwksFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace,
-			Name:      "jwks_fetch_failures_total",
-			Help:      "Fetches of the identity provider's keys (JWT_JWKS_URL) that brought no key that can verify: the provider failed, or answered with no usable key. The keys fetched before stay in force.",
+			Name: "token_server_jwks_fetch_failures_total",
+			Help: "Fetches of the identity provider's keys (JWT_JWKS_URL) that brought no key that can verify: the provider failed, or answered with no usable key. The keys fetched before stay in force.",
 		}),
 	}
 	m.reg.MustRegister(
@@ -103,16 +94,14 @@ func (m *Metrics) ObserveRequest(method, route string, status int, elapsed time.
 	m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }
 
-// TokenIssued counts one token. kind names the services it carries
-// ("rtc", "rtm", "fpa", "chat", "apaas", or several joined by "+");
-// version is its format ("007" or "006").
+// TokenIssued counts one token of kind and version, the labels the Help
+// of token_server_tokens_issued_total describes.
 func (m *Metrics) TokenIssued(kind, version string) {
 	m.tokens.WithLabelValues(kind, version).Inc()
 }
 
-// AuthFailure counts one request to route refused for reason: a
-// credential missing, wrong or expired ("unauthenticated"), or a caller
-// not allowed what it asked for ("forbidden", "policy").
+// AuthFailure counts one request to route refused for reason, one of
+// those the Help of token_server_auth_failures_total names.
 func (m *Metrics) AuthFailure(route, reason string) {
 	m.authFailures.WithLabelValues(route, reason).Inc()
 }
@@ -132,9 +121,8 @@ func (m *Metrics) JWKSFetchFailed() { m.jwksFailures.Inc() }
 // is such a store.
 func (m *Metrics) WatchRateLimitStore(up func() bool) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Namespace: namespace,
-		Name:      "rate_limit_store_up",
-		Help:      "1 while the Redis that shares rate limits answers; 0 while this replica falls back to limiting on its own.",
+		Name: "token_server_rate_limit_store_up",
+		Help: "1 while the Redis that shares rate limits answers; 0 while this replica falls back to limiting on its own.",
 	}, func() float64 {
 		if up() {
 			return 1

@@ -146,23 +146,18 @@ func (s *Server) Resume() {
 }
 
 func (s *Server) ping() bool {
-	addr := "127.0.0.1:" + strconv.Itoa(s.port)
-	dialer := &net.Dialer{Timeout: 200 * time.Millisecond}
-	var conn net.Conn
-	var err error
-	if s.certFile != "" {
-		pool := x509.NewCertPool()
-		if data, rerr := os.ReadFile(s.certFile); rerr != nil || !pool.AppendCertsFromPEM(data) {
-			return false
-		}
-		conn, err = tls.DialWithDialer(dialer, "tcp", addr, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
-	} else {
-		conn, err = dialer.Dial("tcp", addr)
-	}
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.port), 200*time.Millisecond)
 	if err != nil {
 		return false
 	}
 	defer conn.Close()
+	if s.certFile != "" {
+		pool := x509.NewCertPool()
+		if data, err := os.ReadFile(s.certFile); err != nil || !pool.AppendCertsFromPEM(data) {
+			return false
+		}
+		conn = tls.Client(conn, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	}
 	_ = conn.SetDeadline(time.Now().Add(time.Second))
 	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
 		return false

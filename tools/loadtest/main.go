@@ -81,10 +81,13 @@ func run() error {
 		return fmt.Errorf("building the server (run from the repository root): %w", err)
 	}
 
-	port, err := freePort()
+	// A loopback port nobody uses.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
 	srv, err := startServer(bin, dir, port)
 	if err != nil {
 		return err
@@ -99,7 +102,7 @@ func run() error {
 			DisableCompression:  true,
 		},
 	}
-	if err := waitReady(client, base+"/ping", srv); err != nil {
+	if err := waitReady(base+"/ping", srv); err != nil {
 		return err
 	}
 
@@ -265,16 +268,6 @@ func micros(total time.Duration, n int) string {
 	return fmt.Sprintf("%.1f µs", float64(total)/float64(n)/float64(time.Microsecond))
 }
 
-// freePort asks the kernel for a loopback port nobody uses.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 type server struct {
 	cmd    *exec.Cmd
 	log    *tail
@@ -354,7 +347,8 @@ func (s *server) stop() error {
 	return err
 }
 
-func waitReady(client *http.Client, url string, s *server) error {
+func waitReady(url string, s *server) error {
+	probe := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -362,15 +356,7 @@ func waitReady(client *http.Client, url string, s *server) error {
 			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.log)
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		cancel()
-		if err == nil && resp.StatusCode == http.StatusOK {
+		if status, _, err := get(probe, url); err == nil && status == http.StatusOK {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
