@@ -67,7 +67,10 @@ func New(cfg Config) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	registerValidators()
 	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
-	m := cmp.Or(cfg.Metrics, metrics.New())
+	m := cfg.Metrics
+	if m == nil {
+		m = metrics.New() // built only when needed: it is a whole registry
+	}
 	ready := cmp.Or(cfg.Ready, NewReadiness())
 
 	r := gin.New()
