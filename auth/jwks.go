@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -27,27 +28,21 @@ const (
 	maxUnknownKIDs = 10_000
 	maxKIDBytes    = 256
 	maxJWKSBytes   = 1 << 20
+	maxWaitForKeys = 5 * time.Second // for a fetch under way, before a token is refused
 )
-
-// maxWaitForKeys is the longest a request waits for a fetch under way
-// before its token is refused.
-const maxWaitForKeys = 5 * time.Second
 
 // keySet is an identity provider's public keys. jwkset fetches them at
 // start and every RefreshEvery; keySet adds the retries until a key has
-// loaded, the cap on the answer, and keeping the keys held when a fetch
-// brings none that can verify.
+// loaded, the cap on the answer, keeping the keys held when a fetch brings
+// none that can verify, and an early fetch for a key id the set lacks, as
+// a provider publishes a key before it signs with it.
 //
-// It also fetches early when a token names a key id the set lacks, as a
-// provider publishes a new key before it signs with it. jwkset's
-// RefreshUnknownKID would make a request wait for the floor between such
-// fetches (or, with a short RateLimitWaitMax, cut the fetch short and
-// never make up the refused one), and forgets which ids a fetch lacked,
-// so one made-up id would cost a fetch per floor. Here a key id that
-// misses within the floor (UnknownKIDEvery) is refused at once and its
-// fetch comes when the floor allows, by itself; one still missing from a
-// set fetched after it was asked for is refused without a fetch for
-// UnknownKIDFor.
+// jwkset's RefreshUnknownKID would make a request wait out the floor
+// between such fetches (or cut the fetch short and never make it up), and
+// forgets which ids a fetch lacked, so each made-up id would cost a fetch.
+// Here a miss within the floor is refused at once and its fetch comes
+// when the floor allows; an id missing from a set fetched after it was
+// asked for is refused without a fetch for UnknownKIDFor.
 type keySet struct {
 	opts JWTOptions
 	// ctx ends the periodic and scheduled fetches.
@@ -177,10 +172,9 @@ func (ks *keySet) failed(ctx context.Context, err error) {
 	}
 }
 
-// retryUntilLoaded fetches again while no key has loaded, each time
-// waiting twice as long as the last, from RetryFirst up to RetryCeiling:
-// until then every identity token is refused and the server is not
-// ready, which must not last until the hourly refresh.
+// retryUntilLoaded fetches again, as JWTOptions.RetryFirst says, while no
+// key has loaded: the server is not ready until one has, which must not
+// last until the hourly refresh.
 func (ks *keySet) retryUntilLoaded() {
 	for wait := ks.opts.RetryFirst; !ks.store.loaded.Load(); wait = min(2*wait, ks.opts.RetryCeiling) {
 		select {
@@ -234,14 +228,13 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	if f == nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, maxWaitForKeys)
-	defer cancel()
 	select {
 	case <-f.done:
 		return f.err == nil
 	case <-ctx.Done():
-		return false
+	case <-time.After(maxWaitForKeys):
 	}
+	return false
 }
 
 // earlyLocked returns the fetch under way, or starts one unless the
@@ -319,14 +312,9 @@ func (ks *keySet) settleLocked(f *fetch) {
 
 func (ks *keySet) rememberUnknownLocked(kid string, now time.Time) {
 	if len(ks.unknown) >= maxUnknownKIDs {
-		for k, until := range ks.unknown {
-			if !now.Before(until) {
-				delete(ks.unknown, k)
-			}
-		}
-		if len(ks.unknown) >= maxUnknownKIDs {
-			return // the floor still holds for the rest
-		}
+		maps.DeleteFunc(ks.unknown, func(_ string, until time.Time) bool { return !now.Before(until) })
 	}
-	ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
+	if len(ks.unknown) < maxUnknownKIDs { // else the floor still holds for it
+		ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
+	}
 }

@@ -54,12 +54,11 @@ type JWTOptions struct {
 	RoleClaim string
 	// Leeway forgives clock skew on exp and nbf (DefaultLeeway).
 	Leeway time.Duration
-	// RefreshEvery is how often the JWKS is fetched in the background
-	// (DefaultRefreshEvery).
+	// RefreshEvery is how often the JWKS is fetched (DefaultRefreshEvery).
 	RefreshEvery time.Duration
-	// UnknownKIDEvery is the least time between two fetches caused by a
-	// token whose key id is not in the cached set (DefaultUnknownKIDEvery),
-	// so that a flood of made-up key ids cannot hammer the provider.
+	// UnknownKIDEvery is the least time between two fetches for key ids not
+	// in the set (DefaultUnknownKIDEvery): made-up ids must not hammer the
+	// provider.
 	UnknownKIDEvery time.Duration
 	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
 	// refused without another (DefaultUnknownKIDFor).
@@ -86,10 +85,9 @@ type JWT struct {
 	opts   JWTOptions
 }
 
-// NewJWT returns a verifier. With a JWKSURL it fetches the key set once
-// now (a provider that is down does not stop the server: its tokens are
-// refused until a fetch succeeds, retried from RetryFirst up to every
-// RetryCeiling) and then every RefreshEvery until ctx is done.
+// NewJWT returns a verifier. With a JWKSURL it fetches the key set now,
+// without failing when the provider is down (see Ready), and keeps it
+// fresh until ctx is done.
 func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if (len(opts.Secret) == 0) == (opts.JWKSURL == "") {
 		return nil, errors.New("JWT_SECRET or JWT_JWKS_URL: AUTH_MODE=jwt needs exactly one of them")
@@ -139,9 +137,8 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	return j, nil
 }
 
-// Ready reports whether j can verify identity tokens: at once with a
-// secret, and with a JWKS once a fetch has brought a key that can verify
-// a signature. Until then every token is refused.
+// Ready reports whether j can verify identity tokens: with a JWKS, only
+// once a fetch has brought a usable key; until then every token is refused.
 func (j *JWT) Ready() bool {
 	return j.jwks == nil || j.jwks.store.loaded.Load()
 }
