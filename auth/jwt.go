@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +79,6 @@ type JWTOptions struct {
 // channels and role their claims name.
 type JWT struct {
 	parser *jwt.Parser
-	keys   jwt.Keyfunc
 	jwks   *keySet
 	opts   JWTOptions
 }
@@ -108,15 +106,10 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	methods := asymmetric
 	if len(opts.Secret) > 0 {
 		methods = []string{"HS256"}
-		secret := opts.Secret
-		j.keys = func(*jwt.Token) (any, error) { return secret, nil }
 	} else {
-		if _, err := url.ParseRequestURI(opts.JWKSURL); err != nil {
-			return nil, errors.New("JWT_JWKS_URL: must be a URL")
-		}
 		ks, err := newKeySet(ctx, opts)
-		if err != nil {
-			return nil, errors.New("JWT_JWKS_URL: " + err.Error())
+		if err != nil { // jwkset fails only on a URL it cannot parse
+			return nil, errors.New("JWT_JWKS_URL: must be a URL")
 		}
 		j.jwks = ks
 	}
@@ -148,7 +141,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 	if raw == "" {
 		return service.Principal{}, errMissing
 	}
-	keys := j.keys
+	keys := func(*jwt.Token) (any, error) { return j.opts.Secret, nil }
 	if j.jwks != nil {
 		keys = j.jwks.keyfunc(ctx)
 	}
