@@ -113,9 +113,8 @@ func (c capBody) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // usableKeys holds only the keys that can verify a token's signature. A
-// set without any is refused, as jwkset refuses one that is not a key
-// set, and the keys held stay: a provider's bad minute must not lock
-// every user out.
+// set without any is refused and the keys held stay: a provider's bad
+// minute must not lock every user out.
 type usableKeys struct {
 	*jwkset.MemoryJWKSet
 	log    *slog.Logger

@@ -62,10 +62,9 @@ type JWTOptions struct {
 	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
 	// refused without another (DefaultUnknownKIDFor).
 	UnknownKIDFor time.Duration
-	// RetryFirst and RetryCeiling pace the fetches while no key has
-	// loaded yet, as when the provider was down at start: the first retry
-	// comes RetryFirst after the failure (DefaultRetryFirst), each next
-	// one twice as long after, up to RetryCeiling (DefaultRetryCeiling).
+	// While no key has loaded, the first retry comes RetryFirst after the
+	// failure (DefaultRetryFirst), each next one twice as long after, up
+	// to RetryCeiling (DefaultRetryCeiling).
 	RetryFirst   time.Duration
 	RetryCeiling time.Duration
 	// Log receives failures to fetch the JWKS.
@@ -203,10 +202,9 @@ func (j *JWT) problem(err error, claims jwt.MapClaims) string {
 }
 
 // claimString reads a claim that names a user: a string as it is, a
-// whole number in decimal, so that a numeric claim matches a numeric uid.
-// A whole number may be written with a fraction of zeros (42.0); one
-// with any other fraction or an exponent names nobody, even when it
-// rounds to a whole number: 5.00000000000000001 is not uid 5.
+// whole number in decimal (42 or 42.0), so that a numeric claim matches a
+// numeric uid. Any other number names nobody, even one that rounds to a
+// whole number: 5.00000000000000001 is not uid 5.
 func claimString(v any) string {
 	switch v := v.(type) {
 	case string:

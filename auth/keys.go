@@ -20,16 +20,12 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
-// MinKeyLength is the shortest API key accepted: shorter ones can be
-// guessed.
+// MinKeyLength is the shortest API key accepted: shorter ones can be guessed.
 const MinKeyLength = 16
 
 // Keys is the set of API keys the server accepts: the fixed ones from
 // API_KEYS and those in API_KEYS_FILE, which Watch reloads while the
 // server runs so that keys can be rotated without a restart.
-//
-// Only digests of the keys are kept, and a presented key is compared with
-// every one of them in constant time.
 type Keys struct {
 	fixed []Digest
 	file  string
@@ -213,9 +209,8 @@ func parseKeys(data []byte) ([]Digest, error) {
 	return keys, nil
 }
 
-// keyProblem says why key cannot be an API key, or "" when it can: a
-// key is at least MinKeyLength characters that a client can send in a
-// header, printable ASCII.
+// keyProblem says why key cannot be an API key, one that a client can
+// send in a header, or "" when it can.
 func keyProblem(key string) string {
 	if strings.ContainsFunc(key, func(r rune) bool { return r < ' ' || r > '~' }) {
 		return "holds a control character or a byte that is not printable ASCII"

@@ -155,9 +155,8 @@ func addressKey(ip string) string {
 		return "ip:" + ip
 	}
 	if a = a.Unmap(); a.Is6() {
-		if p, err := a.WithZone("").Prefix(64); err == nil {
-			return "ip:" + p.String()
-		}
+		p, _ := a.WithZone("").Prefix(64) // fails only past 128 bits
+		return "ip:" + p.String()
 	}
 	return "ip:" + a.String()
 }

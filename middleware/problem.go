@@ -105,14 +105,11 @@ func Errors(log *slog.Logger, words RuleWords) gin.HandlerFunc {
 	}
 }
 
-// Write sends p, adding the extension members of the route's dialect.
+// Write sends p as an about:blank problem, adding the extension members
+// of the route's dialect.
 func Write(c *gin.Context, p Problem) {
-	if p.Type == "" {
-		p.Type = "about:blank"
-	}
-	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
-	}
+	p.Type = "about:blank"
+	p.Title = http.StatusText(p.Status)
 	switch d, _ := c.Get(dialectKey); d {
 	case CommunityDialect:
 		p.Error = p.Detail
