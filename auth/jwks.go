@@ -71,8 +71,7 @@ type fetch struct {
 	err     error
 }
 
-// newKeySet fetches the key set once, waiting for it (a provider that is
-// down only gets logged), and keeps it fresh until ctx is done.
+// newKeySet fetches the key set now and keeps it fresh until ctx is done.
 func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	ks := &keySet{
 		opts:    opts,
@@ -156,11 +155,9 @@ func verifies(key jwkset.JWK) bool {
 // failed logs and counts a fetch that brought no key that can verify.
 func (ks *keySet) failed(ctx context.Context, err error) {
 	// jwkset wraps these in words about its own steps.
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
+	if tooBig, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		err = fmt.Errorf("the key set is larger than %d bytes", tooBig.Limit)
-	case errors.Is(err, errNoUsableKey):
+	} else if errors.Is(err, errNoUsableKey) {
 		err = errNoUsableKey
 	}
 	ks.opts.FetchFailed()
@@ -294,6 +291,7 @@ func (ks *keySet) settleLocked(f *fetch) {
 		return
 	}
 	now := time.Now()
+	maps.DeleteFunc(ks.unknown, func(_ string, until time.Time) bool { return !now.Before(until) })
 	for kid, at := range ks.asked {
 		_, err := ks.store.KeyRead(ks.ctx, kid)
 		switch {
@@ -301,19 +299,12 @@ func (ks *keySet) settleLocked(f *fetch) {
 			delete(ks.asked, kid)
 		case !at.After(f.started):
 			delete(ks.asked, kid)
-			ks.rememberUnknownLocked(kid, now)
+			if len(ks.unknown) < maxUnknownKIDs { // else the floor still holds for it
+				ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
+			}
 		}
 	}
 	if len(ks.asked) > 0 && ks.ctx.Err() == nil {
 		ks.earlyLocked(now)
-	}
-}
-
-func (ks *keySet) rememberUnknownLocked(kid string, now time.Time) {
-	if len(ks.unknown) >= maxUnknownKIDs {
-		maps.DeleteFunc(ks.unknown, func(_ string, until time.Time) bool { return !now.Before(until) })
-	}
-	if len(ks.unknown) < maxUnknownKIDs { // else the floor still holds for it
-		ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
 	}
 }

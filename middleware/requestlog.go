@@ -10,10 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// AccessLog writes one line per request when it is done: method, route
-// pattern, status, latency, client IP, response size and, through the
-// context, the request ID. It never logs the raw path, the query string,
-// a header or a body: those can hold credentials and issued tokens.
+// AccessLog writes one line per request when it is done, with the request
+// ID through the context. It never logs the raw path, the query string, a
+// header or a body: those can hold credentials and issued tokens.
 func AccessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
