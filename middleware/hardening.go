@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // MaxBodyBytes is the largest request body the server reads. Every token
@@ -41,13 +38,13 @@ func NoCache() gin.HandlerFunc {
 }
 
 // BodyLimit refuses a body over limit bytes with 413: at once when its
-// declared length says so, else when a handler reads past the limit. It
-// also marks every other failure to read the body as the client's (see
-// clientBody).
+// declared length says so (with the error a read past the limit gives),
+// else when a handler reads past the limit. It also marks every other
+// failure to read the body as the client's (see clientBody).
 func BodyLimit(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > limit {
-			_ = c.Error(tooLarge(limit))
+			_ = c.Error(&http.MaxBytesError{Limit: limit})
 			c.Abort()
 			return
 		}
@@ -74,8 +71,4 @@ func (b clientBody) Read(p []byte) (int, error) {
 		err = fmt.Errorf("%w: %w", errBodyRead, err)
 	}
 	return n, err
-}
-
-func tooLarge(limit int64) *service.Error {
-	return &service.Error{Kind: service.TooLarge, Message: "the body is larger than " + strconv.FormatInt(limit, 10) + " bytes"}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -151,7 +152,7 @@ func classify(err error, words RuleWords) (e *service.Error, fields []FieldError
 	invalidBody := func(detail string) *service.Error { return &service.Error{Kind: service.Invalid, Message: detail} }
 	switch {
 	case errors.As(err, &bigErr):
-		return tooLarge(bigErr.Limit), nil
+		return &service.Error{Kind: service.TooLarge, Message: "the body is larger than " + strconv.FormatInt(bigErr.Limit, 10) + " bytes"}, nil
 	case errors.Is(err, errBodyRead) && errors.Is(err, os.ErrDeadlineExceeded):
 		return &service.Error{Kind: service.RequestTimeout, Message: "the body did not arrive within the time the server waits for a request"}, nil
 	case errors.Is(err, errBodyRead):
@@ -184,11 +185,10 @@ func classify(err error, words RuleWords) (e *service.Error, fields []FieldError
 	return &service.Error{Kind: service.Internal, Message: err.Error()}, nil
 }
 
-// fieldPath names the field fe is about by its path from the request's
-// root, in the client's words: "rtm.userId", not "userId". A struct
-// embedded in a request, such as its path or query parameters, reads
-// alike in the Go and the client namespaces, having no tag to rename it,
-// and adds nothing to the path.
+// fieldPath names fe's field by its path from the request's root, in the
+// client's words: "rtm.userId", not "userId". An embedded struct (the path
+// or query parameters) has no tag to rename it, so it reads alike in both
+// namespaces, and adds nothing to the path.
 func fieldPath(fe validator.FieldError) string {
 	client := strings.Split(fe.Namespace(), ".")
 	goNames := strings.Split(fe.StructNamespace(), ".")
