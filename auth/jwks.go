@@ -209,12 +209,9 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	}
 	now := time.Now()
 	ks.mu.Lock()
-	if until, ok := ks.unknown[kid]; ok {
-		if now.Before(until) {
-			ks.mu.Unlock()
-			return false
-		}
-		delete(ks.unknown, kid)
+	if now.Before(ks.unknown[kid]) {
+		ks.mu.Unlock()
+		return false
 	}
 	if _, ok := ks.asked[kid]; !ok && len(ks.asked) < maxAskedKIDs {
 		ks.asked[kid] = now
