@@ -18,17 +18,6 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
-// Defaults for a JWT verifier.
-const (
-	DefaultLeeway          = 30 * time.Second
-	DefaultRefreshEvery    = time.Hour
-	DefaultUnknownKIDEvery = time.Minute
-	DefaultUnknownKIDFor   = 10 * time.Minute
-	DefaultRetryFirst      = 2 * time.Second
-	DefaultRetryCeiling    = time.Minute
-	DefaultUIDClaim        = "sub"
-)
-
 // asymmetric are the signing methods accepted from a JWKS: never HS*,
 // whose "key" would be the public key itself.
 var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
@@ -51,20 +40,20 @@ type JWTOptions struct {
 	// RoleClaim, when set, names the claim that must say "publisher" for a
 	// publisher token.
 	RoleClaim string
-	// Leeway forgives clock skew on exp and nbf (DefaultLeeway).
+	// Leeway forgives clock skew on exp and nbf (30 s by default).
 	Leeway time.Duration
-	// RefreshEvery is how often the JWKS is fetched (DefaultRefreshEvery).
+	// RefreshEvery is how often the JWKS is fetched (hourly by default).
 	RefreshEvery time.Duration
 	// UnknownKIDEvery is the least time between two fetches for key ids not
-	// in the set (DefaultUnknownKIDEvery): made-up ids must not hammer the
+	// in the set (a minute by default): made-up ids must not hammer the
 	// provider.
 	UnknownKIDEvery time.Duration
 	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
-	// refused without another (DefaultUnknownKIDFor).
+	// refused without another (10 minutes by default).
 	UnknownKIDFor time.Duration
 	// While no key has loaded, the first retry comes RetryFirst after the
-	// failure (DefaultRetryFirst), each next one twice as long after, up
-	// to RetryCeiling (DefaultRetryCeiling).
+	// failure, each next one twice as long after, up to RetryCeiling (by
+	// default 2 s and a minute).
 	RetryFirst   time.Duration
 	RetryCeiling time.Duration
 	// Log receives failures to fetch the JWKS.
@@ -89,14 +78,14 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if (len(opts.Secret) == 0) == (opts.JWKSURL == "") {
 		return nil, errors.New("JWT_SECRET or JWT_JWKS_URL: AUTH_MODE=jwt needs exactly one of them")
 	}
-	opts.UIDClaim = cmp.Or(opts.UIDClaim, DefaultUIDClaim)
-	opts.Leeway = cmp.Or(opts.Leeway, DefaultLeeway)
+	opts.UIDClaim = cmp.Or(opts.UIDClaim, "sub")
+	opts.Leeway = cmp.Or(opts.Leeway, 30*time.Second)
 	// The fetches' pace takes its default where it is not positive.
-	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), DefaultRefreshEvery)
-	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), DefaultUnknownKIDEvery)
-	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), DefaultUnknownKIDFor)
-	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), DefaultRetryFirst)
-	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), DefaultRetryCeiling), opts.RetryFirst)
+	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), time.Hour)
+	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), time.Minute)
+	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), 10*time.Minute)
+	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), 2*time.Second)
+	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), time.Minute), opts.RetryFirst)
 	opts.Log = cmp.Or(opts.Log, slog.New(slog.DiscardHandler))
 	if opts.FetchFailed == nil {
 		opts.FetchFailed = func() {}
