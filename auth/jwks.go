@@ -281,8 +281,7 @@ func (ks *keySet) startLocked() *fetch {
 
 // settleLocked sorts the key ids asked for once f has ended well: found,
 // or proved unknown when f started after they were asked for and lacks
-// them. Those asked for too late to tell get an early fetch of their own.
-// After a failed fetch they wait for the next one.
+// them; those asked for too late to tell get an early fetch of their own.
 func (ks *keySet) settleLocked(f *fetch) {
 	if f.err != nil {
 		return

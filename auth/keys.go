@@ -169,8 +169,7 @@ func (k *Keys) Watch(ctx context.Context, poll time.Duration) {
 	}
 }
 
-// stamp tells, through same, whether the file at path may have changed;
-// nil when there is none.
+// stamp is the file at path as same compares it; nil when there is none.
 func stamp(path string) os.FileInfo {
 	fi, err := os.Stat(path)
 	if err != nil {

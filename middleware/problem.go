@@ -65,8 +65,7 @@ func Dialects(of func(path string) Dialect) gin.HandlerFunc {
 	}
 }
 
-// statusOf maps every kind of error to its HTTP status; the only place
-// that does so.
+// statusOf maps every kind of error to its HTTP status, in this one place.
 var statusOf = map[service.Kind]int{
 	service.Internal:             http.StatusInternalServerError,
 	service.Invalid:              http.StatusBadRequest,
