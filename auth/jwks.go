@@ -53,11 +53,9 @@ type keySet struct {
 	kf        keyfunc.Keyfunc
 
 	mu sync.Mutex
-	// asked holds, for each key id that missed, when it first did; a
-	// fetch that starts later and still lacks it proves it unknown.
+	// asked holds, for each key id that missed, when it first did.
 	asked map[string]time.Time
-	// unknown holds, for each key id proved unknown, until when it is
-	// refused without a fetch.
+	// unknown holds, for each key id proved unknown, until when it is refused.
 	unknown   map[string]time.Time
 	inFlight  *fetch
 	lastEarly time.Time
@@ -98,8 +96,7 @@ func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	return ks, nil
 }
 
-// capBody fails an answer past maxJWKSBytes unread, since jwkset reads it
-// whole.
+// capBody fails an answer past maxJWKSBytes, which jwkset would read whole.
 type capBody struct{ next http.RoundTripper }
 
 // RoundTrip sends req and caps the answer's body.
