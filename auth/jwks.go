@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -27,27 +28,21 @@ const (
 	maxUnknownKIDs = 10_000
 	maxKIDBytes    = 256
 	maxJWKSBytes   = 1 << 20
+	maxWaitForKeys = 5 * time.Second // for a fetch under way, before a token is refused
 )
-
-// maxWaitForKeys is the longest a request waits for a fetch under way
-// before its token is refused.
-const maxWaitForKeys = 5 * time.Second
 
 // keySet is an identity provider's public keys. jwkset fetches them at
 // start and every RefreshEvery; keySet adds the retries until a key has
-// loaded, the cap on the answer, and keeping the keys held when a fetch
-// brings none that can verify.
+// loaded, the cap on the answer, keeping the keys held when a fetch brings
+// none that can verify, and an early fetch for a key id the set lacks, as
+// a provider publishes a key before it signs with it.
 //
-// It also fetches early when a token names a key id the set lacks, as a
-// provider publishes a new key before it signs with it. jwkset's
-// RefreshUnknownKID would make a request wait for the floor between such
-// fetches (or, with a short RateLimitWaitMax, cut the fetch short and
-// never make up the refused one), and forgets which ids a fetch lacked,
-// so one made-up id would cost a fetch per floor. Here a key id that
-// misses within the floor (UnknownKIDEvery) is refused at once and its
-// fetch comes when the floor allows, by itself; one still missing from a
-// set fetched after it was asked for is refused without a fetch for
-// UnknownKIDFor.
+// jwkset's RefreshUnknownKID would make a request wait out the floor
+// between such fetches (or cut the fetch short and never make it up), and
+// forgets which ids a fetch lacked, so each made-up id would cost a fetch.
+// Here a miss within the floor is refused at once and its fetch comes
+// when the floor allows; an id missing from a set fetched after it was
+// asked for is refused without a fetch for UnknownKIDFor.
 type keySet struct {
 	opts JWTOptions
 	// ctx ends the periodic and scheduled fetches.
@@ -58,11 +53,9 @@ type keySet struct {
 	kf        keyfunc.Keyfunc
 
 	mu sync.Mutex
-	// asked holds, for each key id that missed, when it first did; a
-	// fetch that starts later and still lacks it proves it unknown.
+	// asked holds, for each key id that missed, when it first did.
 	asked map[string]time.Time
-	// unknown holds, for each key id proved unknown, until when it is
-	// refused without a fetch.
+	// unknown holds, for each key id proved unknown, until when it is refused.
 	unknown   map[string]time.Time
 	inFlight  *fetch
 	lastEarly time.Time
@@ -76,8 +69,7 @@ type fetch struct {
 	err     error
 }
 
-// newKeySet fetches the key set once, waiting for it (a provider that is
-// down only gets logged), and keeps it fresh until ctx is done.
+// newKeySet fetches the key set now and keeps it fresh until ctx is done.
 func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	ks := &keySet{
 		opts:    opts,
@@ -104,8 +96,7 @@ func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	return ks, nil
 }
 
-// capBody fails an answer past maxJWKSBytes unread, since jwkset reads it
-// whole.
+// capBody fails an answer past maxJWKSBytes, which jwkset would read whole.
 type capBody struct{ next http.RoundTripper }
 
 // RoundTrip sends req and caps the answer's body.
@@ -118,9 +109,8 @@ func (c capBody) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // usableKeys holds only the keys that can verify a token's signature. A
-// set without any is refused, as jwkset refuses one that is not a key
-// set, and the keys held stay: a provider's bad minute must not lock
-// every user out.
+// set without any is refused and the keys held stay: a provider's bad
+// minute must not lock every user out.
 type usableKeys struct {
 	*jwkset.MemoryJWKSet
 	log    *slog.Logger
@@ -162,11 +152,9 @@ func verifies(key jwkset.JWK) bool {
 // failed logs and counts a fetch that brought no key that can verify.
 func (ks *keySet) failed(ctx context.Context, err error) {
 	// jwkset wraps these in words about its own steps.
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
+	if tooBig, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		err = fmt.Errorf("the key set is larger than %d bytes", tooBig.Limit)
-	case errors.Is(err, errNoUsableKey):
+	} else if errors.Is(err, errNoUsableKey) {
 		err = errNoUsableKey
 	}
 	ks.opts.FetchFailed()
@@ -177,10 +165,9 @@ func (ks *keySet) failed(ctx context.Context, err error) {
 	}
 }
 
-// retryUntilLoaded fetches again while no key has loaded, each time
-// waiting twice as long as the last, from RetryFirst up to RetryCeiling:
-// until then every identity token is refused and the server is not
-// ready, which must not last until the hourly refresh.
+// retryUntilLoaded fetches again, as JWTOptions.RetryFirst says, while no
+// key has loaded: the server is not ready until one has, which must not
+// last until the hourly refresh.
 func (ks *keySet) retryUntilLoaded() {
 	for wait := ks.opts.RetryFirst; !ks.store.loaded.Load(); wait = min(2*wait, ks.opts.RetryCeiling) {
 		select {
@@ -219,12 +206,9 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	}
 	now := time.Now()
 	ks.mu.Lock()
-	if until, ok := ks.unknown[kid]; ok {
-		if now.Before(until) {
-			ks.mu.Unlock()
-			return false
-		}
-		delete(ks.unknown, kid)
+	if now.Before(ks.unknown[kid]) {
+		ks.mu.Unlock()
+		return false
 	}
 	if _, ok := ks.asked[kid]; !ok && len(ks.asked) < maxAskedKIDs {
 		ks.asked[kid] = now
@@ -234,14 +218,13 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	if f == nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, maxWaitForKeys)
-	defer cancel()
 	select {
 	case <-f.done:
 		return f.err == nil
 	case <-ctx.Done():
-		return false
+	case <-time.After(maxWaitForKeys):
 	}
+	return false
 }
 
 // earlyLocked returns the fetch under way, or starts one unless the
@@ -295,13 +278,13 @@ func (ks *keySet) startLocked() *fetch {
 
 // settleLocked sorts the key ids asked for once f has ended well: found,
 // or proved unknown when f started after they were asked for and lacks
-// them. Those asked for too late to tell get an early fetch of their own.
-// After a failed fetch they wait for the next one.
+// them; those asked for too late to tell get an early fetch of their own.
 func (ks *keySet) settleLocked(f *fetch) {
 	if f.err != nil {
 		return
 	}
 	now := time.Now()
+	maps.DeleteFunc(ks.unknown, func(_ string, until time.Time) bool { return !now.Before(until) })
 	for kid, at := range ks.asked {
 		_, err := ks.store.KeyRead(ks.ctx, kid)
 		switch {
@@ -309,24 +292,12 @@ func (ks *keySet) settleLocked(f *fetch) {
 			delete(ks.asked, kid)
 		case !at.After(f.started):
 			delete(ks.asked, kid)
-			ks.rememberUnknownLocked(kid, now)
+			if len(ks.unknown) < maxUnknownKIDs { // else the floor still holds for it
+				ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
+			}
 		}
 	}
 	if len(ks.asked) > 0 && ks.ctx.Err() == nil {
 		ks.earlyLocked(now)
 	}
-}
-
-func (ks *keySet) rememberUnknownLocked(kid string, now time.Time) {
-	if len(ks.unknown) >= maxUnknownKIDs {
-		for k, until := range ks.unknown {
-			if !now.Before(until) {
-				delete(ks.unknown, k)
-			}
-		}
-		if len(ks.unknown) >= maxUnknownKIDs {
-			return // the floor still holds for the rest
-		}
-	}
-	ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
 }

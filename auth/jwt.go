@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,17 +16,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
-)
-
-// Defaults for a JWT verifier.
-const (
-	DefaultLeeway          = 30 * time.Second
-	DefaultRefreshEvery    = time.Hour
-	DefaultUnknownKIDEvery = time.Minute
-	DefaultUnknownKIDFor   = 10 * time.Minute
-	DefaultRetryFirst      = 2 * time.Second
-	DefaultRetryCeiling    = time.Minute
-	DefaultUIDClaim        = "sub"
 )
 
 // asymmetric are the signing methods accepted from a JWKS: never HS*,
@@ -52,22 +40,20 @@ type JWTOptions struct {
 	// RoleClaim, when set, names the claim that must say "publisher" for a
 	// publisher token.
 	RoleClaim string
-	// Leeway forgives clock skew on exp and nbf (DefaultLeeway).
+	// Leeway forgives clock skew on exp and nbf (30 s by default).
 	Leeway time.Duration
-	// RefreshEvery is how often the JWKS is fetched in the background
-	// (DefaultRefreshEvery).
+	// RefreshEvery is how often the JWKS is fetched (hourly by default).
 	RefreshEvery time.Duration
-	// UnknownKIDEvery is the least time between two fetches caused by a
-	// token whose key id is not in the cached set (DefaultUnknownKIDEvery),
-	// so that a flood of made-up key ids cannot hammer the provider.
+	// UnknownKIDEvery is the least time between two fetches for key ids not
+	// in the set (a minute by default): made-up ids must not hammer the
+	// provider.
 	UnknownKIDEvery time.Duration
 	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
-	// refused without another (DefaultUnknownKIDFor).
+	// refused without another (10 minutes by default).
 	UnknownKIDFor time.Duration
-	// RetryFirst and RetryCeiling pace the fetches while no key has
-	// loaded yet, as when the provider was down at start: the first retry
-	// comes RetryFirst after the failure (DefaultRetryFirst), each next
-	// one twice as long after, up to RetryCeiling (DefaultRetryCeiling).
+	// While no key has loaded, the first retry comes RetryFirst after the
+	// failure, each next one twice as long after, up to RetryCeiling (by
+	// default 2 s and a minute).
 	RetryFirst   time.Duration
 	RetryCeiling time.Duration
 	// Log receives failures to fetch the JWKS.
@@ -81,27 +67,25 @@ type JWTOptions struct {
 // channels and role their claims name.
 type JWT struct {
 	parser *jwt.Parser
-	keys   jwt.Keyfunc
 	jwks   *keySet
 	opts   JWTOptions
 }
 
-// NewJWT returns a verifier. With a JWKSURL it fetches the key set once
-// now (a provider that is down does not stop the server: its tokens are
-// refused until a fetch succeeds, retried from RetryFirst up to every
-// RetryCeiling) and then every RefreshEvery until ctx is done.
+// NewJWT returns a verifier. With a JWKSURL it fetches the key set now,
+// without failing when the provider is down (see Ready), and keeps it
+// fresh until ctx is done.
 func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	if (len(opts.Secret) == 0) == (opts.JWKSURL == "") {
 		return nil, errors.New("JWT_SECRET or JWT_JWKS_URL: AUTH_MODE=jwt needs exactly one of them")
 	}
-	opts.UIDClaim = cmp.Or(opts.UIDClaim, DefaultUIDClaim)
-	opts.Leeway = cmp.Or(opts.Leeway, DefaultLeeway)
+	opts.UIDClaim = cmp.Or(opts.UIDClaim, "sub")
+	opts.Leeway = cmp.Or(opts.Leeway, 30*time.Second)
 	// The fetches' pace takes its default where it is not positive.
-	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), DefaultRefreshEvery)
-	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), DefaultUnknownKIDEvery)
-	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), DefaultUnknownKIDFor)
-	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), DefaultRetryFirst)
-	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), DefaultRetryCeiling), opts.RetryFirst)
+	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), time.Hour)
+	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), time.Minute)
+	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), 10*time.Minute)
+	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), 2*time.Second)
+	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), time.Minute), opts.RetryFirst)
 	opts.Log = cmp.Or(opts.Log, slog.New(slog.DiscardHandler))
 	if opts.FetchFailed == nil {
 		opts.FetchFailed = func() {}
@@ -110,15 +94,10 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	methods := asymmetric
 	if len(opts.Secret) > 0 {
 		methods = []string{"HS256"}
-		secret := opts.Secret
-		j.keys = func(*jwt.Token) (any, error) { return secret, nil }
 	} else {
-		if _, err := url.ParseRequestURI(opts.JWKSURL); err != nil {
-			return nil, errors.New("JWT_JWKS_URL: must be a URL")
-		}
 		ks, err := newKeySet(ctx, opts)
-		if err != nil {
-			return nil, errors.New("JWT_JWKS_URL: " + err.Error())
+		if err != nil { // jwkset fails only on a URL it cannot parse
+			return nil, errors.New("JWT_JWKS_URL: must be a URL")
 		}
 		j.jwks = ks
 	}
@@ -139,9 +118,8 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	return j, nil
 }
 
-// Ready reports whether j can verify identity tokens: at once with a
-// secret, and with a JWKS once a fetch has brought a key that can verify
-// a signature. Until then every token is refused.
+// Ready reports whether j can verify identity tokens: with a JWKS, only
+// once a fetch has brought a usable key; until then every token is refused.
 func (j *JWT) Ready() bool {
 	return j.jwks == nil || j.jwks.store.loaded.Load()
 }
@@ -151,7 +129,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 	if raw == "" {
 		return service.Principal{}, errMissing
 	}
-	keys := j.keys
+	keys := func(*jwt.Token) (any, error) { return j.opts.Secret, nil }
 	if j.jwks != nil {
 		keys = j.jwks.keyfunc(ctx)
 	}
@@ -213,10 +191,9 @@ func (j *JWT) problem(err error, claims jwt.MapClaims) string {
 }
 
 // claimString reads a claim that names a user: a string as it is, a
-// whole number in decimal, so that a numeric claim matches a numeric uid.
-// A whole number may be written with a fraction of zeros (42.0); one
-// with any other fraction or an exponent names nobody, even when it
-// rounds to a whole number: 5.00000000000000001 is not uid 5.
+// whole number in decimal (42 or 42.0), so that a numeric claim matches a
+// numeric uid. Any other number names nobody, even one that rounds to a
+// whole number: 5.00000000000000001 is not uid 5.
 func claimString(v any) string {
 	switch v := v.(type) {
 	case string:

@@ -6,11 +6,13 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,23 +20,19 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
-// MinKeyLength is the shortest API key accepted: shorter ones can be
-// guessed.
+// MinKeyLength is the shortest API key accepted: shorter ones can be guessed.
 const MinKeyLength = 16
 
 // Keys is the set of API keys the server accepts: the fixed ones from
 // API_KEYS and those in API_KEYS_FILE, which Watch reloads while the
 // server runs so that keys can be rotated without a restart.
-//
-// Only digests of the keys are kept, and a presented key is compared with
-// every one of them in constant time.
 type Keys struct {
 	fixed []Digest
 	file  string
 	log   *slog.Logger
 	all   atomic.Pointer[[]Digest]
 	// seen is the key file's stamp when it was last read whole.
-	seen atomic.Pointer[fileStamp]
+	seen atomic.Pointer[os.FileInfo]
 	// read is os.ReadFile, or a test's writer racing the read.
 	read func(path string) ([]byte, error)
 }
@@ -53,32 +51,24 @@ func (e *SetupError) Error() string { return e.Setting + ": " + e.Rule }
 // empty for none). It fails with a *SetupError when a key is too short,
 // the file cannot be read, or no key is given at all.
 func NewKeys(fixed []string, path string, log *slog.Logger) (*Keys, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	k := &Keys{file: path, log: log, read: os.ReadFile}
+	k := &Keys{file: path, log: cmp.Or(log, slog.New(slog.DiscardHandler)), read: os.ReadFile}
 	for i, key := range fixed {
 		if problem := keyProblem(key); problem != "" {
 			return nil, &SetupError{"API_KEYS", fmt.Sprintf("key %d %s", i+1, problem)}
 		}
 		k.fixed = append(k.fixed, DigestOf(key))
 	}
-	var fromFile []Digest
-	if path != "" {
-		var err error
-		if fromFile, err = k.readFile(); err != nil {
-			return nil, err
-		}
+	k.all.Store(&k.fixed)
+	if err := k.Reload(); err != nil {
+		return nil, err
 	}
-	all := append(append([]Digest{}, k.fixed...), fromFile...)
-	if len(all) == 0 {
+	if k.Count() == 0 {
 		setting := "API_KEYS"
 		if path != "" {
 			setting = "API_KEYS_FILE"
 		}
 		return nil, &SetupError{setting, "holds no key: AUTH_MODE=apikey needs at least one key, in API_KEYS or API_KEYS_FILE"}
 	}
-	k.all.Store(&all)
 	return k, nil
 }
 
@@ -123,14 +113,10 @@ func (k *Keys) Reload() error {
 	if len(fromFile) == 0 && len(old) > len(k.fixed) {
 		return &SetupError{"API_KEYS_FILE", "holds no key now; keeping the keys it held, since it may be in the middle of being rewritten"}
 	}
-	all := append(append([]Digest{}, k.fixed...), fromFile...)
+	all := slices.Concat(k.fixed, fromFile)
 	k.all.Store(&all)
 	return nil
 }
-
-// rereads is how often a key file that keeps changing while it is read
-// is read again before Reload gives up until the next change.
-const rereads = 3
 
 // readFile reads the key file whole: when its stamp moved while it was
 // read, a writer was at work and what was read may be cut off, so it is
@@ -143,8 +129,8 @@ func (k *Keys) readFile() ([]Digest, error) {
 			k.seen.Store(&before) // Watch reports a missing file once
 			return nil, &SetupError{"API_KEYS_FILE", "cannot be read: " + err.Error()}
 		}
-		if after := stamp(k.file); !after.same(before) {
-			if try < rereads {
+		if !same(stamp(k.file), before) {
+			if try < 3 {
 				time.Sleep(time.Duration(try) * 50 * time.Millisecond)
 				continue
 			}
@@ -171,7 +157,7 @@ func (k *Keys) Watch(ctx context.Context, poll time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if seen := k.seen.Load(); seen != nil && stamp(k.file).same(*seen) {
+			if seen := k.seen.Load(); seen != nil && same(stamp(k.file), *seen) {
 				continue
 			}
 		}
@@ -183,24 +169,22 @@ func (k *Keys) Watch(ctx context.Context, poll time.Duration) {
 	}
 }
 
-// fileStamp tells whether a file may have changed.
-type fileStamp struct{ fi os.FileInfo }
-
-func stamp(path string) fileStamp {
+// stamp is the file at path as same compares it; nil when there is none.
+func stamp(path string) os.FileInfo {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return fileStamp{}
+		return nil
 	}
-	return fileStamp{fi}
+	return fi
 }
 
-// same reports whether s and o stamp the same, unchanged file: a file
+// same reports whether a and b stamp the same, unchanged file: a file
 // renamed into place is another file, even of the same size and time.
-func (s fileStamp) same(o fileStamp) bool {
-	if s.fi == nil || o.fi == nil {
-		return s.fi == nil && o.fi == nil
+func same(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
 	}
-	return os.SameFile(s.fi, o.fi) && s.fi.Size() == o.fi.Size() && s.fi.ModTime().Equal(o.fi.ModTime())
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // parseKeys reads one key a line; blank lines and lines starting with
@@ -224,14 +208,11 @@ func parseKeys(data []byte) ([]Digest, error) {
 	return keys, nil
 }
 
-// keyProblem says why key cannot be an API key, or "" when it can: a
-// key is at least MinKeyLength characters that a client can send in a
-// header, printable ASCII.
+// keyProblem says why key cannot be an API key, one that a client can
+// send in a header, or "" when it can.
 func keyProblem(key string) string {
-	for i := 0; i < len(key); i++ {
-		if key[i] < ' ' || key[i] > '~' {
-			return "holds a control character or a byte that is not printable ASCII"
-		}
+	if strings.ContainsFunc(key, func(r rune) bool { return r < ' ' || r > '~' }) {
+		return "holds a control character or a byte that is not printable ASCII"
 	}
 	if len(key) < MinKeyLength {
 		return fmt.Sprintf("is shorter than %d characters", MinKeyLength)

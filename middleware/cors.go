@@ -51,11 +51,10 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 	}
 }
 
-// wildcardMatch reports whether origin is one that pattern, with "*" as
-// the first label of its host, allows: the same scheme and port, and a
-// host that is one or more labels followed by the rest of the pattern's.
-// Both are parsed, never compared as strings: "https://evil.com/.example.com"
-// has the host evil.com, not one under example.com.
+// wildcardMatch reports whether the wildcard pattern allows origin: the
+// same scheme and port, one or more labels for the "*". Both are parsed,
+// never compared as strings: "https://evil.com/.example.com" has the host
+// evil.com, not one under example.com.
 func wildcardMatch(pattern, origin string) bool {
 	scheme, rest, ok := strings.Cut(pattern, "://*.")
 	if !ok {

@@ -36,28 +36,19 @@ var (
 	_ RateLimiter   = (*ratelimit.Shared)(nil)
 )
 
-// realm names this server in WWW-Authenticate challenges.
-const realm = "agora-token-server"
-
 // guardedKey marks a request Guard has seen, for Metrics to count its
 // refusals as those of a token client.
 const guardedKey = "middleware.guarded"
 
-// Guard stands in front of the routes that mint tokens. It authenticates
+// Guard stands in front of the routes that mint tokens: it authenticates
 // the caller with authn (nil: everyone is anonymous), counts the request
 // against the caller's rate limit (nil: no limit), and puts the caller in
-// the request's context for the handlers' policy checks.
-//
-// The credential comes as "Authorization: Bearer"; API keys may come in
-// X-API-Key too. A refusal carries a WWW-Authenticate challenge with the
-// error code of RFC 6750.
+// the request's context. A refusal carries an RFC 6750 challenge.
 //
 // The limit applies before a bad credential is refused, so that guessing
 // keys costs the guesser its own allowance: callers are told apart by
 // their verified identity, else by their address.
 func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
-	// Backends may send an API key in X-API-Key as well as in
-	// Authorization; identity tokens come in Authorization only.
 	_, xAPIKey := authn.(*auth.Keys)
 	return func(c *gin.Context) {
 		c.Set(guardedKey, true)
@@ -85,9 +76,11 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 		}
 
 		if authErr != nil {
-			challenge := `Bearer realm="` + realm + `"`
+			challenge := `Bearer realm="agora-token-server"`
 			if errCode != "" {
-				challenge += `, error="` + errCode + `", error_description="` + quotable(authErr.Error()) + `"`
+				// A quote or a backslash would end or escape the parameter.
+				description := strings.NewReplacer(`"`, "'", `\`, "/").Replace(authErr.Error())
+				challenge += `, error="` + errCode + `", error_description="` + description + `"`
 			}
 			c.Header("WWW-Authenticate", challenge)
 			_ = c.Error(authErr)
@@ -99,10 +92,9 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 	}
 }
 
-// LimitByAddress counts a request that presented a bad credential
-// against its client address's allowance, as Guard does on the token
-// routes, and reports whether it may be answered. When it may not, a 429
-// is recorded and the request aborted.
+// LimitByAddress counts a request that presented a bad credential against
+// its client address's allowance, as Guard does; when that is spent it
+// records a 429, aborts the request and reports false.
 func LimitByAddress(c *gin.Context, limit RateLimiter) bool {
 	return limit == nil || allow(c, limit, addressKey(c.ClientIP()))
 }
@@ -127,13 +119,11 @@ func allow(c *gin.Context, limit RateLimiter, key string) bool {
 	return false
 }
 
-// credential finds the credential a request presents: a bearer token in
-// Authorization, else, when xAPIKey, the X-API-Key header. A proxy in
-// front may add an Authorization header of its own (Basic, say), which
-// does not hide a key in X-API-Key. Without a usable credential, problem
-// says why, and errCode is the RFC 6750 error code: "" when the request
-// sends none at all (or only one of another scheme), "invalid_request"
-// when what it sends is malformed.
+// credential finds the bearer token in Authorization, else, when xAPIKey
+// (API keys, not identity tokens), the X-API-Key header, which a proxy's
+// own Authorization (Basic, say) does not hide. Without a usable one,
+// problem says why and errCode is RFC 6750's: "invalid_request" when what
+// is sent is malformed, else "".
 func credential(r *http.Request, xAPIKey bool) (cred, errCode, problem string) {
 	header := r.Header.Get("Authorization")
 	token, isBearer := auth.Bearer(header)
@@ -165,16 +155,10 @@ func addressKey(ip string) string {
 		return "ip:" + ip
 	}
 	if a = a.Unmap(); a.Is6() {
-		if p, err := a.WithZone("").Prefix(64); err == nil {
-			return "ip:" + p.String()
-		}
+		p, _ := a.WithZone("").Prefix(64) // fails only past 128 bits
+		return "ip:" + p.String()
 	}
 	return "ip:" + a.String()
-}
-
-// quotable makes s safe inside a quoted header parameter.
-func quotable(s string) string {
-	return strings.NewReplacer(`"`, "'", `\`, "/").Replace(s)
 }
 
 func ceilSeconds(d time.Duration) int { return max(0, int(math.Ceil(d.Seconds()))) }

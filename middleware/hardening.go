@@ -1,13 +1,12 @@
 package middleware
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // MaxBodyBytes is the largest request body the server reads. Every token
@@ -26,14 +25,26 @@ func SecurityHeaders() gin.HandlerFunc {
 	}
 }
 
+// NoCache forbids every cache between the server and the client from
+// keeping a response: a token is personal and short-lived.
+func NoCache() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("Cache-Control", "private, no-cache, no-store, must-revalidate")
+		h.Set("Pragma", "no-cache")
+		h.Set("Expires", "-1")
+		c.Next()
+	}
+}
+
 // BodyLimit refuses a body over limit bytes with 413: at once when its
-// declared length says so, else when a handler reads past the limit. It
-// also marks every other failure to read the body as the client's (see
-// clientBody).
+// declared length says so (with the error a read past the limit gives),
+// else when a handler reads past the limit. It also marks every other
+// failure to read the body as the client's (see clientBody).
 func BodyLimit(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > limit {
-			_ = c.Error(tooLarge(limit))
+			_ = c.Error(&http.MaxBytesError{Limit: limit})
 			c.Abort()
 			return
 		}
@@ -45,32 +56,19 @@ func BodyLimit(limit int64) gin.HandlerFunc {
 }
 
 // clientBody is a request's body as the connection delivers it. Reading
-// it fails only through the client: a chunked encoding it broke, a
-// connection it cut off, a body it sent slower than the server's read
-// timeout. Such a failure becomes a *bodyReadError, which the Errors
-// middleware answers with a 400 or a 408, not a 500. io.EOF is left as
-// it is: the decoders look for it.
+// it fails only through the client (a broken chunked encoding, a cut
+// connection, a body slower than the read timeout), so a failure is
+// marked errBodyRead, which Errors answers with a 400 or a 408, not a
+// 500. io.EOF is left as it is: the decoders look for it.
 type clientBody struct{ io.ReadCloser }
+
+var errBodyRead = errors.New("reading the request body")
 
 // Read reads from the connection, marking a failure as the client's.
 func (b clientBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && err != io.EOF {
-		err = &bodyReadError{err}
+		err = fmt.Errorf("%w: %w", errBodyRead, err)
 	}
 	return n, err
-}
-
-// bodyReadError is a failure to read a request's body, the client's
-// fault.
-type bodyReadError struct{ err error }
-
-// Error says the body could not be read, and why.
-func (e *bodyReadError) Error() string { return "reading the request body: " + e.err.Error() }
-
-// Unwrap gives the reader's own error, such as a timeout.
-func (e *bodyReadError) Unwrap() error { return e.err }
-
-func tooLarge(limit int64) *service.Error {
-	return &service.Error{Kind: service.TooLarge, Message: "the body is larger than " + strconv.FormatInt(limit, 10) + " bytes"}
 }

@@ -30,13 +30,10 @@ const (
 )
 
 // Metrics reports every request to obs by route pattern, never by raw
-// path. On the routes Guard stands in front of, the refusals are counted
-// too, from the error the refusing layer recorded with c.Error: one of
-// kind Unauthorized or Forbidden as an auth failure, with the reason why,
-// and one of kind TooManyRequests as rate limited. Elsewhere, as in a
-// scrape of /metrics without its token or a request from an origin CORS
-// refuses, nobody asked for a token, and the refusal is counted only as a
-// request.
+// path. Behind Guard it also counts the refusal recorded with c.Error as
+// an auth failure or as rate limited; elsewhere (a scrape of /metrics
+// without its token, an origin CORS refuses) nobody asked for a token, and
+// a refusal counts only as a request.
 func Metrics(obs RequestObserver) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		obs.RequestStarted()

@@ -3,12 +3,14 @@
 package middleware
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -53,11 +55,9 @@ const (
 
 const dialectKey = "problem.dialect"
 
-// Dialects decides once, before anything else can fail, which dialect
-// each request's errors speak, by its path alone: a request that no route
-// matched, or that was refused before reaching its route (a body too
-// large, an origin not allowed), still reaches a client that reads the
-// dialect's members.
+// Dialects picks each request's dialect by its path alone, before anything
+// can fail: a request refused before reaching its route, or matching none,
+// still reaches a client that reads the dialect's members.
 func Dialects(of func(path string) Dialect) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Set(dialectKey, of(c.Request.URL.Path))
@@ -65,8 +65,7 @@ func Dialects(of func(path string) Dialect) gin.HandlerFunc {
 	}
 }
 
-// statusOf maps every kind of error to its HTTP status; the only place
-// that does so.
+// statusOf maps every kind of error to its HTTP status, in this one place.
 var statusOf = map[service.Kind]int{
 	service.Internal:             http.StatusInternalServerError,
 	service.Invalid:              http.StatusBadRequest,
@@ -106,20 +105,16 @@ func Errors(log *slog.Logger, words RuleWords) gin.HandlerFunc {
 	}
 }
 
-// Write sends p, adding the extension members of the route's dialect.
+// Write sends p as an about:blank problem, adding the extension members
+// of the route's dialect.
 func Write(c *gin.Context, p Problem) {
-	if p.Type == "" {
-		p.Type = "about:blank"
-	}
-	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
-	}
+	p.Type = "about:blank"
+	p.Title = http.StatusText(p.Status)
 	switch d, _ := c.Get(dialectKey); d {
 	case CommunityDialect:
 		p.Error = p.Detail
 	case ReferenceDialect:
-		code := -1
-		p.Code, p.Message = &code, p.Detail
+		p.Code, p.Message = new(-1), p.Detail
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
@@ -143,32 +138,31 @@ func problemFor(err error, words RuleWords) Problem {
 	return Problem{Status: status, Detail: e.Error()}
 }
 
-// classify puts any error a handler records in the service's terms: its
-// own errors as they are, those of the JSON decoder and the validator as
-// Invalid, a body past its limit as TooLarge, a body the client failed to
-// send as Invalid or, when it was too slow, RequestTimeout, anything else
-// as Internal.
-// fields lists the inputs at fault, when the error names some.
+// classify puts any error a handler records in the service's terms, with
+// the inputs at fault when it names some; an error that is not the
+// client's is Internal.
 func classify(err error, words RuleWords) (e *service.Error, fields []FieldError) {
 	var (
 		verrs   validator.ValidationErrors
 		svcErr  *service.Error
-		synErr  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError
 		bigErr  *http.MaxBytesError
-		readErr *bodyReadError
 	)
 	invalidBody := func(detail string) *service.Error { return &service.Error{Kind: service.Invalid, Message: detail} }
 	switch {
 	case errors.As(err, &bigErr):
-		return tooLarge(bigErr.Limit), nil
-	case errors.As(err, &readErr) && errors.Is(err, os.ErrDeadlineExceeded):
+		return &service.Error{Kind: service.TooLarge, Message: "the body is larger than " + strconv.FormatInt(bigErr.Limit, 10) + " bytes"}, nil
+	case errors.Is(err, errBodyRead) && errors.Is(err, os.ErrDeadlineExceeded):
 		return &service.Error{Kind: service.RequestTimeout, Message: "the body did not arrive within the time the server waits for a request"}, nil
-	case errors.As(err, &readErr):
+	case errors.Is(err, errBodyRead):
 		return invalidBody("the body could not be read: it was cut off, or its chunked encoding is malformed"), nil
 	case errors.As(err, &verrs):
 		for _, fe := range verrs {
-			fields = append(fields, FieldError{Field: fieldPath(fe), Message: words.say(fe)})
+			msg := "breaks the rule " + fe.Tag()
+			if words != nil {
+				msg = cmp.Or(words(fe), msg)
+			}
+			fields = append(fields, FieldError{Field: fieldPath(fe), Message: msg})
 		}
 		return &service.Error{Kind: service.Invalid}, fields
 	case errors.As(err, &svcErr):
@@ -182,7 +176,7 @@ func classify(err error, words RuleWords) (e *service.Error, fields []FieldError
 	case errors.As(err, &typeErr):
 		want := jsonKind(typeErr.Type.Kind().String())
 		return &service.Error{Kind: service.Invalid}, []FieldError{{Field: typeErr.Field, Message: "must be " + want}}
-	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, new(*json.SyntaxError)), errors.Is(err, io.ErrUnexpectedEOF):
 		return invalidBody("the body is not valid JSON"), nil
 	case errors.Is(err, io.EOF):
 		return invalidBody("the body is empty; send a JSON object"), nil
@@ -190,11 +184,10 @@ func classify(err error, words RuleWords) (e *service.Error, fields []FieldError
 	return &service.Error{Kind: service.Internal, Message: err.Error()}, nil
 }
 
-// fieldPath names the field fe is about by its path from the request's
-// root, in the client's words: "rtm.userId", not "userId". A struct
-// embedded in a request, such as its path or query parameters, reads
-// alike in the Go and the client namespaces, having no tag to rename it,
-// and adds nothing to the path.
+// fieldPath names fe's field by its path from the request's root, in the
+// client's words: "rtm.userId", not "userId". An embedded struct (the path
+// or query parameters) has no tag to rename it, so it reads alike in both
+// namespaces, and adds nothing to the path.
 func fieldPath(fe validator.FieldError) string {
 	client := strings.Split(fe.Namespace(), ".")
 	goNames := strings.Split(fe.StructNamespace(), ".")
@@ -230,12 +223,3 @@ func jsonKind(goKind string) string {
 // routes' own, so the package that declares them words them; a nil
 // RuleWords, or an empty answer, names the rule by its tag.
 type RuleWords func(validator.FieldError) string
-
-func (w RuleWords) say(fe validator.FieldError) string {
-	if w != nil {
-		if s := w(fe); s != "" {
-			return s
-		}
-	}
-	return "breaks the rule " + fe.Tag()
-}

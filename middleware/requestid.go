@@ -31,11 +31,9 @@ func RequestID() gin.HandlerFunc {
 	}
 }
 
-// idChars are the bytes a request ID taken from a client may hold.
-const idChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:+/="
-
 // validRequestID keeps IDs that a log line, a header and a search box can
 // carry as they are; anything else could forge or break log lines.
 func validRequestID(id string) bool {
-	return id != "" && len(id) <= MaxRequestIDLen && strings.Trim(id, idChars) == ""
+	const safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:+/="
+	return id != "" && len(id) <= MaxRequestIDLen && strings.Trim(id, safe) == ""
 }

@@ -10,20 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// The route that logs and metrics give a request that matched no route,
-// so that raw paths never appear there.
-const (
-	// PreflightRoute is a browser's CORS preflight (OPTIONS), which the
-	// CORS middleware answers whatever the path.
-	PreflightRoute = "preflight"
-	// UnmatchedRoute is any other request.
-	UnmatchedRoute = "unmatched"
-)
-
-// AccessLog writes one line per request when it is done: method, route
-// pattern, status, latency, client IP, response size and, through the
-// context, the request ID. It never logs the raw path, the query string,
-// a header or a body: those can hold credentials and issued tokens.
+// AccessLog writes one line per request when it is done, with the request
+// ID through the context. It never logs the raw path, the query string, a
+// header or a body: those can hold credentials and issued tokens.
 func AccessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
@@ -41,7 +30,9 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 }
 
 // routeOf is the route pattern c matched, such as "/rtm/:uid", without
-// the trailing slash every route also accepts: one route, one name.
+// the trailing slash every route also accepts: one route, one name. A
+// request that matched none is a "preflight" (CORS answers those on any
+// path) or "unmatched": raw paths never reach logs and metrics.
 func routeOf(c *gin.Context) string {
 	if r := c.FullPath(); r != "" {
 		if len(r) > 1 {
@@ -50,7 +41,7 @@ func routeOf(c *gin.Context) string {
 		return r
 	}
 	if c.Request.Method == http.MethodOptions && c.GetHeader("Origin") != "" && c.GetHeader("Access-Control-Request-Method") != "" {
-		return PreflightRoute
+		return "preflight"
 	}
-	return UnmatchedRoute
+	return "unmatched"
 }
