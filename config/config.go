@@ -69,9 +69,6 @@ func (c Config) Tokens(obs service.Observer) *service.Tokens {
 	})
 }
 
-// AgoraMaxExpiry is the longest lifetime Agora honours: 24 hours.
-const AgoraMaxExpiry = 86400
-
 // keys lists every setting once; the tables of docs/configuration.md
 // mirror it.
 var keys = []Key{
@@ -80,8 +77,8 @@ var keys = []Key{
 	{Name: "host", Env: "HOST", Flag: "host", Usage: "interface to listen on; empty means all"},
 	{Name: "port", Env: "PORT", Aliases: []string{"SERVER_PORT"}, Flag: "port", Default: "8080", Usage: "TCP port to listen on"},
 	{Name: "cors_allow_origins", Env: "CORS_ALLOW_ORIGINS", Aliases: []string{"CORS_ALLOW_ORIGIN"}, Flag: "cors-allow-origins", Default: "*", Usage: "comma-separated origins allowed by CORS, or *"},
-	{Name: "default_expiry", Env: "DEFAULT_EXPIRY", Flag: "default-expiry", Default: "3600", Usage: "token lifetime in seconds when a request names none"},
-	{Name: "max_expiry", Env: "MAX_EXPIRY", Flag: "max-expiry", Default: "86400", Usage: "longest token lifetime in seconds a request may ask for"},
+	{Name: "default_expiry", Env: "DEFAULT_EXPIRY", Flag: "default-expiry", Default: strconv.Itoa(service.DefaultLifetime), Usage: "token lifetime in seconds when a request names none"},
+	{Name: "max_expiry", Env: "MAX_EXPIRY", Flag: "max-expiry", Default: strconv.Itoa(service.MaxLifetime), Usage: "longest token lifetime in seconds a request may ask for"},
 	{Name: "dev", Env: "DEV_MODE", Flag: "dev", Default: "false", Usage: "run without an Agora account, with made-up credentials"},
 	{Name: "log_format", Env: "LOG_FORMAT", Flag: "log-format", Usage: "json or text; json unless in dev mode"},
 	{Name: "log_level", Env: "LOG_LEVEL", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error"},
@@ -281,7 +278,7 @@ func (r *reader) seconds(name string) uint32 {
 	if err != nil {
 		n = 0 // not a whole number, or a huge one: out of range too
 	}
-	if bad, ok := errors.AsType[*service.Error](service.CheckLifetime(name, n, AgoraMaxExpiry)); ok {
+	if bad, ok := errors.AsType[*service.Error](service.CheckLifetime(name, n, service.MaxLifetime)); ok {
 		r.fail(name, bad.Message)
 	}
 	return uint32(n)

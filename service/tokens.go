@@ -46,6 +46,13 @@ func RoleOf(s string) (Role, bool) {
 	return 0, false
 }
 
+// Token lifetimes in seconds: the default when a request names none, and
+// the longest Agora honours, 24 hours.
+const (
+	DefaultLifetime = 3600
+	MaxLifetime     = 86400
+)
+
 // CheckLifetime returns an Invalid error naming field unless seconds is
 // a lifetime from 1 to max seconds.
 func CheckLifetime(field string, seconds uint64, max uint32) error {
@@ -72,9 +79,11 @@ type Token struct {
 
 // Options tunes a Tokens. Zero fields take the defaults noted on each.
 type Options struct {
-	// DefaultExpiry is the lifetime in seconds when a caller gives none (3600).
+	// DefaultExpiry is the lifetime in seconds when a caller gives none
+	// (DefaultLifetime).
 	DefaultExpiry uint32
-	// MaxExpiry is the longest lifetime in seconds a caller may ask for (86400).
+	// MaxExpiry is the longest lifetime in seconds a caller may ask for
+	// (MaxLifetime).
 	MaxExpiry uint32
 	// Now is the clock (time.Now); tests fix it.
 	Now func() time.Time
@@ -95,8 +104,8 @@ type Tokens struct {
 
 // New returns a Tokens signing with the project's App ID and App Certificate.
 func New(appID, certificate string, opts Options) *Tokens {
-	opts.DefaultExpiry = cmp.Or(opts.DefaultExpiry, 3600)
-	opts.MaxExpiry = cmp.Or(opts.MaxExpiry, 86400)
+	opts.DefaultExpiry = cmp.Or(opts.DefaultExpiry, DefaultLifetime)
+	opts.MaxExpiry = cmp.Or(opts.MaxExpiry, MaxLifetime)
 	opts.Observer = cmp.Or[Observer](opts.Observer, unobserved{})
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -477,12 +486,11 @@ func newToken(value, version string, issued, expires time.Time, services []Acces
 }
 
 // randomSalt draws a salt that nobody can predict, never zero.
+// crypto/rand.Read does not fail: it ends the program first.
 func randomSalt() uint32 {
 	var b [4]byte
 	for {
-		if _, err := rand.Read(b[:]); err != nil {
-			panic("Service: crypto/rand failed: " + err.Error())
-		}
+		_, _ = rand.Read(b[:])
 		if s := binary.LittleEndian.Uint32(b[:]); s != 0 {
 			return s
 		}
