@@ -157,7 +157,9 @@ func (t *Tokens) inspect006(token string, who Subject) (Inspection, error) {
 	// The token lasts as long as its longest privilege, within its stamp.
 	for _, s := range ins.Services {
 		for _, p := range s.Privileges {
-			ins.ExpiresAt = later(ins.ExpiresAt, p.ExpiresAt)
+			if p.ExpiresAt.After(ins.ExpiresAt) {
+				ins.ExpiresAt = p.ExpiresAt
+			}
 		}
 	}
 	if ins.ExpiresAt.IsZero() || ins.ExpiresAt.After(stamped) {
@@ -179,8 +181,7 @@ func (t *Tokens) inspect006(token string, who Subject) (Inspection, error) {
 
 // malformed puts a token that does not decode in the service's terms.
 func malformed(err error) error {
-	var bad *agoratoken.Error
-	if errors.As(err, &bad) {
+	if bad, ok := errors.AsType[*agoratoken.Error](err); ok {
 		return Invalidf("token", "%s", bad.Problem)
 	}
 	return err
@@ -264,11 +265,4 @@ func (who Subject) legacyNames(at agoratoken.AccessToken) (channel, uid string, 
 		return "", "", false, Invalidf("uid", "does not match the token's checksum: it was issued for another uid or account (omit both for uid 0)")
 	}
 	return who.Channel, who.Account, true, nil
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
