@@ -157,7 +157,6 @@ func (s *Shared) Close() error { return s.client.Close() }
 // quietRedis lets NewShared silence go-redis once per process.
 var quietRedis sync.Once
 
-// discard is a go-redis logger that writes nothing.
 type discard struct{}
 
 // Printf drops the line.
