@@ -69,9 +69,10 @@ func (q expiryQuery) lifetime() (field string, seconds *uint64, err error) {
 	return field, &n, nil
 }
 
-// issue mints the bundles of a community route for the lifetime its query
-// asks for, naming that lifetime in errors as the query does.
-func (h *handlers) issue(ctx context.Context, q expiryQuery, bundles ...service.Bundle) ([]service.Token, error) {
+// issue mints the bundles of a community route, one service each, for the
+// lifetime its query asks for, naming that lifetime in errors as the
+// query does, and answers with each token under its service's name.
+func (h *handlers) issue(ctx context.Context, q expiryQuery, bundles ...service.Bundle) (any, error) {
 	field, seconds, err := q.lifetime()
 	if err != nil {
 		return nil, err
@@ -80,7 +81,21 @@ func (h *handlers) issue(ctx context.Context, q expiryQuery, bundles ...service.
 		bundles[i].Expire = seconds
 	}
 	tokens, err := h.tokens.Issue(ctx, bundles...)
-	return tokens, service.Renamed(err, map[string]string{"expire": field})
+	if err != nil {
+		return nil, service.Renamed(err, map[string]string{"expire": field})
+	}
+	var answer communityAnswer
+	for i, b := range bundles {
+		switch {
+		case b.RTC != nil:
+			answer.RTCToken = tokens[i].Value
+		case b.Chat != nil:
+			answer.ChatToken = tokens[i].Value
+		default:
+			answer.RTMToken = tokens[i].Value
+		}
+	}
+	return answer, nil
 }
 
 type rtcPath struct {
@@ -125,11 +140,7 @@ func (h *handlers) handleRTC(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	rtc := req.rtc()
-	tokens, err := h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{RTC: &rtc})
-	if err != nil {
-		return nil, err
-	}
-	return communityAnswer{RTCToken: tokens[0].Value}, nil
+	return h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{RTC: &rtc})
 }
 
 // userRequest is the path and query of /rtm/:uid and
@@ -148,11 +159,7 @@ func (h *handlers) handleRTM(c *gin.Context) (any, error) {
 	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
-	tokens, err := h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{RTMUserID: req.UID})
-	if err != nil {
-		return nil, err
-	}
-	return communityAnswer{RTMToken: tokens[0].Value}, nil
+	return h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{RTMUserID: req.UID})
 }
 
 // rteRequest is the path and query of /rte. The RTM user is rtmUid, or
@@ -178,13 +185,9 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 	if rtmUser == "" || rtmUser == "0" || !service.ValidUserID(rtmUser) {
 		return nil, service.Invalidf("rtmUid", "is required when uid cannot also be the RTM user: uid 0 stands for any user, and an RTM user id %s and not \"0\"", service.UserIDRule)
 	}
-	tokens, err := h.issue(c.Request.Context(), req.expiryQuery,
+	return h.issue(c.Request.Context(), req.expiryQuery,
 		service.Bundle{RTC: &rtc},
 		service.Bundle{RTMUserID: rtmUser})
-	if err != nil {
-		return nil, err
-	}
-	return communityAnswer{RTCToken: tokens[0].Value, RTMToken: tokens[1].Value}, nil
 }
 
 func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
@@ -193,7 +196,7 @@ func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	if err := binding.Validator.ValidateStruct(&req.expiryQuery); err != nil {
 		return nil, err
 	}
-	return h.mintChat(c.Request.Context(), req)
+	return h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{Chat: chatOf(req.UID)})
 }
 
 func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
@@ -201,15 +204,7 @@ func (h *handlers) handleChatUser(c *gin.Context) (any, error) {
 	if err := bindPathAndQuery(c, &req); err != nil {
 		return nil, err
 	}
-	return h.mintChat(c.Request.Context(), req)
-}
-
-func (h *handlers) mintChat(ctx context.Context, req userRequest) (any, error) {
-	tokens, err := h.issue(ctx, req.expiryQuery, service.Bundle{Chat: chatOf(req.UID)})
-	if err != nil {
-		return nil, err
-	}
-	return communityAnswer{ChatToken: tokens[0].Value}, nil
+	return h.issue(c.Request.Context(), req.expiryQuery, service.Bundle{Chat: chatOf(req.UID)})
 }
 
 // chatOf is the Chat grant the older servers mean: a user token for

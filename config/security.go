@@ -101,7 +101,6 @@ func (r *reader) security() Security {
 		}
 	}
 	if rate := r.get("rate_limit"); rate != "" {
-		// COUNT/UNIT, such as 60/m or 10/s.
 		count, unit, ok := strings.Cut(rate, "/")
 		n, err := strconv.Atoi(strings.TrimSpace(count))
 		period, known := ratePeriods[strings.ToLower(strings.TrimSpace(unit))]

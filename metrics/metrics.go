@@ -89,7 +89,14 @@ func (m *Metrics) RequestFinished() { m.inFlight.Dec() }
 // ObserveRequest counts one answered request and its latency. route is
 // the pattern the request matched, such as "/rtm/:uid".
 func (m *Metrics) ObserveRequest(method, route string, status int, elapsed time.Duration) {
-	method = methodLabel(method)
+	// A client can send any token as a method: the label keeps to the
+	// methods HTTP defines.
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+	default:
+		method = "OTHER"
+	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }
@@ -115,10 +122,8 @@ func (m *Metrics) RateLimited(route string) {
 // brought none that can verify.
 func (m *Metrics) JWKSFetchFailed() { m.jwksFailures.Inc() }
 
-// WatchRateLimitStore adds a gauge that reads up at every scrape: 1 while
-// the store that shares rate limits between replicas (Redis) answers, 0
-// while each replica limits on its own. Call it once, and only when there
-// is such a store.
+// WatchRateLimitStore adds a gauge that reads up at every scrape. Call it
+// once, and only when a store (Redis) shares rate limits between replicas.
 func (m *Metrics) WatchRateLimitStore(up func() bool) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "token_server_rate_limit_store_up",
@@ -129,15 +134,4 @@ func (m *Metrics) WatchRateLimitStore(up func() bool) {
 		}
 		return 0
 	}))
-}
-
-// methodLabel keeps the label to the methods HTTP defines: a client can
-// send any token as a method.
-func methodLabel(method string) string {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
-		return method
-	}
-	return "OTHER"
 }

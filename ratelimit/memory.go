@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"sync"
@@ -33,9 +34,7 @@ type Memory struct {
 
 	mu      sync.Mutex
 	clients map[string]*client
-	// soonest orders the clients by when their allowance is whole again,
-	// soonest first.
-	soonest byTAT
+	soonest byTAT // by when their allowance is whole again
 }
 
 // client is one tracked client. tat is its theoretical arrival time:
@@ -48,10 +47,7 @@ type client struct {
 
 // NewMemory returns a limiter that applies r to each client.
 func NewMemory(r Rate, opts MemoryOptions) *Memory {
-	m := &Memory{rate: r, maxKeys: opts.MaxKeys, now: opts.Now, clients: make(map[string]*client)}
-	if m.maxKeys <= 0 {
-		m.maxKeys = DefaultMaxKeys
-	}
+	m := &Memory{rate: r, maxKeys: cmp.Or(opts.MaxKeys, DefaultMaxKeys), now: opts.Now, clients: make(map[string]*client)}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -62,16 +58,19 @@ func NewMemory(r Rate, opts MemoryOptions) *Memory {
 // go ahead.
 func (m *Memory) Allow(_ context.Context, key string) Result {
 	now := m.now()
-	interval := m.rate.interval()
+	interval := m.rate.Period / time.Duration(m.rate.Count) // what one request costs
 	burst := m.rate.burst()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.forgetWhole(now)
+	// Forget every client whose allowance is whole again.
+	for len(m.soonest) > 0 && !m.soonest[0].tat.After(now) {
+		delete(m.clients, heap.Pop(&m.soonest).(*client).key)
+	}
 	c := m.clients[key]
 	tat := now
 	if c != nil {
-		tat = c.tat // after forgetWhole, always later than now
+		tat = c.tat // kept above, so later than now
 	}
 	next := tat.Add(interval)
 	// The request fits when, after it, the client is no further ahead of
@@ -99,13 +98,6 @@ func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.clients)
-}
-
-// forgetWhole forgets every client whose allowance is whole again.
-func (m *Memory) forgetWhole(now time.Time) {
-	for len(m.soonest) > 0 && !m.soonest[0].tat.After(now) {
-		delete(m.clients, heap.Pop(&m.soonest).(*client).key)
-	}
 }
 
 // byTAT is a min-heap of clients by tat (container/heap).

@@ -5,7 +5,10 @@
 // process (Memory) or, shared by every replica, in Redis (Shared).
 package ratelimit
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Rate is how many requests a client may make. Count and Period must be
 // positive, and Count small enough that Period/Count is not zero.
@@ -18,17 +21,7 @@ type Rate struct {
 	Burst int
 }
 
-func (r Rate) burst() int {
-	if r.Burst > 0 {
-		return r.Burst
-	}
-	return r.Count
-}
-
-// interval is the time one request costs.
-func (r Rate) interval() time.Duration {
-	return r.Period / time.Duration(r.Count)
-}
+func (r Rate) burst() int { return cmp.Or(r.Burst, r.Count) }
 
 // Result is the answer to one request, with what the RateLimit headers
 // tell the client.

@@ -20,10 +20,6 @@ import (
 // whether it answers.
 const DefaultCheckEvery = time.Second
 
-// pingTimeout bounds Watch's ping. The client's own timeouts are shorter;
-// this one holds if they are changed through the URL.
-const pingTimeout = 2 * time.Second
-
 // SharedOptions tunes a Shared limiter. Zero fields take the defaults.
 type SharedOptions struct {
 	// CheckEvery is how often Watch pings Redis (DefaultCheckEvery).
@@ -83,18 +79,14 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 	quietRedis.Do(func() { redis.SetLogger(discard{}) })
 	client := redis.NewClient(o)
 
-	s := &Shared{
+	return &Shared{
 		client:     client,
 		limiter:    redis_rate.NewLimiter(client),
 		limit:      redis_rate.Limit{Rate: r.Count, Period: r.Period, Burst: r.burst()},
 		fallback:   fallback,
-		checkEvery: opts.CheckEvery,
+		checkEvery: cmp.Or(opts.CheckEvery, DefaultCheckEvery),
 		log:        cmp.Or(opts.Log, slog.New(slog.DiscardHandler)),
-	}
-	if s.checkEvery <= 0 {
-		s.checkEvery = DefaultCheckEvery
-	}
-	return s, nil
+	}, nil
 }
 
 // Allow counts a request from the client key, in Redis while it answers
@@ -141,7 +133,9 @@ func (s *Shared) Watch(ctx context.Context) {
 // Degraded. A server calls it before it starts serving, so that its
 // readiness is right from the first probe.
 func (s *Shared) Check(ctx context.Context) {
-	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	// The client's own timeouts are shorter; this one holds if the URL
+	// changes them.
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	err := s.client.Ping(pingCtx).Err()
 	switch {
@@ -160,12 +154,9 @@ func (s *Shared) Degraded() bool { return s.down.Load() }
 // Close releases the connections to Redis.
 func (s *Shared) Close() error { return s.client.Close() }
 
-// quietRedis silences go-redis, which can only log to stderr for the
-// whole process, once per failed dial: Shared reports an outage itself,
-// once when it starts and once when it ends, through the server's log.
+// quietRedis lets NewShared silence go-redis once per process.
 var quietRedis sync.Once
 
-// discard is a go-redis logger that writes nothing.
 type discard struct{}
 
 // Printf drops the line.

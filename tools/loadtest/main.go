@@ -144,13 +144,12 @@ type endpoint struct {
 	path func(n int64) string
 	body string // every answer must start with this
 
-	requests  int
 	elapsed   time.Duration
 	serverCPU time.Duration // CPU time the server spent, user and system
 	selfCPU   time.Duration // CPU time this load generator spent
 	nonOK     int
-	failed    int // transport errors and unexpected bodies
-	latencies []time.Duration
+	failed    int             // transport errors and unexpected bodies
+	latencies []time.Duration // one for each request
 }
 
 // drive sends requests to e from concurrency workers until budget
@@ -164,9 +163,7 @@ func drive(ctx context.Context, client *http.Client, base string, e *endpoint, c
 		stopped = start.Add(limit)
 	)
 	for range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			var lat []time.Duration
 			nonOK, failed := 0, 0
 			for ctx.Err() == nil && time.Now().Before(stopped) {
@@ -194,12 +191,11 @@ func drive(ctx context.Context, client *http.Client, base string, e *endpoint, c
 			e.nonOK += nonOK
 			e.failed += failed
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	if keep {
 		e.elapsed += time.Since(start)
-		e.requests = len(e.latencies)
 	}
 }
 
@@ -219,9 +215,10 @@ func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int) err
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, e := range endpoints {
 		slices.Sort(e.latencies)
-		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d | %s | %s |\n", e.name, e.requests, e.rate(),
+		n := len(e.latencies)
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d | %s | %s |\n", e.name, n, e.rate(),
 			millis(percentile(e.latencies, 0.50)), millis(percentile(e.latencies, 0.99)), e.nonOK, e.failed,
-			micros(e.serverCPU, e.requests), micros(e.selfCPU, e.requests))
+			micros(e.serverCPU, n), micros(e.selfCPU, n))
 	}
 	ping, rtc := endpoints[0], endpoints[1]
 	share := rtc.rate() / ping.rate()
@@ -248,7 +245,7 @@ func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int) err
 	return nil
 }
 
-func (e *endpoint) rate() float64 { return float64(e.requests) / e.elapsed.Seconds() }
+func (e *endpoint) rate() float64 { return float64(len(e.latencies)) / e.elapsed.Seconds() }
 
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
