@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -156,16 +157,10 @@ func (b *Binding) checkUser(field, user string) error {
 // channelListed reports whether channel is in list, where an entry that
 // ends in "*" stands for every channel starting with the rest of it.
 func channelListed(list []string, channel string) bool {
-	for _, entry := range list {
-		if prefix, wild := strings.CutSuffix(entry, "*"); wild {
-			if strings.HasPrefix(channel, prefix) {
-				return true
-			}
-		} else if entry == channel {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(list, func(entry string) bool {
+		prefix, wild := strings.CutSuffix(entry, "*")
+		return entry == channel || wild && strings.HasPrefix(channel, prefix)
+	})
 }
 
 func forbidden(field, message string) error {
