@@ -165,7 +165,6 @@ func (r *reader) u32(what string) uint32 {
 	return 0
 }
 
-// bytes reads a string packed as its 16-bit length, then its bytes.
 func (r *reader) bytes(what string) []byte {
 	n := r.u16(what + " length")
 	return r.take(int(n), what)
