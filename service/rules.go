@@ -75,10 +75,9 @@ func ParseUID(s string) (uint32, bool) {
 	if s == "" {
 		return 0, true
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
+	// Digits are checked first: ParseUint would allocate an error per account.
+	if strings.ContainsFunc(s, func(c rune) bool { return c < '0' || c > '9' }) {
+		return 0, false
 	}
 	n, err := strconv.ParseUint(s, 10, 32)
 	return uint32(n), err == nil
