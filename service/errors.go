@@ -70,8 +70,7 @@ func Invalidf(field, format string, args ...any) error {
 
 // KindOf returns the Kind of err, or Internal when err is not an *Error.
 func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Kind
 	}
 	return Internal
@@ -81,8 +80,8 @@ func KindOf(err error) Kind {
 // requests call the service's fields by other names ("expiry" for
 // "expire"). Any other error comes back as it is.
 func Renamed(err error, names map[string]string) error {
-	var e *Error
-	if !errors.As(err, &e) {
+	e, ok := errors.AsType[*Error](err)
+	if !ok {
 		return err
 	}
 	name, ok := names[e.Field]

@@ -198,14 +198,14 @@ func legacyAccess(privs []agoratoken.Privilege, stamped time.Time, channel, uid 
 		if p.Expire != 0 {
 			expires = time.Unix(int64(p.Expire), 0).UTC()
 		}
-		known, ok := legacyPrivileges[p.ID]
 		switch {
-		case !ok:
-			other = append(other, PrivilegeExpiry{agoratoken.PrivilegeName(0, p.ID), expires})
-		case known.service == "rtm":
-			rtm.Privileges = append(rtm.Privileges, PrivilegeExpiry{known.name, expires})
+		case p.ID == agoratoken.RTMLogin006:
+			rtm.Privileges = append(rtm.Privileges, PrivilegeExpiry{agoratoken.PrivilegeName(agoratoken.ServiceRTM, agoratoken.RTMLogin), expires})
+		case agoratoken.RTCJoinChannel <= p.ID && p.ID <= agoratoken.RTCPublishData:
+			// A 006 token numbers RTC's privileges as an AccessToken2 does.
+			rtc.Privileges = append(rtc.Privileges, PrivilegeExpiry{agoratoken.PrivilegeName(agoratoken.ServiceRTC, p.ID), expires})
 		default:
-			rtc.Privileges = append(rtc.Privileges, PrivilegeExpiry{known.name, expires})
+			other = append(other, PrivilegeExpiry{agoratoken.PrivilegeName(0, p.ID), expires})
 		}
 	}
 	if named {

@@ -6,16 +6,6 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
 
-// legacyPrivileges names the privileges a 006 token can carry and the
-// service each belongs to.
-var legacyPrivileges = map[uint16]struct{ service, name string }{
-	agoratoken.RTCJoinChannel:  {"rtc", "joinChannel"},
-	agoratoken.RTCPublishAudio: {"rtc", "publishAudio"},
-	agoratoken.RTCPublishVideo: {"rtc", "publishVideo"},
-	agoratoken.RTCPublishData:  {"rtc", "publishData"},
-	agoratoken.RTMLogin006:     {"rtm", "login"},
-}
-
 // legacy mints a 006 token as Agora's RtcTokenBuilder and RtmTokenBuilder
 // do, with this server's clock and salt. Such a token holds one service,
 // and all its privileges end at the same absolute time.
@@ -46,7 +36,6 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 		ids              []uint16
 		channel, account string
 	)
-	access := Access{}
 	switch {
 	case b.RTC != nil:
 		r := *b.RTC
@@ -58,8 +47,6 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 		if r.Role == Publisher {
 			ids = append(ids, agoratoken.RTCPublishAudio, agoratoken.RTCPublishVideo, agoratoken.RTCPublishData)
 		}
-		access.Service, access.Channel = "rtc", r.Channel
-		access.UID, access.Account = splitAccount(r.Account)
 	case b.RTMUserID != "":
 		if !ValidUserID(b.RTMUserID) {
 			return Token{}, Invalidf("userId", "%s", UserIDRule)
@@ -67,19 +54,16 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 		// Agora's RtmTokenBuilder puts the user where RTC puts the channel.
 		channel = b.RTMUserID
 		ids = []uint16{agoratoken.RTMLogin006}
-		access.Service, access.UserID = "rtm", b.RTMUserID
 	default:
 		return Token{}, Invalidf("", "a token needs at least one service")
 	}
-	for _, id := range ids {
-		at.Privileges = append(at.Privileges, agoratoken.Privilege{ID: id, Expire: uint32(expires.Unix())})
-		access.Privileges = append(access.Privileges, PrivilegeExpiry{legacyPrivileges[id].name, expires})
-	}
+	at.Privileges = each(uint32(expires.Unix()), ids...)
+	services := legacyAccess(at.Privileges, after(issued, agoratoken.StampLead006), channel, account, true)
 
 	value, err := agoratoken.Encode006(t.certificate, at, channel, account)
 	if err != nil {
 		return Token{}, err
 	}
-	t.opts.Observer.TokenIssued(access.Service, Version006)
-	return newToken(value, Version006, issued, expires, []Access{access}), nil
+	t.opts.Observer.TokenIssued(services[0].Service, Version006)
+	return newToken(value, Version006, issued, expires, services), nil
 }

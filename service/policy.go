@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -30,7 +31,6 @@ type Policy struct {
 
 // check returns nil when the caller in ctx may be issued every grant b
 // holds, or a Forbidden error naming the first field it may not have.
-// Issue calls it before minting, with what the request asked for.
 func (p *Policy) check(ctx context.Context, b Bundle) error {
 	if p == nil {
 		p = &Policy{}
@@ -75,7 +75,6 @@ func (p *Policy) check(ctx context.Context, b Bundle) error {
 	return nil
 }
 
-// checkAppToken refuses an app token, unless the operator allows them.
 func (p *Policy) checkAppToken(b Bundle) error {
 	if p.AllowAppTokens {
 		return nil
@@ -119,8 +118,6 @@ func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 	return nil
 }
 
-// checkPattern applies CHANNEL_PATTERN to a channel, named field in the
-// request.
 func (p *Policy) checkPattern(field, channel string) error {
 	if p.ChannelPattern != nil && !p.ChannelPattern.MatchString(channel) {
 		return forbidden(field, "is not allowed by this server's CHANNEL_PATTERN")
@@ -128,8 +125,8 @@ func (p *Policy) checkPattern(field, channel string) error {
 	return nil
 }
 
-// checkChannel applies the identity token's list of channels to a
-// channel, named field in the request. A nil Binding lists nothing.
+// checkChannel applies the identity token's list of channels. A nil
+// Binding limits nothing.
 func (b *Binding) checkChannel(field, channel string) error {
 	if b != nil && b.ChannelsClaim != "" && !channelListed(b.Channels, channel) {
 		return forbidden(field, "is not among the channels the identity token's "+b.ChannelsClaim+" claim allows")
@@ -156,16 +153,10 @@ func (b *Binding) checkUser(field, user string) error {
 // channelListed reports whether channel is in list, where an entry that
 // ends in "*" stands for every channel starting with the rest of it.
 func channelListed(list []string, channel string) bool {
-	for _, entry := range list {
-		if prefix, wild := strings.CutSuffix(entry, "*"); wild {
-			if strings.HasPrefix(channel, prefix) {
-				return true
-			}
-		} else if entry == channel {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(list, func(entry string) bool {
+		prefix, wild := strings.CutSuffix(entry, "*")
+		return entry == channel || wild && strings.HasPrefix(channel, prefix)
+	})
 }
 
 func forbidden(field, message string) error {

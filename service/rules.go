@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Limits Agora places on the strings a token carries.
@@ -16,23 +17,6 @@ const (
 // agoraPunctuation is the punctuation Agora allows in channel names, user
 // accounts and RTM user ids, besides letters, digits and space.
 const agoraPunctuation = "!#$%&()+-:;<=.>?@[]^_{}|~,"
-
-// agoraChars marks the bytes Agora allows in those strings.
-var agoraChars = func() (set [256]bool) {
-	for c := 'a'; c <= 'z'; c++ {
-		set[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		set[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		set[c] = true
-	}
-	for _, c := range " " + agoraPunctuation {
-		set[c] = true
-	}
-	return set
-}()
 
 // The roles of a user in an APaaS room, as Agora numbers them.
 const (
@@ -59,12 +43,9 @@ var (
 const agoraCharsText = "a-z, A-Z, 0-9, space and " + agoraPunctuation
 
 func inAgoraCharset(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !agoraChars[s[i]] {
-			return false
-		}
-	}
-	return true
+	return !strings.ContainsFunc(s, func(c rune) bool {
+		return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune(" "+agoraPunctuation, c))
+	})
 }
 
 // ValidChannel reports whether s is a channel name Agora accepts.
@@ -94,10 +75,9 @@ func ParseUID(s string) (uint32, bool) {
 	if s == "" {
 		return 0, true
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
+	// Digits are checked first: ParseUint would allocate an error per account.
+	if strings.ContainsFunc(s, func(c rune) bool { return c < '0' || c > '9' }) {
+		return 0, false
 	}
 	n, err := strconv.ParseUint(s, 10, 32)
 	return uint32(n), err == nil

@@ -189,8 +189,7 @@ type Bundle struct {
 	Version string
 }
 
-// appToken reports whether b asks for admin rights over a whole app: a
-// Chat or an APaaS app privilege.
+// appToken reports whether b asks for admin rights over a whole app.
 func (b Bundle) appToken() bool {
 	return (b.Chat != nil && b.Chat.App) || (b.APaaS != nil && b.APaaS.App)
 }
@@ -389,7 +388,6 @@ func chatGrant(c Chat, expire uint32) (agoratoken.Grant, error) {
 	return agoratoken.Grant{Service: agoratoken.ServiceChat, Privileges: privs, Fields: []string{user}}, nil
 }
 
-// apaasGrants are the grants of a, each privilege lasting expire seconds.
 func apaasGrants(a APaaS, expire uint32) ([]agoratoken.Grant, error) {
 	if err := a.check(); err != nil {
 		return nil, err
@@ -497,7 +495,6 @@ func randomSalt() uint32 {
 	}
 }
 
-// each gives every privilege in ids the same lifetime.
 func each(expire uint32, ids ...uint16) []agoratoken.Privilege {
 	ps := make([]agoratoken.Privilege, len(ids))
 	for i, id := range ids {

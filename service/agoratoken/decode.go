@@ -94,11 +94,10 @@ func Decode007(token string) (Decoded007, error) {
 // characters, naming the position of a bad character in the whole token.
 func decodeBase64(token string, offset int) ([]byte, error) {
 	raw, err := base64.StdEncoding.DecodeString(token[offset:])
-	var bad base64.CorruptInputError
-	switch {
-	case errors.As(err, &bad):
+	if bad, ok := errors.AsType[base64.CorruptInputError](err); ok {
 		return nil, malformed("has bad base64 at character %d", int64(offset)+int64(bad))
-	case err != nil:
+	}
+	if err != nil {
 		return nil, malformed("has bad base64: %v", err)
 	}
 	return raw, nil
@@ -166,7 +165,6 @@ func (r *reader) u32(what string) uint32 {
 	return 0
 }
 
-// bytes reads a string packed as its 16-bit length, then its bytes.
 func (r *reader) bytes(what string) []byte {
 	n := r.u16(what + " length")
 	return r.take(int(n), what)

@@ -78,12 +78,10 @@ func Encode007(certificate string, t AccessToken2) (string, error) {
 	b = binary.LittleEndian.AppendUint32(b, t.Expire)
 	b = binary.LittleEndian.AppendUint32(b, t.Salt)
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(t.Grants)))
-	var last uint16
 	for i, g := range t.Grants {
-		if i > 0 && g.Service <= last {
+		if i > 0 && g.Service <= t.Grants[i-1].Service {
 			return "", fmt.Errorf("agoratoken: service %d out of order", g.Service)
 		}
-		last = g.Service
 		names, known := fieldNames[g.Service]
 		if !known || len(g.Fields) != len(names) {
 			return "", fmt.Errorf("agoratoken: service %d with %d fields", g.Service, len(g.Fields))

@@ -7,6 +7,7 @@ package agoratoken
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // The version prefixes that start every token.
@@ -127,14 +128,5 @@ func malformed(format string, args ...any) error {
 
 // isHex32 is Agora's test of an App ID or App Certificate.
 func isHex32(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
+	return len(s) == 32 && strings.Trim(s, "0123456789abcdefABCDEF") == ""
 }

@@ -1,6 +1,7 @@
 package agoratoken
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"hash/crc32"
@@ -92,10 +93,8 @@ func Decode006(token string) (AccessToken, error) {
 	t.Salt = m.u32("salt")
 	t.Stamp = m.u32("time stamp")
 	t.Privileges = m.privileges("the message")
-	for _, err := range []error{r.err, m.err} {
-		if err != nil {
-			return AccessToken{}, err
-		}
+	if err := cmp.Or(r.err, m.err); err != nil {
+		return AccessToken{}, err
 	}
 	if len(m.b) > 0 {
 		return AccessToken{}, malformed("is malformed: %d bytes follow the privileges", len(m.b))
