@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/seed6ab08d10/agora-token-server/service"
+	"github.com/seed6ab08d10/agora-token-server/service/agoratoken"
 )
 
 // Config is every setting the server runs with.
@@ -323,10 +324,10 @@ func (c Config) Validate() error {
 	if c.AppID == "" && !c.Dev {
 		return &Error{Key: "APP_ID", Rule: "is required: your project's App ID, 32 hexadecimal characters; or run with --dev to try the server with made-up credentials"}
 	}
-	if !isHex32(c.AppID) {
+	if !agoratoken.ValidCredential(c.AppID) {
 		return &Error{Key: "APP_ID", Rule: "is required and must be 32 hexadecimal characters"}
 	}
-	if !isHex32(c.AppCertificate) {
+	if !agoratoken.ValidCredential(c.AppCertificate) {
 		return &Error{Key: "APP_CERTIFICATE", Rule: "is required and must be 32 hexadecimal characters"}
 	}
 	if c.DefaultExpiry > c.MaxExpiry {
@@ -353,11 +354,6 @@ func mask(secret string) string {
 		return ""
 	}
 	return "****"
-}
-
-func isHex32(s string) bool {
-	_, err := hex.DecodeString(s)
-	return len(s) == 32 && err == nil
 }
 
 func randomHex32() string {

@@ -66,7 +66,7 @@ var encoders = sync.Pool{New: func() any {
 
 // Encode007 signs t with the certificate and encodes it.
 func Encode007(certificate string, t AccessToken2) (string, error) {
-	if !isHex32(t.AppID) || !isHex32(certificate) {
+	if !ValidCredential(t.AppID) || !ValidCredential(certificate) {
 		return "", errors.New("agoratoken: the App ID and App Certificate must be 32 hexadecimal characters")
 	}
 	e := encoders.Get().(*encoder)

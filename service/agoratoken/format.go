@@ -126,7 +126,8 @@ func malformed(format string, args ...any) error {
 	return &Error{Problem: fmt.Sprintf(format, args...)}
 }
 
-// isHex32 is Agora's test of an App ID or App Certificate.
-func isHex32(s string) bool {
+// ValidCredential reports whether s has the form of an App ID or App
+// Certificate: 32 hexadecimal characters.
+func ValidCredential(s string) bool {
 	return len(s) == 32 && strings.Trim(s, "0123456789abcdefABCDEF") == ""
 }
