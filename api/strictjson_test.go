@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -88,4 +90,18 @@ func duplicateKey(data []byte) string {
 		return ""
 	}
 	return walk()
+}
+
+// A request built without a body, as a handler called directly may be,
+// is an empty body to the strict reader, not a crash.
+func TestStrictJSONWithoutABody(t *testing.T) {
+	req := httptest.NewRequest(http.MethodPost, "/v1/tokens/rtm", nil)
+	req.Header.Set("Content-Type", "application/json")
+	req.Body = nil
+	w := httptest.NewRecorder()
+	newRouter(t).ServeHTTP(w, req)
+	body := problem(t, w, http.StatusBadRequest)
+	if body["detail"] != "the body is empty; send a JSON object" {
+		t.Errorf("detail = %v", body["detail"])
+	}
 }

@@ -12,7 +12,8 @@ import (
 // Each costs about 120 bytes with its key, so the bound is about 12 MB.
 const DefaultMaxKeys = 100_000
 
-// MemoryOptions tunes a Memory limiter. Zero fields take the defaults.
+// MemoryOptions tunes a Memory limiter. Zero or negative fields take the
+// defaults.
 type MemoryOptions struct {
 	// MaxKeys is the most clients tracked at once (DefaultMaxKeys).
 	MaxKeys int
@@ -47,7 +48,7 @@ type client struct {
 
 // NewMemory returns a limiter that applies r to each client.
 func NewMemory(r Rate, opts MemoryOptions) *Memory {
-	m := &Memory{rate: r, maxKeys: cmp.Or(opts.MaxKeys, DefaultMaxKeys), now: opts.Now, clients: make(map[string]*client)}
+	m := &Memory{rate: r, maxKeys: cmp.Or(max(opts.MaxKeys, 0), DefaultMaxKeys), now: opts.Now, clients: make(map[string]*client)}
 	if m.now == nil {
 		m.now = time.Now
 	}

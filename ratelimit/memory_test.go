@@ -50,6 +50,7 @@ func TestMemoryBurstDiffersFromCount(t *testing.T) {
 		{"burst 1 of 10/s", Rate{Count: 10, Period: time.Second, Burst: 1}, 1, 100 * time.Millisecond},
 		{"burst 5 of 60/m", Rate{Count: 60, Period: time.Minute, Burst: 5}, 5, time.Second},
 		{"burst left to the count", Rate{Count: 4, Period: time.Hour}, 4, 15 * time.Minute},
+		{"negative burst left to the count", Rate{Count: 4, Period: time.Hour, Burst: -1}, 4, 15 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +70,18 @@ func TestMemoryBurstDiffersFromCount(t *testing.T) {
 				t.Errorf("RetryAfter = %v, want %v", last.RetryAfter, tt.wantRetry)
 			}
 		})
+	}
+}
+
+// A negative option takes its default, as zero does, rather than
+// breaking the limiter.
+func TestMemoryNegativeMaxKeysTakesTheDefault(t *testing.T) {
+	m := NewMemory(Rate{Count: 1, Period: time.Minute}, MemoryOptions{MaxKeys: -1})
+	if m.maxKeys != DefaultMaxKeys {
+		t.Fatalf("maxKeys = %d, want %d", m.maxKeys, DefaultMaxKeys)
+	}
+	if got := allow(m, "alice"); !got.Allowed {
+		t.Errorf("first request refused: %+v", got)
 	}
 }
 

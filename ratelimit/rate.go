@@ -17,11 +17,11 @@ type Rate struct {
 	Count  int
 	Period time.Duration
 	// Burst is how many requests a client may make at once; it refills
-	// by one every Period/Count. Zero means Count.
+	// by one every Period/Count. Zero or less means Count.
 	Burst int
 }
 
-func (r Rate) burst() int { return cmp.Or(r.Burst, r.Count) }
+func (r Rate) burst() int { return cmp.Or(max(r.Burst, 0), r.Count) }
 
 // Result is the answer to one request, with what the RateLimit headers
 // tell the client.

@@ -20,7 +20,8 @@ import (
 // whether it answers.
 const DefaultCheckEvery = time.Second
 
-// SharedOptions tunes a Shared limiter. Zero fields take the defaults.
+// SharedOptions tunes a Shared limiter. Zero or negative fields take the
+// defaults.
 type SharedOptions struct {
 	// CheckEvery is how often Watch pings Redis (DefaultCheckEvery).
 	CheckEvery time.Duration
@@ -84,7 +85,7 @@ func NewShared(redisURL string, r Rate, fallback *Memory, opts SharedOptions) (*
 		limiter:    redis_rate.NewLimiter(client),
 		limit:      redis_rate.Limit{Rate: r.Count, Period: r.Period, Burst: r.burst()},
 		fallback:   fallback,
-		checkEvery: cmp.Or(opts.CheckEvery, DefaultCheckEvery),
+		checkEvery: cmp.Or(max(opts.CheckEvery, 0), DefaultCheckEvery),
 		log:        cmp.Or(opts.Log, slog.New(slog.DiscardHandler)),
 	}, nil
 }

@@ -229,3 +229,16 @@ func logLine(t *testing.T, logs *testkit.Buffer, msg string) map[string]any {
 	}
 	return found[0]
 }
+
+// A negative CheckEvery takes the default, as zero does: a negative
+// ticker period would panic in Watch.
+func TestSharedNegativeCheckEveryTakesTheDefault(t *testing.T) {
+	s, err := NewShared("redis://127.0.0.1:1", Rate{Count: 1, Period: time.Second}, nil, SharedOptions{CheckEvery: -time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.checkEvery != DefaultCheckEvery {
+		t.Errorf("checkEvery = %v, want %v", s.checkEvery, DefaultCheckEvery)
+	}
+}
