@@ -11,7 +11,8 @@ import (
 )
 
 // ServerConfig holds the limits of the HTTP server and how it stops, as
-// config.Config gives them: every duration and size must be set.
+// config.Config gives them: every duration and size but ShutdownDelay
+// must be positive, and Serve refuses to start otherwise.
 type ServerConfig struct {
 	// ReadHeaderTimeout cuts off a client slow to send its headers.
 	ReadHeaderTimeout time.Duration
@@ -47,6 +48,10 @@ const headerSlack = 4096
 // connections and lets requests in flight finish for up to
 // sc.ShutdownTimeout. It returns nil when they all finished in time.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig, log *slog.Logger) error {
+	if min(sc.ReadHeaderTimeout, sc.ReadTimeout, sc.WriteTimeout, sc.IdleTimeout, sc.ShutdownTimeout) <= 0 || sc.MaxHeaderBytes <= 0 {
+		ln.Close()
+		return errors.New("api: every timeout and MaxHeaderBytes of a ServerConfig must be set") // unlimited would be unsafe
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: sc.ReadHeaderTimeout,

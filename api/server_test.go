@@ -53,6 +53,23 @@ func serverConfig(shutdownTimeout time.Duration, onShutdown func()) ServerConfig
 	}
 }
 
+// A zero limit would mean none at all, so Serve refuses it rather than
+// serve a slowloris unguarded.
+func TestServeRefusesMissingLimits(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := serverConfig(time.Second, nil)
+	sc.ReadHeaderTimeout = 0
+	if err := Serve(context.Background(), ln, newRouter(t), sc, slog.New(slog.DiscardHandler)); err == nil {
+		t.Fatal("Serve started without a ReadHeaderTimeout")
+	}
+	if err := Serve(context.Background(), ln, newRouter(t), ServerConfig{}, slog.New(slog.DiscardHandler)); err == nil {
+		t.Fatal("Serve started with a zero ServerConfig")
+	}
+}
+
 func TestServeDrainsReadinessThenFinishesRequests(t *testing.T) {
 	s := newRouter(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
