@@ -333,7 +333,7 @@ func rtcGrant(r RTC, expire, tokenExpire uint32) (agoratoken.Grant, error) {
 		{agoratoken.RTCPublishVideo, "privileges.publishVideo", own.PublishVideo, false},
 		{agoratoken.RTCPublishData, "privileges.publishData", own.PublishData, false},
 	}
-	var privs []agoratoken.Privilege
+	privs := make([]agoratoken.Privilege, 0, len(lifetimes))
 	for _, l := range lifetimes {
 		if !l.public && r.Role != Publisher {
 			if l.own != nil {

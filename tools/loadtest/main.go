@@ -133,7 +133,8 @@ func run() error {
 	if err := srv.stop(); err != nil {
 		return err
 	}
-	// The most resident memory the server held, its VmHWM, in KiB.
+	// The most resident memory the server held (its VmHWM): the kernel
+	// reports it in KiB.
 	peak := srv.cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
 	return report(os.Stdout, endpoints, peak, *concurrency)
 }
