@@ -30,7 +30,7 @@ func tokenRTC(args []string, e env) error {
 	uid := f.Uint32("uid", 0, "numeric user id; 0 lets any uid join")
 	account := f.String("account", "", "user account, instead of --uid")
 	role := f.String("role", "", "publisher or subscriber")
-	f.lifetime()
+	expire := f.lifetime()
 	join := f.Uint64("join-channel", 0, "join privilege lifetime in seconds, at most --expire (007 only)")
 	audio := f.Uint64("publish-audio", 0, "publish audio privilege lifetime in seconds (007 only)")
 	video := f.Uint64("publish-video", 0, "publish video privilege lifetime in seconds (007 only)")
@@ -67,7 +67,7 @@ func tokenRTC(args []string, e env) error {
 		return usageError("--rtm-user-id", "must not be empty")
 	}
 	b := service.Bundle{RTC: &r, RTMUserID: *rtmUser, Version: *version}
-	return mint(tokens, f, b, e, map[string]string{
+	return mint(tokens, f, b, expire, e, map[string]string{
 		"channel":                 "--channel",
 		"uid":                     "--account",
 		"role":                    "--role",
@@ -84,7 +84,7 @@ func tokenRTC(args []string, e env) error {
 func tokenRTM(args []string, e env) error {
 	f := newFlags("token rtm --user-id ID [flags]", e)
 	user := f.String("user-id", "", "RTM user id")
-	f.lifetime()
+	expire := f.lifetime()
 	version := f.String("version", service.Version007, "token version: 007 or 006")
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
@@ -93,13 +93,13 @@ func tokenRTM(args []string, e env) error {
 	if *user == "" {
 		return usageError("--user-id", "is required")
 	}
-	return mint(tokens, f, service.Bundle{RTMUserID: *user, Version: *version}, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, service.Bundle{RTMUserID: *user, Version: *version}, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenChat(args []string, e env) error {
 	f := newFlags("token chat [--user-id ID] [flags]", e)
 	user := f.String("user-id", "", "Chat user id for a user token; without it, an app token")
-	f.lifetime()
+	expire := f.lifetime()
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
@@ -108,17 +108,17 @@ func tokenChat(args []string, e env) error {
 	if f.Changed("user-id") {
 		chat = service.Chat{UserID: *user, User: true}
 	}
-	return mint(tokens, f, service.Bundle{Chat: &chat}, e, map[string]string{"userId": "--user-id"})
+	return mint(tokens, f, service.Bundle{Chat: &chat}, expire, e, map[string]string{"userId": "--user-id"})
 }
 
 func tokenFPA(args []string, e env) error {
 	f := newFlags("token fpa [flags]", e)
-	f.lifetime()
+	expire := f.lifetime()
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
 	}
-	return mint(tokens, f, service.Bundle{FPA: true}, e, map[string]string{})
+	return mint(tokens, f, service.Bundle{FPA: true}, expire, e, map[string]string{})
 }
 
 func tokenAPaaS(args []string, e env) error {
@@ -127,7 +127,7 @@ func tokenAPaaS(args []string, e env) error {
 	room := f.String("room-uuid", "", "the room, for roomUser")
 	user := f.String("user-uuid", "", "the user, for roomUser and user")
 	role := f.Int16("role", 0, "the user's role in the room, for roomUser: 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer")
-	f.lifetime()
+	expire := f.lifetime()
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ func tokenAPaaS(args []string, e env) error {
 			return usageError("--"+name, "must not be empty")
 		}
 	}
-	return mint(tokens, f, service.Bundle{APaaS: &a}, e, map[string]string{
+	return mint(tokens, f, service.Bundle{APaaS: &a}, expire, e, map[string]string{
 		"privilege": "--privilege",
 		"roomUuid":  "--room-uuid",
 		"userUuid":  "--user-uuid",
@@ -169,20 +169,17 @@ func (f flags) parseAll(args []string, e env) (*service.Tokens, error) {
 
 // lifetime declares --expire, which every token command takes, in its
 // place among the command's flags.
-func (f flags) lifetime() {
-	f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
+func (f flags) lifetime() *uint64 {
+	return f.Uint64("expire", 0, "token lifetime in seconds (default DEFAULT_EXPIRY)")
 }
 
 // mint signs b with the lifetime from --expire, if the server's policy
 // allows it, and prints the token. The service names fields as the API
 // does; flagOf renames them as flags, so that a complaint about a field
 // is a usage error about the flag that set it.
-func mint(tokens *service.Tokens, f flags, b service.Bundle, e env, flagOf map[string]string) error {
+func mint(tokens *service.Tokens, f flags, b service.Bundle, expire *uint64, e env, flagOf map[string]string) error {
 	flagOf["expire"], flagOf["version"] = "--expire", "--version"
-	if f.Changed("expire") {
-		seconds, _ := f.GetUint64("expire")
-		b.Expire = &seconds
-	}
+	b.Expire = optional(f, "expire", expire)
 	// The one at the terminal holds no identity token: the server's own
 	// rules are the ones that apply.
 	minted, err := tokens.Issue(context.Background(), b)
