@@ -30,8 +30,7 @@ func bindStrictJSON(c *gin.Context, req any) error {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != binding.MIMEJSON {
 		return service.Errorf(service.UnsupportedMediaType, "send the body as %s", binding.MIMEJSON)
 	}
-	// A server's request always has a body; a handler called directly
-	// may not.
+	// Body is nil only when a handler is called directly, not behind net/http.
 	data, err := io.ReadAll(cmp.Or[io.ReadCloser](c.Request.Body, http.NoBody))
 	if err != nil {
 		return err

@@ -12,8 +12,7 @@ import (
 // Each costs about 120 bytes with its key, so the bound is about 12 MB.
 const DefaultMaxKeys = 100_000
 
-// MemoryOptions tunes a Memory limiter. Zero or negative fields take the
-// defaults.
+// MemoryOptions tunes a Memory limiter; zero or negative fields take defaults.
 type MemoryOptions struct {
 	// MaxKeys is the most clients tracked at once (DefaultMaxKeys).
 	MaxKeys int

@@ -20,8 +20,7 @@ import (
 // whether it answers.
 const DefaultCheckEvery = time.Second
 
-// SharedOptions tunes a Shared limiter. Zero or negative fields take the
-// defaults.
+// SharedOptions tunes a Shared limiter; zero or negative fields take defaults.
 type SharedOptions struct {
 	// CheckEvery is how often Watch pings Redis (DefaultCheckEvery).
 	CheckEvery time.Duration

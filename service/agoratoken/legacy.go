@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"hash/crc32"
+	"strings"
 
 	accesstoken "github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/AccessToken"
 )
@@ -69,7 +70,7 @@ func (t AccessToken) SignedWith(certificate, channel, uid string) bool {
 // *Error saying what is wrong with it.
 func Decode006(token string) (AccessToken, error) {
 	const idEnd = len(Version006) + 32
-	if len(token) < len(Version006) || token[:len(Version006)] != Version006 {
+	if !strings.HasPrefix(token, Version006) {
 		return AccessToken{}, malformed("has bad version prefix: an AccessToken starts with %s", Version006)
 	}
 	if len(token) < idEnd {

@@ -133,8 +133,7 @@ func run() error {
 	if err := srv.stop(); err != nil {
 		return err
 	}
-	// The most resident memory the server held (its VmHWM): the kernel
-	// reports it in KiB.
+	// The most resident memory the server held (VmHWM); the kernel counts KiB.
 	peak := srv.cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
 	return report(os.Stdout, endpoints, peak, *concurrency)
 }
