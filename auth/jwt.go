@@ -38,7 +38,7 @@ type JWTOptions struct {
 	// bearer may join.
 	ChannelsClaim string
 	// RoleClaim, when set, names the claim that must say "publisher" for a
-	// publisher token.
+	// publisher token or an APaaS classroom role other than student.
 	RoleClaim string
 	// Leeway forgives clock skew on exp and nbf (30 s by default).
 	Leeway time.Duration
