@@ -134,7 +134,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 		keys = j.jwks.keyfunc(ctx)
 	}
 	claims := jwt.MapClaims{}
-	if _, err := j.parser.ParseWithClaims(raw, claims, keys); err != nil {
+	if _, err := j.parser.ParseWithClaims(raw, claims, noCrit(keys)); err != nil {
 		return service.Principal{}, unauthorized(j.problem(err, claims))
 	}
 
@@ -160,11 +160,30 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 	return p, nil
 }
 
+// errCrit refuses a token whose header has a crit parameter.
+var errCrit = errors.New("crit header parameter")
+
+// noCrit refuses, before any key is looked for, a token whose header
+// names extensions it must be understood by (RFC 7515, section 4.1.11).
+// The JWT library understands none: it reads crit as any other header
+// and ignores it, so any crit, even an empty or malformed one, which the
+// RFC forbids, lists something this server would skip.
+func noCrit(keys jwt.Keyfunc) jwt.Keyfunc {
+	return func(tok *jwt.Token) (any, error) {
+		if _, ok := tok.Header["crit"]; ok {
+			return nil, errCrit
+		}
+		return keys(tok)
+	}
+}
+
 // problem says in a few words why a token was refused, without
 // repeating anything from it. claims are the token's, when it could be
 // read: they tell which required claim is missing.
 func (j *JWT) problem(err error, claims jwt.MapClaims) string {
 	switch {
+	case errors.Is(err, errCrit):
+		return "the token's header lists extensions in crit that this server does not understand"
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "the bearer token is not a well-formed JWT"
 	case errors.Is(err, jwt.ErrTokenExpired):
