@@ -45,12 +45,9 @@ type JWTOptions struct {
 	// RefreshEvery is how often the JWKS is fetched (hourly by default).
 	RefreshEvery time.Duration
 	// UnknownKIDEvery is the least time between two fetches for key ids not
-	// in the set (a minute by default): made-up ids must not hammer the
-	// provider.
+	// in the set (5 s by default): made-up ids must not hammer the
+	// provider, and a key it has just published must not wait long.
 	UnknownKIDEvery time.Duration
-	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
-	// refused without another (10 minutes by default).
-	UnknownKIDFor time.Duration
 	// While no key has loaded, the first retry comes RetryFirst after the
 	// failure, each next one twice as long after, up to RetryCeiling (by
 	// default 2 s and a minute).
@@ -82,8 +79,7 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	opts.Leeway = cmp.Or(opts.Leeway, 30*time.Second)
 	// The fetches' pace takes its default where it is not positive.
 	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), time.Hour)
-	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), time.Minute)
-	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), 10*time.Minute)
+	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), 5*time.Second)
 	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), 2*time.Second)
 	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), time.Minute), opts.RetryFirst)
 	opts.Log = cmp.Or(opts.Log, slog.New(slog.DiscardHandler))
