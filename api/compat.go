@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -46,9 +48,42 @@ type expiryQuery struct {
 	ExpireTime []string `form:"expireTime" binding:"max=1"`
 }
 
-func (q *expiryQuery) fromQuery(r *http.Request) {
-	values := r.URL.Query()
+// fromQuery reads the lifetime from the query string. A query that does
+// not parse is an error: url.Query drops the pairs it cannot read, so
+// "?expiry=600;" would quietly become the default lifetime.
+func (q *expiryQuery) fromQuery(r *http.Request) error {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return malformedQuery(r.URL.RawQuery)
+	}
 	q.Expiry, q.ExpireTime = values["expiry"], values["expireTime"]
+	return nil
+}
+
+// malformedQuery names the first parameter of query that does not parse,
+// by its name as far as the name reads; "query" when even that does not.
+func malformedQuery(query string) error {
+	const rule = "is not a well-formed query parameter: separate name=value pairs with & (not ;), and write % as %25"
+	for pair := range strings.SplitSeq(query, "&") {
+		if _, err := url.ParseQuery(pair); err == nil {
+			continue
+		}
+		name, _, _ := strings.Cut(pair, "=")
+		name, _, _ = strings.Cut(name, ";")
+		if name, err := url.QueryUnescape(name); err == nil && plainName(name) {
+			return service.Invalidf(name, "%s", rule)
+		}
+		break
+	}
+	return service.Invalidf("query", "%s", rule)
+}
+
+// plainName reports whether an error may repeat name from a query as a
+// field's name: a short word, nothing a log or a client could misread.
+func plainName(name string) bool {
+	return name != "" && len(name) <= 64 && !strings.ContainsFunc(name, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_-.[]", r))
+	})
 }
 
 // lifetime is the lifetime the query asks for, nil for the default, and
@@ -192,7 +227,9 @@ func (h *handlers) handleRTE(c *gin.Context) (any, error) {
 
 func (h *handlers) handleChatApp(c *gin.Context) (any, error) {
 	var req userRequest
-	req.fromQuery(c.Request)
+	if err := req.fromQuery(c.Request); err != nil {
+		return nil, err
+	}
 	if err := binding.Validator.ValidateStruct(&req.expiryQuery); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/AgoraIO/Tools/DynamicKey/AgoraDynamicKey/go/src/accesstoken2"
@@ -50,5 +51,51 @@ func TestQueryCannotOverridePath(t *testing.T) {
 				t.Errorf("expire = %d, want %d", tok.Expire, tt.wantExpire)
 			}
 		})
+	}
+}
+
+// A query string that does not parse is a 400 naming the parameter that
+// broke, on every route that reads a query: url.Query would drop the pair
+// and the token would get the default lifetime instead of the one asked.
+func TestMalformedQueryIsRefused(t *testing.T) {
+	routes := []string{"/rtc/room/publisher/uid/1", "/rtm/alice", "/rte/room/publisher/uid/1", "/chat/app", "/chat/account/alice"}
+	queries := []struct{ query, field string }{
+		{"expiry=600;", "expiry"},
+		{"expiry=60%", "expiry"},
+		{"expiry=60%zz", "expiry"},
+		{"expireTime=600;", "expireTime"},
+		{"expiry;=600", "expiry"},
+		{"expiry=600&ref=50%", "ref"},
+		{"ref=a;expiry=600", "ref"},
+		{"%zz=600", "query"},
+		{"a%0Ab=1;", "query"},
+	}
+	r := newRouter(t, withAppTokens())
+	for _, route := range routes {
+		for _, q := range queries {
+			for _, method := range []string{http.MethodGet, http.MethodHead} {
+				t.Run(method+" "+route+"?"+q.query, func(t *testing.T) {
+					w := send(t, r, method, route+"?"+q.query, "")
+					if method == http.MethodHead {
+						if w.Code != http.StatusBadRequest {
+							t.Errorf("status = %d, want 400", w.Code)
+						}
+						return
+					}
+					body := problem(t, w, http.StatusBadRequest)
+					errs, _ := body["errors"].([]any)
+					if len(errs) != 1 {
+						t.Fatalf("errors = %v, want one", body["errors"])
+					}
+					first, _ := errs[0].(map[string]any)
+					if first["field"] != q.field {
+						t.Errorf("field = %v, want %s", first["field"], q.field)
+					}
+					if msg, _ := first["message"].(string); !strings.Contains(msg, "not a well-formed query parameter") {
+						t.Errorf("message = %q, want it to say the parameter is not well formed", msg)
+					}
+				})
+			}
+		}
 	}
 }

@@ -197,7 +197,7 @@ func handle(r gin.IRoutes, method, path string, h gin.HandlerFunc) {
 // the query string into its expiryQuery.
 type pathRequest interface {
 	fromPath(param func(string) string)
-	fromQuery(r *http.Request)
+	fromQuery(r *http.Request) error
 }
 
 // bindPathAndQuery fills req from the path and the query string, then
@@ -208,6 +208,8 @@ type pathRequest interface {
 // replace the uid of the path.
 func bindPathAndQuery(c *gin.Context, req pathRequest) error {
 	req.fromPath(c.Param)
-	req.fromQuery(c.Request)
+	if err := req.fromQuery(c.Request); err != nil {
+		return err
+	}
 	return binding.Validator.ValidateStruct(req)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -372,5 +373,61 @@ func TestServerPolicyInEveryMode(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// JWT_ROLE_CLAIM bounds the classroom role as it bounds the RTC role: a
+// bearer whose role claim does not say publisher joins a classroom as a
+// student (2) and nothing else; a publisher may take any classroom role.
+func TestJWTRoleClaimBoundsTheClassroomRole(t *testing.T) {
+	h := newRouter(t, withAuth(hsAuth(t, auth.JWTOptions{UIDClaim: "uid", RoleClaim: "role"})))
+	speaker := idToken(t, secret, "user-a", "uid", "42", "role", "publisher")
+	listener := idToken(t, secret, "user-b", "uid", "42", "role", "subscriber")
+	room := func(role int) string {
+		return fmt.Sprintf(`{"privilege":"roomUser","roomUuid":"class-7","userUuid":"42","role":%d}`, role)
+	}
+	tests := []struct {
+		name     string
+		token    string
+		role     int
+		wantCode int
+	}{
+		{"subscriber as a student", listener, 2, 200},
+		{"subscriber as a teacher", listener, 1, 403},
+		{"subscriber as an assistant", listener, 3, 403},
+		{"subscriber as an observer", listener, 4, 403},
+		{"subscriber as an invisible user", listener, 0, 403},
+		{"publisher as a teacher", speaker, 1, 200},
+		{"publisher as an assistant", speaker, 3, 200},
+		{"publisher as a student", speaker, 2, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := send(t, h, "POST", "/v1/tokens/apaas", room(tt.role), header(bearer(tt.token)))
+			if tt.wantCode == 403 {
+				p := problem(t, w, 403)
+				detail, _ := p["detail"].(string)
+				for _, want := range []string{"role: ", "2 (student)", "role claim", "publisher"} {
+					if !strings.Contains(detail, want) {
+						t.Errorf("detail %q does not say %q", detail, want)
+					}
+				}
+				return
+			}
+			if w.Code != 200 {
+				t.Fatalf("status %d, want 200: %s", w.Code, w.Body)
+			}
+			var body struct{ Token string }
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			a, ok := decodeToken(t, body.Token).Services[accesstoken2.ServiceTypeApaas].(*accesstoken2.ServiceApaas)
+			if !ok {
+				t.Fatal("the token carries no APaaS service")
+			}
+			if a.RoomUuid != "class-7" || a.UserUuid != "42" || a.Role != int16(tt.role) {
+				t.Errorf("APaaS grant = %q %q role %d, want class-7 42 role %d", a.RoomUuid, a.UserUuid, a.Role, tt.role)
+			}
+		})
 	}
 }

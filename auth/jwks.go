@@ -25,7 +25,6 @@ import (
 // cost at most this much memory. Providers' key ids are a few dozen bytes.
 const (
 	maxAskedKIDs   = 1_000
-	maxUnknownKIDs = 10_000
 	maxKIDBytes    = 256
 	maxJWKSBytes   = 1 << 20
 	maxWaitForKeys = 5 * time.Second // for a fetch under way, before a token is refused
@@ -38,11 +37,13 @@ const (
 // a provider publishes a key before it signs with it.
 //
 // jwkset's RefreshUnknownKID would make a request wait out the floor
-// between such fetches (or cut the fetch short and never make it up), and
-// forgets which ids a fetch lacked, so each made-up id would cost a fetch.
+// between such fetches (or cut the fetch short and never make it up).
 // Here a miss within the floor is refused at once and its fetch comes
-// when the floor allows; an id missing from a set fetched after it was
-// asked for is refused without a fetch for UnknownKIDFor.
+// when the floor allows. The floor alone bounds what made-up ids cost:
+// one fetch per UnknownKIDEvery, however many ids and requests. An id is
+// never remembered as unknown past the next fetch the floor allows: an
+// attacker who guesses the provider's next key id must not keep its key
+// out once it is published.
 type keySet struct {
 	opts JWTOptions
 	// ctx ends the periodic and scheduled fetches.
@@ -54,9 +55,7 @@ type keySet struct {
 
 	mu sync.Mutex
 	// asked holds, for each key id that missed, when it first did.
-	asked map[string]time.Time
-	// unknown holds, for each key id proved unknown, until when it is refused.
-	unknown   map[string]time.Time
+	asked     map[string]time.Time
 	inFlight  *fetch
 	lastEarly time.Time
 	scheduled *time.Timer
@@ -72,11 +71,10 @@ type fetch struct {
 // newKeySet fetches the key set now and keeps it fresh until ctx is done.
 func newKeySet(ctx context.Context, opts JWTOptions) (*keySet, error) {
 	ks := &keySet{
-		opts:    opts,
-		ctx:     ctx,
-		store:   &usableKeys{MemoryJWKSet: jwkset.NewMemoryStorage(), log: opts.Log},
-		asked:   make(map[string]time.Time),
-		unknown: make(map[string]time.Time),
+		opts:  opts,
+		ctx:   ctx,
+		store: &usableKeys{MemoryJWKSet: jwkset.NewMemoryStorage(), log: opts.Log},
+		asked: make(map[string]time.Time),
 	}
 	ks.fetchOpts = jwkset.HTTPClientStorageOptions{
 		Client:                    &http.Client{Transport: capBody{http.DefaultTransport}},
@@ -206,10 +204,6 @@ func (ks *keySet) missed(ctx context.Context, kid string) bool {
 	}
 	now := time.Now()
 	ks.mu.Lock()
-	if now.Before(ks.unknown[kid]) {
-		ks.mu.Unlock()
-		return false
-	}
 	if _, ok := ks.asked[kid]; !ok && len(ks.asked) < maxAskedKIDs {
 		ks.asked[kid] = now
 	}
@@ -276,28 +270,20 @@ func (ks *keySet) startLocked() *fetch {
 	return f
 }
 
-// settleLocked sorts the key ids asked for once f has ended well: found,
-// or proved unknown when f started after they were asked for and lacks
-// them; those asked for too late to tell get an early fetch of their own.
+// settleLocked forgets the key ids asked for once f has ended well and
+// answered them: found, or missing from a set fetched after they were
+// asked for. Nothing else is kept of the missing ones: their next token
+// may ask again, when the floor allows. Those asked for too late to tell
+// get an early fetch of their own.
 func (ks *keySet) settleLocked(f *fetch) {
 	if f.err != nil {
 		return
 	}
-	now := time.Now()
-	maps.DeleteFunc(ks.unknown, func(_ string, until time.Time) bool { return !now.Before(until) })
-	for kid, at := range ks.asked {
+	maps.DeleteFunc(ks.asked, func(kid string, at time.Time) bool {
 		_, err := ks.store.KeyRead(ks.ctx, kid)
-		switch {
-		case err == nil:
-			delete(ks.asked, kid)
-		case !at.After(f.started):
-			delete(ks.asked, kid)
-			if len(ks.unknown) < maxUnknownKIDs { // else the floor still holds for it
-				ks.unknown[kid] = now.Add(ks.opts.UnknownKIDFor)
-			}
-		}
-	}
+		return err == nil || !at.After(f.started)
+	})
 	if len(ks.asked) > 0 && ks.ctx.Err() == nil {
-		ks.earlyLocked(now)
+		ks.earlyLocked(time.Now())
 	}
 }

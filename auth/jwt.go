@@ -38,19 +38,16 @@ type JWTOptions struct {
 	// bearer may join.
 	ChannelsClaim string
 	// RoleClaim, when set, names the claim that must say "publisher" for a
-	// publisher token.
+	// publisher token or an APaaS classroom role other than student.
 	RoleClaim string
 	// Leeway forgives clock skew on exp and nbf (30 s by default).
 	Leeway time.Duration
 	// RefreshEvery is how often the JWKS is fetched (hourly by default).
 	RefreshEvery time.Duration
 	// UnknownKIDEvery is the least time between two fetches for key ids not
-	// in the set (a minute by default): made-up ids must not hammer the
-	// provider.
+	// in the set (5 s by default): made-up ids must not hammer the
+	// provider, and a key it has just published must not wait long.
 	UnknownKIDEvery time.Duration
-	// UnknownKIDFor is how long a key id that a fresh fetch lacked is
-	// refused without another (10 minutes by default).
-	UnknownKIDFor time.Duration
 	// While no key has loaded, the first retry comes RetryFirst after the
 	// failure, each next one twice as long after, up to RetryCeiling (by
 	// default 2 s and a minute).
@@ -82,8 +79,7 @@ func NewJWT(ctx context.Context, opts JWTOptions) (*JWT, error) {
 	opts.Leeway = cmp.Or(opts.Leeway, 30*time.Second)
 	// The fetches' pace takes its default where it is not positive.
 	opts.RefreshEvery = cmp.Or(max(opts.RefreshEvery, 0), time.Hour)
-	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), time.Minute)
-	opts.UnknownKIDFor = cmp.Or(max(opts.UnknownKIDFor, 0), 10*time.Minute)
+	opts.UnknownKIDEvery = cmp.Or(max(opts.UnknownKIDEvery, 0), 5*time.Second)
 	opts.RetryFirst = cmp.Or(max(opts.RetryFirst, 0), 2*time.Second)
 	opts.RetryCeiling = max(cmp.Or(max(opts.RetryCeiling, 0), time.Minute), opts.RetryFirst)
 	opts.Log = cmp.Or(opts.Log, slog.New(slog.DiscardHandler))
@@ -134,7 +130,7 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 		keys = j.jwks.keyfunc(ctx)
 	}
 	claims := jwt.MapClaims{}
-	if _, err := j.parser.ParseWithClaims(raw, claims, keys); err != nil {
+	if _, err := j.parser.ParseWithClaims(raw, claims, noCrit(keys)); err != nil {
 		return service.Principal{}, unauthorized(j.problem(err, claims))
 	}
 
@@ -160,11 +156,30 @@ func (j *JWT) Authenticate(ctx context.Context, raw string) (service.Principal, 
 	return p, nil
 }
 
+// errCrit refuses a token whose header has a crit parameter.
+var errCrit = errors.New("crit header parameter")
+
+// noCrit refuses, before any key is looked for, a token whose header
+// names extensions it must be understood by (RFC 7515, section 4.1.11).
+// The JWT library understands none: it reads crit as any other header
+// and ignores it, so any crit, even an empty or malformed one, which the
+// RFC forbids, lists something this server would skip.
+func noCrit(keys jwt.Keyfunc) jwt.Keyfunc {
+	return func(tok *jwt.Token) (any, error) {
+		if _, ok := tok.Header["crit"]; ok {
+			return nil, errCrit
+		}
+		return keys(tok)
+	}
+}
+
 // problem says in a few words why a token was refused, without
 // repeating anything from it. claims are the token's, when it could be
 // read: they tell which required claim is missing.
 func (j *JWT) problem(err error, claims jwt.MapClaims) string {
 	switch {
+	case errors.Is(err, errCrit):
+		return "the token's header lists extensions in crit that this server does not understand"
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "the bearer token is not a well-formed JWT"
 	case errors.Is(err, jwt.ErrTokenExpired):

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -396,4 +397,94 @@ func TestNewJWTNeedsExactlyOneKeySource(t *testing.T) {
 			t.Errorf("NewJWT(%+v) succeeded", opts)
 		}
 	}
+}
+
+// signWith signs claims with extra header parameters.
+func signWith(t *testing.T, method jwt.SigningMethod, key any, header map[string]any, c jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(method, c)
+	for k, v := range header {
+		tok.Header[k] = v
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// critHeaders are headers that name extensions a verifier must
+// understand (RFC 7515, section 4.1.11), with the parameters they name;
+// this server understands none of them, and the RFC allows neither an
+// empty list nor anything but a list.
+var critHeaders = []struct {
+	name   string
+	header map[string]any
+}{
+	{"an unknown extension", map[string]any{"crit": []string{"exp2"}, "exp2": 1}},
+	{"an unencoded payload", map[string]any{"crit": []string{"b64"}, "b64": false}},
+	{"a registered parameter", map[string]any{"crit": []string{"alg"}}},
+	{"an empty list", map[string]any{"crit": []string{}}},
+	{"a string", map[string]any{"crit": "exp2", "exp2": 1}},
+	{"null", map[string]any{"crit": nil}},
+}
+
+// A token whose crit names what the server does not understand is
+// refused, whatever verifies its signature; the same token without crit
+// is accepted, so the refusal is crit's.
+func TestJWTRefusesCriticalExtensions(t *testing.T) {
+	rs, es, ed := newSigners(t)
+	idp := newJWKS(t)
+	idp.publish(rs.jwk(), es.jwk(), ed.jwk())
+	jwks := newJWKSVerifier(t, idp.srv.URL, JWTOptions{UnknownKIDEvery: time.Hour})
+	type verifier struct {
+		name string
+		j    *JWT
+		sign func(header map[string]any) string
+	}
+	verifiers := []verifier{{"HS256", newHS256(t, JWTOptions{}), func(h map[string]any) string {
+		return signWith(t, jwt.SigningMethodHS256, []byte(testSecret), h, claims("alice"))
+	}}}
+	for _, s := range []signer{rs, es, ed} {
+		verifiers = append(verifiers, verifier{s.method.Alg() + " from a JWKS", jwks, func(h map[string]any) string {
+			return signWith(t, s.method, s.key, withKID(h, s.kid), claims("alice"))
+		}})
+	}
+	for _, v := range verifiers {
+		t.Run(v.name, func(t *testing.T) {
+			if err := ok(v.j, v.sign(map[string]any{"exp2": 1})); err != nil {
+				t.Fatalf("the token without crit was refused: %v", err)
+			}
+			for _, c := range critHeaders {
+				err := ok(v.j, v.sign(c.header))
+				if err == nil {
+					t.Errorf("crit as %s: accepted", c.name)
+					continue
+				}
+				if service.KindOf(err) != service.Unauthorized || !strings.Contains(err.Error(), "crit") {
+					t.Errorf("crit as %s: got %v (kind %d), want Unauthorized naming crit", c.name, err, service.KindOf(err))
+				}
+			}
+		})
+	}
+	// crit is judged before the key is looked for: a token naming a key
+	// id the set lacks costs no fetch when its crit refuses it anyway.
+	before := idp.fetches.Load()
+	ghost := signWith(t, es.method, es.key, map[string]any{"kid": "ghost", "crit": []string{"exp2"}, "exp2": 1}, claims("mallory"))
+	if err := ok(jwks, ghost); err == nil || !strings.Contains(err.Error(), "crit") {
+		t.Errorf("a token with crit and an unknown key id: got %v, want refused for crit", err)
+	}
+	if got := idp.fetches.Load(); got != before {
+		t.Errorf("a token refused for crit caused %d fetches of the key set", got-before)
+	}
+}
+
+// withKID is header with kid added, header itself left unchanged.
+func withKID(header map[string]any, kid string) map[string]any {
+	h := maps.Clone(header)
+	if h == nil {
+		h = map[string]any{}
+	}
+	h["kid"] = kid
+	return h
 }

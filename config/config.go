@@ -101,7 +101,7 @@ var keys = []Key{
 	{Name: "jwt_allow_any_audience", Env: "JWT_ALLOW_ANY_AUDIENCE", Flag: "jwt-allow-any-audience", Default: "false", Usage: "accept identity tokens for any audience, for issuers whose tokens name none (JWT_JWKS_URL)"},
 	{Name: "jwt_uid_claim", Env: "JWT_UID_CLAIM", Flag: "jwt-uid-claim", Default: "sub", Usage: "claim naming the only uid or user id a token may be issued for"},
 	{Name: "jwt_channels_claim", Env: "JWT_CHANNELS_CLAIM", Flag: "jwt-channels-claim", Usage: "claim listing the channels a token may be issued for (\"prefix*\" allowed)"},
-	{Name: "jwt_role_claim", Env: "JWT_ROLE_CLAIM", Flag: "jwt-role-claim", Usage: "claim that must say publisher for a publisher token"},
+	{Name: "jwt_role_claim", Env: "JWT_ROLE_CLAIM", Flag: "jwt-role-claim", Usage: "claim that must say publisher for a publisher token or a classroom role other than student"},
 	{Name: "channel_pattern", Env: "CHANNEL_PATTERN", Flag: "channel-pattern", Usage: "regular expression every whole channel name must match"},
 	{Name: "allow_wildcard_uid", Env: "ALLOW_WILDCARD_UID", Flag: "allow-wildcard-uid", Default: "true", Usage: "issue RTC tokens for uid 0, valid for any user"},
 	{Name: "allow_app_tokens", Env: "ALLOW_APP_TOKENS", Flag: "allow-app-tokens", Usage: "issue Chat and APaaS app tokens, which act for the whole app; false unless in dev mode"},

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,6 +66,9 @@ func (p *Policy) check(ctx context.Context, b Bundle) error {
 			if err := bind.checkChannel("roomUuid", a.RoomUUID); err != nil {
 				return err
 			}
+			if err := bind.checkClassroomRole(a.Role); err != nil {
+				return err
+			}
 		}
 		if a.RoomUser || a.User {
 			if err := bind.checkUser("userUuid", a.UserUUID); err != nil {
@@ -116,6 +120,18 @@ func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 		return forbidden("role", "publisher needs the identity token's "+bind.RoleClaim+" claim to say publisher")
 	}
 	return nil
+}
+
+// checkClassroomRole applies the role claim to an APaaS room user, as
+// checkRTC does to an RTC user: a teacher or an assistant runs the class,
+// an observer or an invisible user watches it without the students seeing
+// them, so only a publisher may take one of those; everyone else joins as
+// a student. A missing role is the grant's own rule to report.
+func (b *Binding) checkClassroomRole(role *int16) error {
+	if b == nil || b.RoleClaim == "" || b.Publisher || role == nil || *role == APaaSStudent {
+		return nil
+	}
+	return forbidden("role", fmt.Sprintf("must be %d (student): another classroom role needs the identity token's %s claim to say publisher", APaaSStudent, b.RoleClaim))
 }
 
 func (p *Policy) checkPattern(field, channel string) error {

@@ -26,6 +26,9 @@ func TestPolicyCheck(t *testing.T) {
 	apaasRoom := func(room, user string) Bundle {
 		return Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: room, UserUUID: user, Role: i16(2)}}
 	}
+	classroom := func(role int16) Bundle {
+		return Bundle{APaaS: &APaaS{RoomUser: true, RoomUUID: "class-7", UserUUID: "42", Role: i16(role)}}
+	}
 	tests := []struct {
 		name      string
 		policy    *Policy
@@ -87,6 +90,18 @@ func TestPolicyCheck(t *testing.T) {
 		{"publisher without the role", &Policy{}, as(listener), rtc("c", "42", Publisher), "role", Forbidden},
 		{"publisher with the role", &Policy{}, as(speaker), rtc("c", "42", Publisher), "", 0},
 		{"no role claim configured", &Policy{}, as(user42), rtc("c", "42", Publisher), "", 0},
+
+		// Role claim in a classroom: a student unless a publisher.
+		{"student without the role", &Policy{}, as(listener), classroom(2), "", 0},
+		{"teacher without the role", &Policy{}, as(listener), classroom(1), "role", Forbidden},
+		{"assistant without the role", &Policy{}, as(listener), classroom(3), "role", Forbidden},
+		{"observer without the role", &Policy{}, as(listener), classroom(4), "role", Forbidden},
+		{"invisible without the role", &Policy{}, as(listener), classroom(0), "role", Forbidden},
+		{"teacher with the role", &Policy{}, as(speaker), classroom(1), "", 0},
+		{"invisible with the role", &Policy{}, as(speaker), classroom(0), "", 0},
+		{"teacher, no role claim configured", &Policy{}, as(user42), classroom(1), "", 0},
+		{"teacher, anonymous", &Policy{}, context.Background(), classroom(1), "", 0},
+		{"APaaS user privilege without the role", &Policy{}, as(listener), Bundle{APaaS: &APaaS{User: true, UserUUID: "42"}}, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,7 +28,8 @@ type Binding struct {
 	ChannelsClaim string
 	Channels      []string
 	// RoleClaim names the claim that must say "publisher" for a publisher
-	// token; empty means the bearer may have either role.
+	// token, or for an APaaS classroom role other than APaaSStudent;
+	// empty means the bearer may have any role.
 	RoleClaim string
 	Publisher bool
 }

@@ -20,6 +20,7 @@ const agoraPunctuation = "!#$%&()+-:;<=.>?@[]^_{}|~,"
 // The roles of a user in an APaaS room, as Agora numbers them.
 const (
 	MinAPaaSRole = 0 // invisible
+	APaaSStudent = 2 // the role of a bearer whose role claim does not say publisher
 	MaxAPaaSRole = 4 // observer
 )
 
