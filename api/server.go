@@ -143,10 +143,11 @@ type drain struct {
 	quietSince atomic.Int64
 }
 
+// ServeHTTP passes the request on, marked to close its connection once
+// answered while the server drains: net/http then closes it after the
+// answer, and the client knows not to send another request on it.
 func (d *drain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.on.Load() {
-		// net/http closes the connection after this answer, and the
-		// client knows not to send another request on it.
 		w.Header().Set("Connection", "close")
 	}
 	d.next.ServeHTTP(w, r)
