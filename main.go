@@ -54,8 +54,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 		return err
 	}
 	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
-	// Background work (signal handlers, reloads, checks) ends with run.
-	ctx, cancel := context.WithCancel(ctx)
+	// Background work (signal handlers, reloads, checks) ends with run,
+	// not with the signal that starts the shutdown: the server serves on
+	// while it drains.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	version := cli.Release()
 	log.Info("starting", "version", version, "config", cfg.String())
@@ -69,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 	m := metrics.New()
 	ready := api.NewReadiness()
 	tokens := cfg.Tokens(m)
-	sec, err := newSecurity(ctx, cfg.Security, m, log)
+	sec, err := newSecurity(bg, cfg.Security, m, log)
 	if err != nil {
 		return err
 	}
@@ -79,8 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 			_ = sec.shared.Close()
 		}
 	}()
-	onHangup(ctx, sec.keys, log)
-	watchDependencies(ctx, ready, m, sec, log)
+	onHangup(bg, sec.keys, log)
+	watchDependencies(bg, ready, m, sec, log)
 	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials,
 		Auth: sec.authn, Limiter: sec.limiter, TrustedProxies: cfg.Security.TrustedProxies})

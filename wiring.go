@@ -94,16 +94,17 @@ func newSecurity(ctx context.Context, cfg config.Security, m *metrics.Metrics, l
 	return s, nil
 }
 
-// onHangup catches SIGHUP until ctx is done, so that the signal, whose
-// default is to end the process, never stops the server. Each one
+// onHangup catches SIGHUP, so that the signal, whose default is to end
+// the process, never stops the server. Until ctx is done, each one
 // reloads keys when there is a key file, and otherwise logs that there is
-// nothing to reload. The signal is caught from the moment onHangup
-// returns.
+// nothing to reload; after that, it is caught and dropped until the
+// process ends. The signal is caught from the moment onHangup returns.
 func onHangup(ctx context.Context, keys *auth.Keys, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
+	// Never stopped: signal.Stop would bring back the default action
+	// while the process finishes.
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
-		defer signal.Stop(hup)
 		for {
 			select {
 			case <-ctx.Done():

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -106,5 +107,52 @@ func TestSecondSignalEndsTheProcess(t *testing.T) {
 				t.Errorf("process state %v, want ended by %v", s.cmd.ProcessState, sig)
 			}
 		})
+	}
+}
+
+// SIGHUP while the server drains, after SIGTERM: it is still caught, so
+// the request in flight gets its token and the server exits 0.
+func TestSIGHUPWhileDraining(t *testing.T) {
+	s := start(t, "SHUTDOWN_TIMEOUT=10s")
+	post := startSlowPost(t, s.addr, "held")
+	waitInFlight(t, s, 1)
+
+	s.signal(t, syscall.SIGTERM)
+	waitLog(t, s, "shutting down")
+	s.signal(t, syscall.SIGHUP)
+	waitLog(t, s, "SIGHUP received; nothing to reload: only API_KEYS_FILE is reloaded on SIGHUP")
+
+	resp, err := post.finish()
+	if err != nil {
+		t.Fatalf("the request in flight: %v", err)
+	}
+	var body struct{ Token string }
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("the request in flight = %d (%v), want 200", resp.StatusCode, err)
+	}
+	if err := checkToken(body.Token); err != nil {
+		t.Error(err)
+	}
+	if code := s.waitExit(t, 5*time.Second); code != 0 {
+		t.Errorf("exit code = %d (%v), want 0", code, s.cmd.ProcessState)
+	}
+}
+
+// waitLog waits up to 5 s for the server to log msg, and fails if it
+// exits first.
+func waitLog(t *testing.T, s *server, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.logs.matching(map[string]any{"msg": msg})) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q log line within 5 s", msg)
+		}
+		select {
+		case <-s.exited:
+			t.Fatalf("the server exited (%v) before logging %q", s.err, msg)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
