@@ -21,6 +21,7 @@ import (
 type tokenIssuer interface {
 	Issue(ctx context.Context, bundles ...service.Bundle) ([]service.Token, error)
 	Inspect(token string, who service.Subject) (service.Inspection, error)
+	Check(token string, in service.Intent) (service.Diagnosis, error)
 }
 
 var _ tokenIssuer = (*service.Tokens)(nil)
@@ -158,6 +159,7 @@ func routes(r *gin.Engine, h *handlers) {
 	withSlash(v1, http.MethodPost, "/tokens/chat", respond(v1Route(h, v1ChatRequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(v1Route(h, v1APaaSRequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
+	withSlash(v1, http.MethodPost, "/tokens/check", respond(h.handleV1Check))
 
 	docsRoutes(r)
 }
