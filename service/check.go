@@ -199,7 +199,16 @@ var findings = [...]wording{
 // problem words the finding with args.
 func (f finding) problem(args ...any) Problem {
 	w := findings[f]
-	return Problem{Check: w.check, Message: fmt.Sprintf(w.message, args...), Fix: fmt.Sprintf(w.fix, args...), SDKErrors: w.sdk}
+	return Problem{Check: w.check, Message: fill(w.message, args), Fix: fill(w.fix, args), SDKErrors: w.sdk}
+}
+
+// fill puts args into a template that indexes them; a template without
+// any is a fixed sentence, which fmt would mark with the unused args.
+func fill(template string, args []any) string {
+	if !strings.Contains(template, "%[") {
+		return template
+	}
+	return fmt.Sprintf(template, args...)
 }
 
 // Check diagnoses a token for what a client will do with it: every reason

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,8 +57,8 @@ func runAgoraCases(t *testing.T, cases []agoraCase) {
 				t.Errorf("ok %t with problems %q", d.OK, want)
 			}
 			for _, p := range d.Problems {
-				if p.Message == "" || p.Fix == "" {
-					t.Errorf("problem %+v lacks its message or fix", p)
+				if p.Message == "" || p.Fix == "" || strings.Contains(p.Message+p.Fix, "%!") {
+					t.Errorf("problem %+v lacks its message or fix, or fills them wrong", p)
 				}
 			}
 			if len(want) == 0 && d.Inspection.Signature != SignatureValid {
