@@ -59,6 +59,7 @@ type handlers struct {
 	health  *healthHandlers
 	metrics gin.HandlerFunc
 	landing *landingPage
+	check   *checkPage
 }
 
 // New builds the router with its middleware and every route.
@@ -125,6 +126,7 @@ func New(cfg Config) *gin.Engine {
 		health:  &healthHandlers{ready: ready, log: log, version: cfg.Version},
 		metrics: metricsHandler(m, cfg.MetricsToken, cfg.Limiter),
 		landing: newLandingPage(cfg.Version, cfg.DevCredentials),
+		check:   newCheckPage(landingName),
 	})
 	return r
 }
@@ -132,6 +134,7 @@ func New(cfg Config) *gin.Engine {
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	handle(r, http.MethodGet, "/", h.landing.handle)
+	withSlash(r, http.MethodGet, "/check", h.check.handle)
 	withSlash(r, http.MethodGet, "/ping", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"message": "pong"})
 	})
