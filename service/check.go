@@ -238,6 +238,9 @@ type checker struct {
 	// expired is true when the whole token has expired at d.At, which
 	// makes its privileges' expiry moot.
 	expired bool
+	// legacyRTC and legacyRTM are what the checksums of a 006 token
+	// showed, held until their place in the order of the checks.
+	legacyRTC, legacyRTM []Problem
 }
 
 func (c *checker) add(p Problem) { c.d.Problems = append(c.d.Problems, p) }
@@ -289,6 +292,7 @@ func (c *checker) rtc(ins Inspection) {
 	if ins.Version == Version007 {
 		c.channelAndUser(rtc)
 	}
+	c.d.Problems = append(c.d.Problems, c.legacyRTC...)
 	if c.in.Role != Publisher {
 		return
 	}
@@ -344,6 +348,7 @@ func (c *checker) rtm(ins Inspection) {
 	if ins.Version == Version007 && rtm.UserID != c.in.RTMUserID {
 		c.add(otherRTMUser.problem(rtm.UserID, c.in.RTMUserID))
 	}
+	c.d.Problems = append(c.d.Problems, c.legacyRTM...)
 }
 
 // live reports a privilege the client needs that has expired while the
@@ -406,7 +411,7 @@ func (c *checker) legacy(ins Inspection) Inspection {
 		channelOK := c.in.Channel != ""
 		if channelOK {
 			if channelOK, _ = at.Names(c.in.Channel, ""); !channelOK {
-				c.add(otherChannelSum.problem(c.in.Channel))
+				c.legacyRTC = append(c.legacyRTC, otherChannelSum.problem(c.in.Channel))
 			}
 		}
 		// uid 0 (nothing) in the token lets any user join.
@@ -416,7 +421,7 @@ func (c *checker) legacy(ins Inspection) Inspection {
 			if _, userOK = at.Names("", user); userOK {
 				who.Account = user
 			} else {
-				c.add(otherUserSum.problem(c.in.userWords()))
+				c.legacyRTC = append(c.legacyRTC, otherUserSum.problem(c.in.userWords()))
 			}
 		}
 		who.Channel = c.in.Channel
@@ -426,7 +431,7 @@ func (c *checker) legacy(ins Inspection) Inspection {
 		if user, none := at.Names(c.in.RTMUserID, ""); user && none {
 			who.UserID, known = c.in.RTMUserID, true
 		} else {
-			c.add(otherRTMUserSum.problem(c.in.RTMUserID))
+			c.legacyRTM = append(c.legacyRTM, otherRTMUserSum.problem(c.in.RTMUserID))
 		}
 	}
 	if !known {

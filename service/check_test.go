@@ -294,3 +294,29 @@ func ExampleTokens_Check() {
 	// channel: the token is for channel "lobby"; the client joins channel "hall"
 	// fix: join channel "lobby", or mint the token for channel "hall" (channel names are case-sensitive)
 }
+
+// TestCheckOrder: the problems come in the order of the checks, for a
+// 006 token as for a 007 one, whose channel and user are compared apart.
+func TestCheckOrder(t *testing.T) {
+	tokens := New(testkit.AppID, testkit.Certificate, Options{})
+	expires := uint32(time.Now().Add(600 * time.Second).Unix())
+	foreign006, err := rtc006.BuildTokenWithUID(testkit.OtherAppID, testkit.OtherCertificate, "lobby", 42, rtc006.RoleSubscriber, expires)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign007, err := rtctokenbuilder2.BuildTokenWithUid(testkit.OtherAppID, testkit.OtherCertificate, "lobby", 42, rtctokenbuilder2.RoleSubscriber, 600, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Intent{Channel: "hall", UID: uid(7), Role: Publisher, RTMUserID: "bob", At: time.Now().Add(700 * time.Second)}
+	want := []string{CheckAppID, CheckExpired, CheckChannel, CheckUID, CheckPublish, CheckService}
+	for _, token := range []string{foreign006, foreign007} {
+		d, err := tokens.Check(token, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := checks(d); !slices.Equal(got, want) {
+			t.Errorf("%.3s: checks %q, want %q", token, got, want)
+		}
+	}
+}
