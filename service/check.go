@@ -138,7 +138,7 @@ var findings = [...]wording{
 		"the text is not an Agora token: the token %[1]s",
 		"send the token exactly as the server returned it: whole, unquoted, with no spaces or line breaks", nil},
 	otherProject: {CheckAppID,
-		"the token was minted for App ID %[1]s, not for this server's project (%[2]s)",
+		"the token was minted for App ID %[1]s, which is not this server's project",
 		"mint the token with the App ID the client initializes the SDK with, and initialize the SDK with the App ID the token names",
 		[]string{"RTM 2.x: RTM_ERROR_INCONSISTENT_APPID (-10016)"}},
 	otherCertificate: {CheckSignature,
@@ -265,7 +265,9 @@ func (c *checker) run() {
 
 	switch ins.Signature {
 	case SignatureForeign:
-		c.add(otherProject.problem(ins.AppID, c.t.appID))
+		// The server's own App ID stays out of the answer, as it stays
+		// out of every page and error.
+		c.add(otherProject.problem(ins.AppID))
 	case SignatureInvalid:
 		c.add(otherCertificate.problem())
 	}

@@ -60,6 +60,9 @@ func runAgoraCases(t *testing.T, cases []agoraCase) {
 				if p.Message == "" || p.Fix == "" || strings.Contains(p.Message+p.Fix, "%!") {
 					t.Errorf("problem %+v lacks its message or fix, or fills them wrong", p)
 				}
+				if p.Check != CheckFormat && strings.Contains(p.Message+p.Fix, testkit.AppID) {
+					t.Errorf("problem %+v shows the server's App ID", p)
+				}
 			}
 			if len(want) == 0 && d.Inspection.Signature != SignatureValid {
 				t.Errorf("a good token's signature is %s", d.Inspection.Signature)
@@ -319,4 +322,43 @@ func TestCheckOrder(t *testing.T) {
 			t.Errorf("%.3s: checks %q, want %q", token, got, want)
 		}
 	}
+}
+
+// FuzzCheck diagnoses arbitrary texts with arbitrary intents, from the
+// seeds of FuzzInspect: whatever it gets, the answer is a diagnosis (never
+// an error, never a panic) whose problems are named from the fixed list,
+// worded in full, and describe the token exactly when it can be read.
+func FuzzCheck(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s.token, s.channel, s.account, s.user, uint8(0))
+	}
+	names := []string{CheckFormat, CheckAppID, CheckSignature, CheckExpired, CheckService, CheckChannel, CheckUID, CheckPublish, CheckRTM}
+	tokens := newTestTokens(testkit.CorpusAppID, testkit.CorpusCertificate, testNow)
+	f.Fuzz(func(t *testing.T, token, channel, user, rtmUser string, how uint8) {
+		in := Intent{Channel: channel, RTMUserID: rtmUser, Role: Role(how % 3)}
+		switch {
+		case how&4 != 0:
+			in.Account = &user
+		case how&8 != 0:
+			n := uint32(len(user)) * 7
+			in.UID = &n
+		}
+		d, err := tokens.Check(token, in)
+		if err != nil {
+			t.Fatalf("Check: %v", err)
+		}
+		if d.OK != (len(d.Problems) == 0) {
+			t.Errorf("ok %t with %d problems", d.OK, len(d.Problems))
+		}
+		unreadable := false
+		for _, p := range d.Problems {
+			if !slices.Contains(names, p.Check) || p.Message == "" || p.Fix == "" || strings.Contains(p.Message+p.Fix, "%!") {
+				t.Errorf("problem %+v", p)
+			}
+			unreadable = unreadable || p.Check == CheckFormat
+		}
+		if unreadable != (d.Inspection == nil) || unreadable && len(d.Problems) != 1 {
+			t.Errorf("format problem %t with inspection %v and problems %+v", unreadable, d.Inspection, d.Problems)
+		}
+	})
 }
