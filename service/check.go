@@ -408,8 +408,10 @@ func (c *checker) legacy(ins Inspection) Inspection {
 	}
 	var who Subject
 	known := false
+	_, _, joins := privilege(ins.Services, "rtc", "joinChannel")
+	_, _, logsIn := rtmLogin(ins.Services)
 	switch {
-	case c.in.joinsRTC() && hasService(ins.Services, "rtc"):
+	case c.in.joinsRTC() && joins:
 		channelOK := c.in.Channel != ""
 		if channelOK {
 			if channelOK, _ = at.Names(c.in.Channel, ""); !channelOK {
@@ -428,7 +430,7 @@ func (c *checker) legacy(ins Inspection) Inspection {
 		}
 		who.Channel = c.in.Channel
 		known = channelOK && userOK
-	case c.in.RTMUserID != "" && hasService(ins.Services, "rtm"):
+	case c.in.RTMUserID != "" && logsIn:
 		// Agora's RtmTokenBuilder puts the user where RTC puts the channel.
 		if user, none := at.Names(c.in.RTMUserID, ""); user && none {
 			who.UserID, known = c.in.RTMUserID, true
@@ -443,16 +445,6 @@ func (c *checker) legacy(ins Inspection) Inspection {
 		return named
 	}
 	return ins
-}
-
-// hasService reports whether a token grants anything of a service.
-func hasService(services []Access, service string) bool {
-	for _, s := range services {
-		if s.Service == service && len(s.Privileges) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // user is the user the client joins with, as a token holds it: a uid as

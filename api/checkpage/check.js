@@ -27,7 +27,9 @@
     if (channel) body.channel = channel;
     const user = $("user").value;
     const kind = $("userKind").value;
-    if (kind === "uid" && user !== "") body.uid = Number(user);
+    // A uid that is not a number goes as typed, for the server to refuse
+    // with a message naming uid.
+    if (kind === "uid" && user !== "") body.uid = /^\d+$/.test(user) ? Number(user) : user;
     if (kind === "account" && user !== "") body.account = user;
     if ($("role").value) body.role = $("role").value;
     if ($("rtmUserId").value) body.rtmUserId = $("rtmUserId").value;
@@ -131,10 +133,10 @@
     const issued = new Date(ins.issuedAt);
     const from = Math.min(issued, at);
     const to = Math.max(...rows.map((r) => r.until), at);
-    const left = 140, width = 560, rowH = 22, top = 24;
+    const left = 140, width = 500, rowH = 22, top = 24, right = 80;
     const x = (t) => left + ((t - from) / Math.max(to - from, 1)) * width;
     const height = top + rows.length * rowH + 30;
-    const root = svg("svg", { viewBox: `0 0 ${left + width + 20} ${height}`, role: "img", "aria-label": "lifetimes of the token and its privileges" });
+    const root = svg("svg", { viewBox: `0 0 ${left + width + right} ${height}`, role: "img", "aria-label": "lifetimes of the token and its privileges" });
     rows.forEach((r, i) => {
       const y = top + i * rowH;
       root.append(svg("text", { x: 0, y: y + 14, class: "label" }, r.label));
@@ -142,6 +144,7 @@
       const bar = svg("rect", { x: x(issued), y: y + 3, width: Math.max(x(r.until) - x(issued), 1), height: rowH - 8, class: cls });
       bar.append(svg("title", {}, r.label + " until " + r.until.toISOString()));
       root.append(bar);
+      root.append(svg("text", { x: x(r.until) + 4, y: y + 14, class: "tick" }, r.until.toISOString().slice(11, 19)));
     });
     const axisY = top + rows.length * rowH + 4;
     root.append(svg("line", { x1: left, y1: axisY, x2: left + width, y2: axisY, class: "axis" }));
