@@ -1,12 +1,15 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
+	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // checkBody is the body of POST /v1/tokens/check, read strictly.
@@ -107,4 +110,50 @@ func TestV1CheckIsGuarded(t *testing.T) {
 	if got.OK {
 		t.Error("hello is ok")
 	}
+}
+
+// FuzzV1Check: whatever the body, the answer is a diagnosis or a 4xx,
+// never a 500; a diagnosis is consistent with itself.
+func FuzzV1Check(f *testing.F) {
+	r := newRouter(f, withAppTokens())
+	mint := func(b service.Bundle) string {
+		tokens, err := service.New(testkit.AppID, testkit.Certificate, service.Options{Now: func() time.Time { return testNow }}).Issue(f.Context(), b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		return tokens[0].Value
+	}
+	rtc := &service.RTC{Channel: "lobby", Account: "42", Role: service.Publisher}
+	token := mint(service.Bundle{RTC: rtc, RTMUserID: "bob"})
+	token006 := mint(service.Bundle{RTC: rtc, Version: service.Version006})
+	for _, body := range []string{
+		`{"token": "` + token + `", "channel": "hall", "uid": 42, "role": "publisher", "rtmUserId": "bob", "at": "2026-12-07T12:00:00Z"}`,
+		`{"token": "` + token006 + `", "channel": "lobby", "account": "42"}`,
+		`{"token": "` + token[:40] + `"}`,
+		`{"token": "hello", "uid": 1, "account": "a"}`,
+		`{}`,
+	} {
+		f.Add([]byte(body))
+	}
+	checks := []string{"format", "appId", "signature", "expired", "service", "channel", "uid", "publish", "rtm"}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := exchange(t, r, http.MethodPost, "/v1/tokens/check", body)
+		if w == nil || w.Code != http.StatusOK {
+			return
+		}
+		var d checkBody
+		dec := json.NewDecoder(w.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			t.Fatalf("200 body is not a diagnosis: %v", err)
+		}
+		if d.OK != (len(d.Problems) == 0) {
+			t.Fatalf("ok %t with problems %+v", d.OK, d.Problems)
+		}
+		for _, p := range d.Problems {
+			if !slices.Contains(checks, p.Check) || p.Message == "" || p.Fix == "" {
+				t.Fatalf("problem %+v", p)
+			}
+		}
+	})
 }
