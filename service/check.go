@@ -213,8 +213,8 @@ func fill(template string, args []any) string {
 
 // Check diagnoses a token for what a client will do with it: every reason
 // Agora's servers would refuse it, each a Problem. Any text is diagnosed,
-// one that is not a token included (CheckFormat); the only error is an
-// intent that names both a uid and an account.
+// one that is not a token included (CheckFormat); an error is an intent
+// that names both a uid and an account, or a fault of the server's own.
 func (t *Tokens) Check(token string, in Intent) (Diagnosis, error) {
 	if in.UID != nil && in.Account != nil {
 		return Diagnosis{}, Invalidf("uid", "give uid or account, not both")
@@ -224,7 +224,9 @@ func (t *Tokens) Check(token string, in Intent) (Diagnosis, error) {
 		at = t.opts.Now()
 	}
 	c := checker{t: t, token: token, in: in, d: Diagnosis{At: at.UTC(), Problems: []Problem{}}}
-	c.run()
+	if err := c.run(); err != nil {
+		return Diagnosis{}, err
+	}
 	c.d.OK = len(c.d.Problems) == 0
 	return c.d, nil
 }
@@ -245,17 +247,16 @@ type checker struct {
 
 func (c *checker) add(p Problem) { c.d.Problems = append(c.d.Problems, p) }
 
-func (c *checker) run() {
+// run runs the checks. Its only error is one of Inspect's that is not
+// about the token, which Inspect does not have.
+func (c *checker) run() error {
 	ins, err := c.t.Inspect(c.token, Subject{})
 	if bad, ok := errors.AsType[*Error](err); ok {
 		c.add(notAToken.problem(bad.Message))
-		return
+		return nil
 	}
 	if err != nil {
-		// Inspect fails otherwise only on a fault of ours; say so as a
-		// format problem rather than lose the diagnosis.
-		c.add(notAToken.problem("cannot be read"))
-		return
+		return err
 	}
 	if ins.Version == Version006 {
 		ins = c.legacy(ins)
@@ -281,6 +282,7 @@ func (c *checker) run() {
 	if c.in.RTMUserID != "" {
 		c.rtm(ins)
 	}
+	return nil
 }
 
 // rtc checks what joining the channel, and publishing in it, needs.
