@@ -15,6 +15,9 @@ import (
 // of a fresh deployment. It says what answers there and where to go next,
 // and never any value of the configuration.
 
+// landingName is the name the pages go by.
+const landingName = "agora-token-server"
+
 // exampleRequest is the one request the landing page shows: a token route
 // that answers a server with the default settings.
 const exampleRequest = "/rtc/test-channel/publisher/uid/1234"
@@ -39,6 +42,7 @@ const landingTemplate = `<!doctype html>
 {{if .CredentialsConfigured}}<p>Agora credentials: configured.</p>
 {{else}}<p class="warn">Agora credentials: made up for this process (dev mode). Agora's servers reject the tokens it signs.</p>
 {{end}}<ul>
+<li><a href="/check">Token doctor</a>: paste a token and see why Agora would reject it</li>
 <li><a href="/docs">API documentation</a></li>
 <li><a href="/openapi.yaml">OpenAPI document</a></li>
 <li><a href="/healthz">Health</a></li>
@@ -69,10 +73,10 @@ type landingPage struct {
 
 func newLandingPage(version string, devCredentials bool) *landingPage {
 	p := &landingPage{facts: landing{
-		Name:                  "agora-token-server",
+		Name:                  landingName,
 		Version:               version,
 		CredentialsConfigured: !devCredentials,
-		Links:                 map[string]string{"docs": "/docs", "openapi": "/openapi.yaml", "health": "/healthz"},
+		Links:                 map[string]string{"docs": "/docs", "openapi": "/openapi.yaml", "health": "/healthz", "check": "/check"},
 		Example:               exampleRequest,
 	}}
 	// The facts are fixed for the life of the server: render the page once.

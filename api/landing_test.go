@@ -63,7 +63,7 @@ func checkLandingHTML(t *testing.T, w *httptest.ResponseRecorder, configured boo
 	for _, want := range []string{
 		"<title>agora-token-server</title>",
 		"<code>" + testVersion + "</code>",
-		`href="/docs"`, `href="/openapi.yaml"`, `href="/healthz"`,
+		`href="/docs"`, `href="/openapi.yaml"`, `href="/healthz"`, `href="/check"`,
 		`href="` + exampleRequest + `"`,
 	} {
 		if !strings.Contains(page, want) {
@@ -129,9 +129,9 @@ func TestLandingPageJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := landing{Name: "agora-token-server", Version: testVersion, CredentialsConfigured: true,
-				Links: map[string]string{"docs": "/docs", "openapi": "/openapi.yaml", "health": "/healthz"}, Example: exampleRequest}
+				Links: map[string]string{"docs": "/docs", "openapi": "/openapi.yaml", "health": "/healthz", "check": "/check"}, Example: exampleRequest}
 			if got.Name != want.Name || got.Version != want.Version || got.CredentialsConfigured != want.CredentialsConfigured ||
-				got.Example != want.Example || len(got.Links) != 3 || got.Links["docs"] != "/docs" ||
+				got.Example != want.Example || len(got.Links) != 4 || got.Links["docs"] != "/docs" || got.Links["check"] != "/check" ||
 				got.Links["openapi"] != "/openapi.yaml" || got.Links["health"] != "/healthz" {
 				t.Errorf("body = %+v, want %+v", got, want)
 			}
@@ -143,7 +143,7 @@ func TestLandingPageJSON(t *testing.T) {
 // where they say.
 func TestLandingPageLinksAnswer(t *testing.T) {
 	s := newRouter(t)
-	for _, path := range []string{exampleRequest, "/docs", "/openapi.yaml", "/healthz"} {
+	for _, path := range []string{exampleRequest, "/docs", "/openapi.yaml", "/healthz", "/check"} {
 		if w := send(t, s, http.MethodGet, path, ""); w.Code != http.StatusOK {
 			t.Errorf("GET %s = %d, want 200", path, w.Code)
 		}

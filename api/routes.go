@@ -21,6 +21,7 @@ import (
 type tokenIssuer interface {
 	Issue(ctx context.Context, bundles ...service.Bundle) ([]service.Token, error)
 	Inspect(token string, who service.Subject) (service.Inspection, error)
+	Check(token string, in service.Intent) (service.Diagnosis, error)
 }
 
 var _ tokenIssuer = (*service.Tokens)(nil)
@@ -58,6 +59,7 @@ type handlers struct {
 	health  *healthHandlers
 	metrics gin.HandlerFunc
 	landing *landingPage
+	check   *checkPage
 }
 
 // New builds the router with its middleware and every route.
@@ -124,6 +126,7 @@ func New(cfg Config) *gin.Engine {
 		health:  &healthHandlers{ready: ready, log: log, version: cfg.Version},
 		metrics: metricsHandler(m, cfg.MetricsToken, cfg.Limiter),
 		landing: newLandingPage(cfg.Version, cfg.DevCredentials),
+		check:   newCheckPage(landingName),
 	})
 	return r
 }
@@ -131,6 +134,7 @@ func New(cfg Config) *gin.Engine {
 // routes lists every route the server answers.
 func routes(r *gin.Engine, h *handlers) {
 	handle(r, http.MethodGet, "/", h.landing.handle)
+	withSlash(r, http.MethodGet, "/check", h.check.handle)
 	withSlash(r, http.MethodGet, "/ping", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"message": "pong"})
 	})
@@ -158,6 +162,7 @@ func routes(r *gin.Engine, h *handlers) {
 	withSlash(v1, http.MethodPost, "/tokens/chat", respond(v1Route(h, v1ChatRequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(v1Route(h, v1APaaSRequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
+	withSlash(v1, http.MethodPost, "/tokens/check", respond(h.handleV1Check))
 
 	docsRoutes(r)
 }

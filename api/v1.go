@@ -1,6 +1,8 @@
 package api
 
 import (
+	"time"
+
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
 
@@ -155,10 +157,19 @@ type v1InspectRequest struct {
 	UserID  string  `json:"userId"`
 }
 
-func validateV1Inspect(sl validator.StructLevel) {
-	req := sl.Current().Interface().(v1InspectRequest)
-	if req.UID != nil && req.Account != nil {
-		sl.ReportError(req.UID, "uid", "uid", "agora_uid_not_account", "")
+func (r v1InspectRequest) user() (*uint32, *string) { return r.UID, r.Account }
+
+// namesUser is a request that may name a user by uid or account.
+type namesUser interface {
+	user() (*uint32, *string)
+}
+
+// validateOneUser applies the rule of inspect and check: a uid or an
+// account, not both.
+func validateOneUser(sl validator.StructLevel) {
+	uid, account := sl.Current().Interface().(namesUser).user()
+	if uid != nil && account != nil {
+		sl.ReportError(uid, "uid", "uid", "agora_uid_not_account", "")
 	}
 }
 
@@ -175,4 +186,38 @@ func (h *handlers) handleV1Inspect(c *gin.Context) (any, error) {
 		who.Account = service.UIDAccount(*req.UID)
 	}
 	return h.tokens.Inspect(req.Token, who)
+}
+
+// v1CheckRequest names a token and what the client will do with it:
+// every field but the token is optional, and checks only what it names.
+type v1CheckRequest struct {
+	Token     string  `json:"token" binding:"required"`
+	Channel   string  `json:"channel"`
+	UID       *uint32 `json:"uid"`
+	Account   *string `json:"account"`
+	Role      string  `json:"role" binding:"omitempty,oneof=publisher subscriber"`
+	RTMUserID string  `json:"rtmUserId"`
+	At        string  `json:"at" binding:"omitempty,agora_time"`
+}
+
+func (r v1CheckRequest) user() (*uint32, *string) { return r.UID, r.Account }
+
+func (r v1CheckRequest) intent() service.Intent {
+	in := service.Intent{Channel: r.Channel, UID: r.UID, Account: r.Account, RTMUserID: r.RTMUserID}
+	if r.Role != "" {
+		in.Role = roleOf(r.Role)
+	}
+	// The rule agora_time has parsed it already.
+	in.At, _ = time.Parse(time.RFC3339, r.At)
+	return in
+}
+
+// handleV1Check answers 200 with a diagnosis for any token text: a token
+// that will fail is the answer, not an error of the request.
+func (h *handlers) handleV1Check(c *gin.Context) (any, error) {
+	var req v1CheckRequest
+	if err := bindStrictJSON(c, &req); err != nil {
+		return nil, err
+	}
+	return h.tokens.Check(req.Token, req.intent())
 }

@@ -90,6 +90,12 @@ func TestV1Status400(t *testing.T) {
 		{"inspect truncated 006", "/v1/tokens/inspect", `{"token": "` + token006[:63] + `"}`, []fieldErr{{"token", "truncated field"}}},
 		{"inspect 006 other channel", "/v1/tokens/inspect", `{"token": "` + token006 + `", "channel": "hall", "uid": 42}`, []fieldErr{{"channel", "issued for another channel"}}},
 		{"inspect 007 with channel", "/v1/tokens/inspect", `{"token": "` + token007 + `", "channel": "lobby"}`, []fieldErr{{"channel", "applies to 006 tokens only"}}},
+		{"check without token", "/v1/tokens/check", `{"channel": "lobby"}`, []fieldErr{{"token", "is required"}}},
+		{"check uid and account", "/v1/tokens/check", `{"token": "` + token007 + `", "uid": 42, "account": "bob"}`, []fieldErr{{"uid", "not both"}}},
+		{"check unknown field", "/v1/tokens/check", `{"token": "` + token007 + `", "userId": "bob"}`, []fieldErr{{"userId", "is not a known field"}}},
+		{"check unknown role", "/v1/tokens/check", `{"token": "` + token007 + `", "role": "host"}`, []fieldErr{{"role", "must be one of: publisher, subscriber"}}},
+		{"check at not a time", "/v1/tokens/check", `{"token": "` + token007 + `", "at": "tomorrow"}`, []fieldErr{{"at", "RFC 3339"}}},
+		{"check uid as text", "/v1/tokens/check", `{"token": "` + token007 + `", "uid": "42"}`, []fieldErr{{"uid", "whole number"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

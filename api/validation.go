@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
@@ -45,6 +46,7 @@ var rules = map[string]rule{
 	"agora_apaas_role":      {func(fl validator.FieldLevel) bool { return service.ValidAPaaSRole(fl.Field().Int()) }, says(service.APaaSRoleRule)},
 	"agora_uid_xor_account": {words: says("give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)")},
 	"agora_uid_not_account": {words: says("give uid or account, not both")},
+	"agora_time":            {stringRule(validTime), says("must be a time in RFC 3339 form, such as 2026-12-07T12:00:00Z")},
 }
 
 // accountBytes is the rule of an RTC user account, as part of a sentence.
@@ -74,7 +76,7 @@ func registerValidators() {
 			}
 		}
 		v.RegisterStructValidation(validateV1RTC, v1RTCRequest{})
-		v.RegisterStructValidation(validateV1Inspect, v1InspectRequest{})
+		v.RegisterStructValidation(validateOneUser, v1InspectRequest{}, v1CheckRequest{})
 	})
 }
 
@@ -93,6 +95,12 @@ func stringRule(ok func(string) bool) validator.Func {
 	return func(fl validator.FieldLevel) bool {
 		return ok(fl.Field().String())
 	}
+}
+
+// validTime reports whether s is a time as the /v1 API writes them.
+func validTime(s string) bool {
+	_, err := time.Parse(time.RFC3339, s)
+	return err == nil
 }
 
 // validUIDOrAccount accepts what the community servers call a uid: a

@@ -31,15 +31,9 @@ func runInspect(_ context.Context, args []string, e env) error {
 	if f.Changed("uid") && f.Changed("account") {
 		return usageError("--uid", "give --uid or --account, not both")
 	}
-	token := rest[0]
-	if token == "-" {
-		// A token on the command line shows in the process list; standard
-		// input keeps it private. Read no more than a token can hold.
-		b, err := io.ReadAll(io.LimitReader(e.stdin, service.MaxTokenChars+2))
-		if err != nil {
-			return err
-		}
-		token = strings.TrimSpace(string(b))
+	token, err := readToken(rest[0], e)
+	if err != nil {
+		return err
 	}
 	tokens, err := f.tokens(e)
 	if err != nil {
@@ -69,4 +63,19 @@ func runInspect(_ context.Context, args []string, e env) error {
 		return errors.New("the token expired at " + ins.ExpiresAt.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// readToken returns the token argument, or reads it from standard input
+// when the argument is "-". A token on the command line shows in the
+// process list; standard input keeps it private.
+func readToken(arg string, e env) (string, error) {
+	if arg != "-" {
+		return arg, nil
+	}
+	// Read no more than a token can hold, and a line break.
+	b, err := io.ReadAll(io.LimitReader(e.stdin, service.MaxTokenChars+2))
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
 }

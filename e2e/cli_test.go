@@ -37,6 +37,7 @@ func TestCLI(t *testing.T) {
 		}
 	})
 	t.Run("inspect", func(t *testing.T) { testCLIInspect(t) })
+	t.Run("check", func(t *testing.T) { testCLICheck(t) })
 	t.Run("version", func(t *testing.T) {
 		got := runBinary(t, nil, "", "version")
 		if got.code != 0 || !regexp.MustCompile(`^agora-token-server \S+ .*go1\.\d+`).MatchString(got.stdout) {
@@ -53,7 +54,7 @@ func TestCLI(t *testing.T) {
 			if arg == "--help" {
 				text = got.stderr
 			}
-			for _, want := range []string{"agora-token-server token", "agora-token-server inspect", "agora-token-server version", "--app-id", "--dev"} {
+			for _, want := range []string{"agora-token-server token", "agora-token-server inspect", "agora-token-server check", "agora-token-server version", "--app-id", "--dev"} {
 				if got.code != 0 || !strings.Contains(text, want) {
 					t.Errorf("%s does not list %s: %+v", arg, want, got)
 				}
@@ -220,6 +221,10 @@ func testCLIUsage(t *testing.T) {
 		{"apaas user in a room", cliEnv, []string{"token", "apaas", "--privilege", "user", "--user-uuid", "ann", "--room-uuid", "r"}, 2, "--room-uuid: does not apply to privilege user"},
 		{"apaas empty user", cliEnv, []string{"token", "apaas", "--privilege", "user", "--user-uuid", ""}, 2, "--user-uuid: must not be empty"},
 		{"inspect without token", cliEnv, []string{"inspect"}, 2, "inspect takes one token"},
+		{"check without token", cliEnv, []string{"check", "--channel", "c"}, 2, "check takes one token"},
+		{"check with uid and account", cliEnv, []string{"check", "--uid", "1", "--account", "a", "007x"}, 2, "--uid: give --uid or --account, not both"},
+		{"check with an unknown role", cliEnv, []string{"check", "--role", "host", "007x"}, 2, "--role: must be publisher or subscriber"},
+		{"check at no time", cliEnv, []string{"check", "--at", "tomorrow", "007x"}, 2, "--at: must be a time in RFC 3339 form"},
 		{"help flag", cliEnv, []string{"token", "rtc", "--help"}, 0, "Usage: agora-token-server token rtc"},
 	}
 	for _, tt := range tests {
@@ -289,6 +294,69 @@ func testCLIInspect(t *testing.T) {
 			}
 			if ins.Signature != tt.wantSignature || ins.Expired != tt.wantExpired {
 				t.Errorf("signature %s expired %t, want %s %t", ins.Signature, ins.Expired, tt.wantSignature, tt.wantExpired)
+			}
+		})
+	}
+}
+
+// testCLICheck diagnoses tokens with the binary: exit 0 when nothing is
+// wrong, 1 when a check fails, and the problems named on standard output.
+func testCLICheck(t *testing.T) {
+	now := service.New(testkit.AppID, testkit.Certificate, service.Options{})
+	mint := func(b service.Bundle) string {
+		minted, err := now.Issue(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return minted[0].Value
+	}
+	rtc := &service.RTC{Channel: "lobby", Account: "42", Role: service.Subscriber}
+	good := mint(service.Bundle{RTC: rtc, RTMUserID: "bob", Expire: new(uint64(600))})
+	good006 := mint(service.Bundle{RTC: rtc, Expire: new(uint64(600)), Version: service.Version006})
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+
+	tests := []struct {
+		name      string
+		stdin     string
+		args      []string
+		wantCode  int
+		wantOut   string
+		wantCheck []string // with --json: the checks that failed
+	}{
+		{"as minted", "", []string{"check", "--channel", "lobby", "--uid", "42", "--rtm-user-id", "bob", good}, 0, "ok: nothing in the token stops", nil},
+		{"from standard input", good + "\n", []string{"check", "--channel", "lobby", "-"}, 0, `rtc for channel "lobby", uid 42`, nil},
+		{"another channel", "", []string{"check", "--channel", "hall", "--uid", "42", good}, 1, `channel: the token is for channel "lobby"; the client joins channel "hall"`, nil},
+		{"publishing", "", []string{"check", "--channel", "lobby", "--uid", "42", "--role", "publisher", good}, 1, "publish: the client will publish", nil},
+		{"006 another uid", "", []string{"check", "--channel", "lobby", "--uid", "7", good006}, 1, "uid: the client joins with uid 7", nil},
+		{"json, two problems", "", []string{"check", "--json", "--account", "ann", "--rtm-user-id", "carol", good}, 1, "", []string{"uid", "rtm"}},
+		{"json, expired", "", []string{"check", "--json", "--at", later, good}, 1, "", []string{"expired"}},
+		{"json, as minted", "", []string{"check", "--json", good}, 0, "", []string{}},
+		{"not a token", "", []string{"check", "hello"}, 1, "format: the text is not an Agora token", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runBinary(t, cliEnv, tt.stdin, tt.args...)
+			if got.code != tt.wantCode || !strings.Contains(got.stdout, tt.wantOut) {
+				t.Fatalf("got exit %d stdout %q stderr %q, want exit %d and %q", got.code, got.stdout, got.stderr, tt.wantCode, tt.wantOut)
+			}
+			if (got.code == 1) != strings.Contains(got.stderr, "Agora would refuse the token") {
+				t.Errorf("exit %d with stderr %q", got.code, got.stderr)
+			}
+			if tt.wantCheck == nil {
+				return
+			}
+			var d service.Diagnosis
+			dec := json.NewDecoder(strings.NewReader(got.stdout))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&d); err != nil {
+				t.Fatalf("decoding %q: %v", got.stdout, err)
+			}
+			names := []string{}
+			for _, p := range d.Problems {
+				names = append(names, p.Check)
+			}
+			if !reflect.DeepEqual(names, tt.wantCheck) || d.OK != (len(names) == 0) || d.Inspection == nil {
+				t.Errorf("diagnosis %+v, want checks %q", d, tt.wantCheck)
 			}
 		})
 	}
