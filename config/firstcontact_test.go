@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -241,5 +242,25 @@ func TestTrustEveryoneIsWarnedOf(t *testing.T) {
 	c, err := Load(nil, creds("TRUSTED_PROXIES", "10.0.0.0/8"), ".env", io.Discard)
 	if err != nil || len(c.Warnings) != 0 {
 		t.Errorf("warnings %q, err %v; want none for a private range", c.Warnings, err)
+	}
+}
+
+// .env.example copied to .env, with the credentials filled in, is what a
+// newcomer starts with: the server takes it without a word.
+func TestEnvExampleAsDotEnv(t *testing.T) {
+	data, err := os.ReadFile("../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTempDir(t)
+	text := strings.Replace(string(data), "\nAPP_ID=\n", "\nAPP_ID="+testkit.AppID+"\n", 1)
+	text = strings.Replace(text, "\nAPP_CERTIFICATE=\n", "\nAPP_CERTIFICATE="+testkit.Certificate+"\n", 1)
+	write(t, ".env", text)
+	c, err := Load(nil, env(), ".env", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AppCertificate != testkit.Certificate || len(c.Warnings) != 0 {
+		t.Errorf("certificate read: %t; warnings %q", c.AppCertificate == testkit.Certificate, c.Warnings)
 	}
 }
