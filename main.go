@@ -66,14 +66,14 @@ func run(ctx context.Context, args []string, environ []string, dotenv string, st
 	}
 	defer ln.Close() // Serve closes it too; this is for the failures before
 	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
-	for _, w := range append(cfg.Warnings, misspelt...) {
-		log.Warn(w)
-	}
 	// Background work (signal handlers, reloads, checks) ends with run.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	version := cli.Release()
 	log.Info("starting", "version", version, "config", cfg.String())
+	for _, w := range append(cfg.Warnings, misspelt...) {
+		log.Warn(w)
+	}
 	switch {
 	case cfg.Security.AllowAppTokens && cfg.Dev:
 		fmt.Fprintln(stdout, "DEV MODE: ALLOW_APP_TOKENS is on: any caller gets Chat and APaaS app tokens, which act for the whole app. Set ALLOW_APP_TOKENS=false to try the server without them.")
