@@ -281,7 +281,8 @@ func mergeConfigFile(v *viper.Viper, file string, empty map[string]bool) error {
 			return &Error{Key: "CONFIG_FILE", Rule: file + where + " sets a name that is not a setting, or holds a map where a setting takes one value; see docs/configuration.md"}
 		}
 		settings[key] = f.Get(name)
-		empty[key] = f.GetString(name) == ""
+		// Only a missing or empty value: a list reads as "" too.
+		empty[key] = f.Get(name) == nil || f.Get(name) == ""
 	}
 	return v.MergeConfigMap(settings)
 }
