@@ -258,7 +258,7 @@ func mergeConfigFile(v *viper.Viper, file string, empty map[string]bool) error {
 			return &Error{Key: "CONFIG_FILE", Rule: file + " does not exist"}
 		}
 		if _, ok := errors.AsType[viper.UnsupportedConfigError](err); ok {
-			return &Error{Key: "CONFIG_FILE", Rule: file + " is not a config file the server reads: name it .yaml, .yml, .json, .toml or .env after its form"}
+			return &Error{Key: "CONFIG_FILE", Rule: file + " is not a config file the server reads: end its name with its form, .yaml, .yml, .json, .toml or .env"}
 		}
 		return &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file}
 	}
