@@ -43,7 +43,11 @@ func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 	s := &guardedServer{out: &testkit.Buffer{}, stop: cancel, done: make(chan error, 1)}
 	s.logged = s.out.String
 	go func() {
-		s.done <- run(ctx, nil, func(k string) string { return full[k] }, "", strings.NewReader(""), s.out, s.out)
+		var environ []string
+		for k, v := range full {
+			environ = append(environ, k+"="+v)
+		}
+		s.done <- run(ctx, nil, environ, "", strings.NewReader(""), s.out, s.out)
 	}()
 
 	deadline := time.Now().Add(10 * time.Second)

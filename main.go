@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,7 +28,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, ".env", os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Environ(), ".env", os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err == nil || errors.Is(err, config.ErrHelp) {
 		return
@@ -41,18 +40,31 @@ func main() {
 	os.Exit(1)
 }
 
-// run is the whole program, with its inputs passed in so tests can drive it.
-func run(ctx context.Context, args []string, getenv func(string) string, dotenv string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run is the whole program, with its inputs passed in so tests can drive
+// it: environ is the environment, as os.Environ lists it.
+func run(ctx context.Context, args []string, environ []string, dotenv string, stdin io.Reader, stdout, stderr io.Writer) error {
+	getenv := lookup(environ)
 	if cli.IsCommand(args) {
 		return cli.Run(ctx, args, getenv, dotenv, stdin, stdout, stderr)
 	}
 	cfg, err := config.Load(args, getenv, dotenv, stderr)
 	if errors.Is(err, config.ErrHelp) {
-		cli.Usage(stderr)
+		cli.Usage(stdout)
 	}
 	if err != nil {
 		return err
 	}
+	misspelt, err := config.CheckEnviron(environ)
+	if err != nil {
+		return err
+	}
+	// Listening first lets a port in use or a bad HOST stop the server
+	// with one line, as any other bad setting does.
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; this is for the failures before
 	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
 	// Background work (signal handlers, reloads, checks) ends with run,
 	// not with the signal that starts the shutdown: the server serves on
@@ -61,6 +73,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 	defer cancel()
 	version := cli.Release()
 	log.Info("starting", "version", version, "config", cfg.String())
+	for _, w := range append(cfg.Warnings, misspelt...) {
+		log.Warn(w)
+	}
 	switch {
 	case cfg.Security.AllowAppTokens && cfg.Dev:
 		fmt.Fprintln(stdout, "DEV MODE: ALLOW_APP_TOKENS is on: any caller gets Chat and APaaS app tokens, which act for the whole app. Set ALLOW_APP_TOKENS=false to try the server without them.")
@@ -86,10 +101,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, dotenv 
 	router := api.New(api.Config{Tokens: tokens, CORSOrigins: cfg.CORSAllowOrigins, Logger: log,
 		Metrics: m, MetricsToken: cfg.MetricsToken, Ready: ready, Version: version, DevCredentials: cfg.DevCredentials,
 		Auth: sec.authn, Limiter: sec.limiter, TrustedProxies: cfg.Security.TrustedProxies})
-	ln, err := net.Listen("tcp", cfg.Addr())
-	if err != nil {
-		return err
-	}
 	if cfg.DevCredentials {
 		fmt.Fprintf(stdout, "DEV MODE: made-up credentials for this process only; Agora's servers will reject tokens signed with them.\n  APP_ID=%s\n  APP_CERTIFICATE=%s\n", cfg.AppID, cfg.AppCertificate)
 	}

@@ -24,12 +24,10 @@ func TestRunInDevMode(t *testing.T) {
 	t.Chdir(t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	getenv := func(k string) string {
-		return map[string]string{"PORT": "0", "HOST": "127.0.0.1"}[k]
-	}
+	environ := []string{"PORT=0", "HOST=127.0.0.1"}
 	var stdout, stderr testkit.Buffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--dev"}, getenv, "", strings.NewReader(""), &stdout, &stderr) }()
+	go func() { done <- run(ctx, []string{"--dev"}, environ, "", strings.NewReader(""), &stdout, &stderr) }()
 
 	curl := regexp.MustCompile(`(?m)^ +curl (\S+)$`)
 	var lines [][]string
@@ -90,11 +88,9 @@ func TestRunReadsTheStdinItIsGiven(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := minted[0]
-	getenv := func(k string) string {
-		return map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate}[k]
-	}
+	environ := []string{"APP_ID=" + testkit.AppID, "APP_CERTIFICATE=" + testkit.Certificate}
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"inspect", "-"}, getenv, "", strings.NewReader(tok.Value+"\n"), &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"inspect", "-"}, environ, "", strings.NewReader(tok.Value+"\n"), &stdout, &stderr); err != nil {
 		t.Fatalf("run = %v; stderr %s", err, stderr.String())
 	}
 	var ins service.Inspection
@@ -132,7 +128,7 @@ func TestLocalURL(t *testing.T) {
 func TestRunWithoutAppIDSuggestsDevMode(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), nil, func(string) string { return "" }, "", strings.NewReader(""), &stdout, &stderr)
+	err := run(context.Background(), nil, nil, "", strings.NewReader(""), &stdout, &stderr)
 	var cfgErr *config.Error
 	if !errors.As(err, &cfgErr) || cfgErr.Key != "APP_ID" || !strings.Contains(err.Error(), "--dev") {
 		t.Errorf("run = %v, want an APP_ID error that mentions --dev", err)

@@ -10,6 +10,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -159,6 +161,44 @@ func watchDependencies(ctx context.Context, ready *api.Readiness, m *metrics.Met
 		}
 		return "ok", nil
 	})
+}
+
+// listen opens the server's address. A failure is a setting's fault far
+// more often than the machine's, so it is told as a bad setting is, by
+// the setting that would fix it and with exit status 2, instead of as
+// the system's error, which names none.
+func listen(cfg config.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err == nil {
+		return ln, nil
+	}
+	port := strconv.Itoa(cfg.Port)
+	host := cfg.Host
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, &config.Error{Key: "PORT", Rule: port + " is in use: stop the other server or set PORT / --port to a free port"}
+	case errors.Is(err, syscall.EACCES):
+		return nil, &config.Error{Key: "PORT", Rule: port + " needs privileges this process lacks: set PORT / --port to 1024 or above"}
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return nil, &config.Error{Key: "HOST", Rule: host + " is not an address of this machine: set HOST / --host to one of its addresses, 127.0.0.1 for this machine only, or leave it empty for every interface"}
+	}
+	if _, ok := errors.AsType[*net.DNSError](err); ok {
+		return nil, &config.Error{Key: "HOST", Rule: host + " is not an address and does not resolve: set HOST / --host to an address of this machine, 127.0.0.1 for this machine only, or leave it empty for every interface"}
+	}
+	return nil, &config.Error{Key: "HOST", Rule: "cannot listen on " + cfg.Addr() + " (" + err.Error() + "): check HOST / --host and PORT / --port"}
+}
+
+// lookup reads one variable of environ, as os.Getenv reads the process's.
+func lookup(environ []string) func(string) string {
+	vars := map[string]string{}
+	for _, kv := range environ {
+		if name, val, ok := strings.Cut(kv, "="); ok {
+			if _, seen := vars[name]; !seen { // the first wins, as in os.Getenv
+				vars[name] = val
+			}
+		}
+	}
+	return func(name string) string { return vars[name] }
 }
 
 // localURL is the base URL a client on this machine reaches addr by:

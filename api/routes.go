@@ -113,6 +113,9 @@ func New(cfg Config) *gin.Engine {
 		middleware.CORS(cfg.CORSOrigins, "X-API-Key"),
 		middleware.BodyLimit(middleware.MaxBodyBytes),
 	)
+	if cfg.Limiter != nil {
+		r.Use(middleware.SharedBucketNotice(log))
+	}
 	r.NoRoute(func(c *gin.Context) {
 		_ = c.Error(service.Errorf(service.NotFound, "no route %s", c.Request.URL.Path))
 	})

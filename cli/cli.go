@@ -102,6 +102,10 @@ func Usage(w io.Writer) {
 }
 
 func runVersion(_ context.Context, args []string, e env) error {
+	if len(args) == 1 && isHelp(args[0]) {
+		fmt.Fprintf(e.stdout, "Usage: %s version\n\nPrints the version, the commit it was built from and the Go release.\n", Program)
+		return nil
+	}
 	if len(args) > 0 {
 		return usageError("arguments", "version takes none")
 	}
@@ -142,8 +146,9 @@ func newFlags(usage string, e env) flags {
 	}
 	f.SortFlags = false
 	config.Register(f.config)
+	// Help asked for is the answer, so it goes where answers go.
 	f.usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: %s %s\n\nFlags:\n%s\nConfiguration, as for the server:\n%s",
+		fmt.Fprintf(e.stdout, "Usage: %s %s\n\nFlags:\n%s\nConfiguration, as for the server:\n%s",
 			Program, usage, f.FlagUsages(), f.config.FlagUsages())
 	}
 	return f
@@ -183,6 +188,9 @@ func optional[T any](f flags, name string, v *T) *T {
 	}
 	return nil
 }
+
+// isHelp reports whether arg asks for help, as pflag reads it.
+func isHelp(arg string) bool { return arg == "--help" || arg == "-h" || arg == "help" }
 
 func usageError(key, format string, args ...any) error {
 	return &config.Error{Key: key, Rule: fmt.Sprintf(format, args...)}

@@ -13,6 +13,10 @@ import (
 
 // runToken mints a token as POST /v1/tokens/{kind} would, and prints it.
 func runToken(_ context.Context, args []string, e env) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintf(e.stdout, "Usage: %s token rtc|rtm|fpa|chat|apaas [flags]\n\n%s token KIND --help lists the flags of each kind.\n", Program, Program)
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return usageError("arguments", "token needs a kind: %s token rtc|rtm|fpa|chat|apaas [flags]", Program)
 	}

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +52,11 @@ type Config struct {
 	MaxHeaderBytes    int
 	ShutdownTimeout   time.Duration
 	ShutdownDelay     time.Duration
+
+	// Warnings are what the server should say at start about settings it
+	// runs with all the same: a name in .env it does not read, a trusted
+	// proxy range that trusts everyone. None quotes a value.
+	Warnings []string
 }
 
 // Addr is the address to listen on. An IPv6 address may be given bare
@@ -83,7 +90,7 @@ var keys = []Key{
 	{Name: "dev", Env: "DEV_MODE", Flag: "dev", Default: "false", Usage: "run without an Agora account, with made-up credentials"},
 	{Name: "log_format", Env: "LOG_FORMAT", Flag: "log-format", Usage: "json or text; json unless in dev mode"},
 	{Name: "log_level", Env: "LOG_LEVEL", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error"},
-	{Name: "metrics_token", Env: "METRICS_TOKEN", Flag: "metrics-token", Usage: "bearer token /metrics asks for; empty leaves it open", Secret: true},
+	{Name: "metrics_token", Env: "METRICS_TOKEN", Flag: "metrics-token", Usage: "bearer token /metrics asks for; unset leaves it open", Secret: true},
 	{Name: "read_header_timeout", Env: "READ_HEADER_TIMEOUT", Flag: "read-header-timeout", Default: "5s", Usage: "longest time a client may take to send its headers"},
 	{Name: "read_timeout", Env: "READ_TIMEOUT", Flag: "read-timeout", Default: "10s", Usage: "longest time a client may take to send a whole request"},
 	{Name: "write_timeout", Env: "WRITE_TIMEOUT", Flag: "write-timeout", Default: "10s", Usage: "longest time from a request's headers to the end of its response"},
@@ -150,7 +157,7 @@ func Register(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML config file (env CONFIG_FILE)")
 	for _, k := range keys {
 		if k.Flag == "dev" {
-			fs.Bool(k.Flag, false, k.Usage)
+			fs.Bool(k.Flag, false, k.Usage+" (env "+k.Env+")")
 			continue
 		}
 		fs.String(k.Flag, k.Default, k.Usage+" (env "+k.Env+")")
@@ -165,14 +172,20 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Co
 	for _, k := range keys {
 		v.SetDefault(k.Name, k.Default)
 	}
+	// empty holds the settings a source set to the empty string, for the
+	// settings where that would open what the operator meant to close.
+	empty := map[string]bool{}
+	var dot dotEnv
 	if dotenv != "" {
-		if err := mergeDotEnv(v, dotenv); err != nil {
+		var err error
+		if dot, err = mergeDotEnv(v, dotenv, empty); err != nil {
 			return Config{}, err
 		}
 	}
 	flagFile, _ := fs.GetString("config")
-	if file := cmp.Or(flagFile, getenv("CONFIG_FILE")); file != "" {
-		if err := mergeConfigFile(v, file); err != nil {
+	// CONFIG_FILE may come from .env too, as every other setting may.
+	if file := cmp.Or(flagFile, getenv("CONFIG_FILE"), dot.configFile); file != "" {
+		if err := mergeConfigFile(v, file, empty); err != nil {
 			return Config{}, err
 		}
 	}
@@ -181,71 +194,182 @@ func FromFlags(fs *pflag.FlagSet, getenv func(string) string, dotenv string) (Co
 	for _, k := range keys {
 		if f := fs.Lookup(k.Flag); f != nil && f.Changed {
 			v.Set(k.Name, f.Value.String())
+			empty[k.Name] = f.Value.String() == ""
 			continue
 		}
 		for _, name := range k.envs() {
 			if val := getenv(name); val != "" {
 				v.Set(k.Name, val)
+				empty[k.Name] = false
 				break
 			}
 		}
 	}
-	return build(v)
+	for _, k := range keys {
+		if rule, ok := notEmpty[k.Name]; ok && empty[k.Name] && strings.TrimSpace(v.GetString(k.Name)) == "" {
+			return Config{}, &Error{Key: k.Env, Rule: rule}
+		}
+	}
+	c, err := build(v)
+	c.Warnings = append(dot.warnings, c.Warnings...)
+	return c, err
+}
+
+// notEmpty holds the settings whose empty value would leave open what
+// the operator meant to close, and what to say when one is set but
+// empty: unset, each has a default that is plain to see.
+var notEmpty = map[string]string{
+	"metrics_token":      "is set but empty, which would leave /metrics open to anyone: give it a token of at least 16 characters, or unset it to leave /metrics open on purpose",
+	"cors_allow_origins": "is set but empty: name the origins browsers may call from, such as https://app.example.com, or * for any origin",
+}
+
+// CheckEnviron checks what getenv cannot tell apart from a variable that
+// is unset: a setting of notEmpty set to the empty string in environ (as
+// os.Environ lists it), which stops the server as it does from any other
+// source. It returns a warning for each variable that looks like a
+// misspelt setting.
+func CheckEnviron(environ []string) ([]string, error) {
+	for _, kv := range environ {
+		name, val, _ := strings.Cut(kv, "=")
+		for _, k := range keys {
+			if rule, ok := notEmpty[k.Name]; ok && slices.Contains(k.envs(), name) && strings.TrimSpace(val) == "" {
+				return nil, &Error{Key: name, Rule: rule}
+			}
+		}
+	}
+	return MisspeltEnviron(environ), nil
 }
 
 // mergeConfigFile reads a config file's settings under the names the
 // keys table knows: the key's own name or any of its environment names in
 // lower case. A name it does not know stops the server, because a typo
 // would otherwise leave a setting, such as CORS or authentication, at its
-// open default without a word.
-func mergeConfigFile(v *viper.Viper, file string) error {
+// open default without a word. No message quotes the file's text: a
+// line that does not parse, or a name that is no setting, may be a secret
+// written in the wrong place, so its line is named instead.
+func mergeConfigFile(v *viper.Viper, file string, empty map[string]bool) error {
 	f := viper.New()
 	f.SetConfigFile(file)
 	if err := f.ReadInConfig(); err != nil {
-		return &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file + ": " + err.Error()}
+		if _, ok := errors.AsType[viper.ConfigParseError](err); ok {
+			return &Error{Key: "CONFIG_FILE", Rule: file + " cannot be parsed" + parseErrorLine(file, err) + "; see docs/configuration.md for its form"}
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return &Error{Key: "CONFIG_FILE", Rule: file + " does not exist"}
+		}
+		if _, ok := errors.AsType[viper.UnsupportedConfigError](err); ok {
+			return &Error{Key: "CONFIG_FILE", Rule: file + " is not a config file the server reads: end its name with its form, .yaml, .yml, .json, .toml or .env"}
+		}
+		return &Error{Key: "CONFIG_FILE", Rule: "cannot read " + file}
 	}
-	known := map[string]string{}
+	byName := map[string]string{}
 	for _, k := range keys {
-		known[k.Name] = k.Name
+		byName[k.Name] = k.Name
 		for _, env := range k.envs() {
-			known[strings.ToLower(env)] = k.Name
+			byName[strings.ToLower(env)] = k.Name
 		}
 	}
 	settings := map[string]any{}
 	for _, name := range f.AllKeys() {
-		key, ok := known[name]
+		key, ok := byName[name]
 		if !ok {
-			return &Error{Key: "CONFIG_FILE", Rule: fmt.Sprintf("%s sets %q, which is not a setting; see docs/configuration.md", file, name)}
+			where := fileLine(file, name)
+			if near := closest(name); near != "" && !strings.Contains(name, ".") {
+				// A name this close to a setting is a typo, not a secret.
+				return &Error{Key: "CONFIG_FILE", Rule: fmt.Sprintf("%s%s sets %s, which is not a setting: did you mean %s? See docs/configuration.md", file, where, name, near)}
+			}
+			return &Error{Key: "CONFIG_FILE", Rule: file + where + " sets a name that is not a setting, or holds a map where a setting takes one value; see docs/configuration.md"}
 		}
 		settings[key] = f.Get(name)
+		// Only a missing or empty value: a list reads as "" too.
+		empty[key] = f.Get(name) == nil || f.Get(name) == ""
 	}
 	return v.MergeConfigMap(settings)
 }
 
-func mergeDotEnv(v *viper.Viper, path string) error {
+// lineNumber finds "line N" in a parser's message, the only part of it
+// that never holds the file's text.
+var lineNumber = regexp.MustCompile(`line (\d+)`)
+
+// parseErrorLine names the line at fault in a config file that does not
+// parse, when the parser says which: " (line N)".
+func parseErrorLine(file string, err error) string {
+	if ext := strings.ToLower(filepath.Ext(file)); ext == ".env" || ext == ".dotenv" {
+		if data, rerr := os.ReadFile(file); rerr == nil {
+			return " (" + badDotEnvLine(string(data)) + ")"
+		}
+	}
+	if m := lineNumber.FindStringSubmatch(err.Error()); m != nil {
+		return " (line " + m[1] + ")"
+	}
+	return ""
+}
+
+// fileLine names the first line of file that holds the last part of the
+// viper key name, " (line N)", or "" when none does.
+func fileLine(file, name string) string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	last := name[strings.LastIndex(name, ".")+1:]
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(strings.ToLower(line), last) {
+			return " (line " + strconv.Itoa(i+1) + ")"
+		}
+	}
+	return ""
+}
+
+// dotEnv is what a .env file says beyond the settings it sets.
+type dotEnv struct {
+	configFile string   // its CONFIG_FILE
+	warnings   []string // names it sets that the server does not read
+}
+
+// mergeDotEnv reads the .env file at path, when there is one. A name in
+// it close to a setting's stops the server, as it does in a config file
+// and for the same reason; a name far from every setting's is warned of
+// by its line, since it may be for another program (docker compose reads
+// .env too) and is not quoted in case it is not a name at all.
+func mergeDotEnv(v *viper.Viper, path string, empty map[string]bool) (dotEnv, error) {
+	var dot dotEnv
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return dot, nil
 	}
 	if err != nil {
-		return &Error{Key: ".env", Rule: err.Error()}
+		return dot, &Error{Key: ".env", Rule: err.Error()}
 	}
 	env, err := parseDotEnv(string(data))
 	if err != nil {
 		// The parser quotes the line, which may hold a secret.
-		return &Error{Key: ".env", Rule: badDotEnvLine(string(data)) + " cannot be parsed: write NAME=value, in quotes if the value holds spaces"}
+		return dot, &Error{Key: ".env", Rule: badDotEnvLine(string(data)) + " cannot be parsed: write NAME=value, in quotes if the value holds spaces"}
 	}
+	for i, line := range strings.Split(string(data), "\n") {
+		name := leadingName.FindStringSubmatch(strings.TrimSpace(line))[1]
+		if name == "" || known(strings.ToUpper(name)) || !env.IsSet(name) {
+			continue
+		}
+		where := "line " + strconv.Itoa(i+1) + " of " + path
+		if near := closest(name); near != "" {
+			return dot, &Error{Key: ".env", Rule: where + " sets " + name + ", which is not a setting: did you mean " + near + "?"}
+		}
+		dot.warnings = append(dot.warnings, where+" sets a name that is not a setting; the server ignores it")
+	}
+	dot.configFile = strings.TrimSpace(env.GetString("CONFIG_FILE"))
 	// A .env file uses the environment's names (PORT, SERVER_PORT, ...);
 	// map each onto its key, the documented name winning over aliases.
 	for _, k := range keys {
 		for _, name := range k.envs() {
 			if env.IsSet(name) {
 				v.SetDefault(k.Name, env.GetString(name))
+				empty[k.Name] = env.GetString(name) == ""
 				break
 			}
 		}
 	}
-	return nil
+	return dot, nil
 }
 
 // reader reads settings by their name in the keys table and keeps the
@@ -304,19 +428,41 @@ func build(v *viper.Viper) (Config, error) {
 	c.MaxExpiry = r.seconds("max_expiry")
 	r.ops(&c)
 	c.Security = r.security()
-	// Unset, app tokens follow dev mode: off in production, on where
-	// someone is trying the server out.
-	c.Security.AllowAppTokens = c.Dev
+	// Unset, app tokens follow dev mode where someone is trying the
+	// server out with made-up credentials: off in production, and off in
+	// dev mode with real credentials, where an app token would act for a
+	// real app.
+	ownCredentials := c.AppID != "" || c.AppCertificate != ""
+	c.Security.AllowAppTokens = c.Dev && !ownCredentials
 	if r.get("allow_app_tokens") != "" {
 		c.Security.AllowAppTokens = r.bool("allow_app_tokens")
+	} else if c.Dev && ownCredentials {
+		c.Warnings = append(c.Warnings, "dev mode with your own APP_ID and APP_CERTIFICATE: ALLOW_APP_TOKENS stays off, since an app token would act for your real app; set ALLOW_APP_TOKENS=true to issue them")
 	}
 	if r.err != nil {
 		return Config{}, r.err
 	}
-	if c.Dev && c.AppID == "" && c.AppCertificate == "" {
+	if c.Dev && !ownCredentials {
 		c.AppID, c.AppCertificate, c.DevCredentials = randomHex32(), randomHex32(), true
 	}
+	c.Warnings = append(c.Warnings, c.Security.warnings()...)
 	return c, c.Validate()
+}
+
+// credentialProblem says what is wrong with an App ID or certificate
+// that is not 32 hexadecimal characters, by its length or the place of
+// its first bad character, never by the value, and where to find the
+// real one. It is "" for a credential of the right form.
+func credentialProblem(s string) string {
+	const where = "; copy it from your project's page in Agora Console (console.agora.io, Projects)"
+	if agoratoken.ValidCredential(s) {
+		return ""
+	}
+	if len(s) != 32 {
+		return fmt.Sprintf("has %d characters; it must be 32 hexadecimal characters%s", len(s), where)
+	}
+	bad := strings.IndexFunc(s, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEF", r) })
+	return fmt.Sprintf("character %d is not hexadecimal (0-9, a-f); it must be 32 hexadecimal characters%s", bad+1, where)
 }
 
 // Validate checks the rules that span settings or need Agora's formats.
@@ -324,17 +470,27 @@ func (c Config) Validate() error {
 	if c.AppID == "" && !c.Dev {
 		return &Error{Key: "APP_ID", Rule: "is required: your project's App ID, 32 hexadecimal characters; or run with --dev to try the server with made-up credentials"}
 	}
-	if !agoratoken.ValidCredential(c.AppID) {
-		return &Error{Key: "APP_ID", Rule: "is required and must be 32 hexadecimal characters"}
+	if c.AppCertificate == "" {
+		return &Error{Key: "APP_CERTIFICATE", Rule: "is required with APP_ID: your project's primary App Certificate, 32 hexadecimal characters from your project's page in Agora Console (console.agora.io, Projects)"}
 	}
-	if !agoratoken.ValidCredential(c.AppCertificate) {
-		return &Error{Key: "APP_CERTIFICATE", Rule: "is required and must be 32 hexadecimal characters"}
+	if problem := credentialProblem(c.AppID); problem != "" {
+		return &Error{Key: "APP_ID", Rule: problem}
+	}
+	if problem := credentialProblem(c.AppCertificate); problem != "" {
+		return &Error{Key: "APP_CERTIFICATE", Rule: problem}
 	}
 	if c.DefaultExpiry > c.MaxExpiry {
 		return &Error{Key: "DEFAULT_EXPIRY", Rule: fmt.Sprintf("must not exceed MAX_EXPIRY (%d)", c.MaxExpiry)}
 	}
 	if len(c.CORSAllowOrigins) == 0 {
 		return &Error{Key: "CORS_ALLOW_ORIGINS", Rule: "must name at least one origin, or *"}
+	}
+	// A browser sends its origin with a scheme: an origin without one
+	// matches no request, and every browser gets a 403 it cannot read.
+	for _, o := range c.CORSAllowOrigins {
+		if o != "*" && !strings.Contains(o, "://") {
+			return &Error{Key: "CORS_ALLOW_ORIGINS", Rule: o + " has no scheme: an origin is written as browsers send it, such as https://" + o}
+		}
 	}
 	return nil
 }

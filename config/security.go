@@ -203,8 +203,8 @@ func (s Security) Validate() error {
 		if s.RateCount == 0 {
 			return &Error{Key: "REDIS_URL", Rule: "needs RATE_LIMIT: Redis only shares the rate limit"}
 		}
-		if u, err := url.Parse(s.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
-			return &Error{Key: "REDIS_URL", Rule: "must be a redis://, rediss:// or unix:// URL"}
+		if err := checkRedisURL(s.RedisURL); err != nil {
+			return err
 		}
 	}
 	if err := s.validateRedisTLS(); err != nil {
@@ -215,6 +215,38 @@ func (s Security) Validate() error {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			return &Error{Key: "TRUSTED_PROXIES", Rule: p + " is not an IP address or CIDR"}
 		}
+	}
+	return nil
+}
+
+// warnings are what the start-up log says of settings that are allowed
+// but defeat their purpose.
+func (s Security) warnings() []string {
+	var out []string
+	for _, p := range s.TrustedProxies {
+		if _, n, err := net.ParseCIDR(p); err == nil {
+			if ones, _ := n.Mask.Size(); ones == 0 {
+				out = append(out, "TRUSTED_PROXIES holds "+p+", which trusts every address: any client can then choose the address its rate limit is counted by with X-Forwarded-For; name only your proxies' addresses (see docs/security.md)")
+			}
+		}
+	}
+	return out
+}
+
+// checkRedisURL refuses a REDIS_URL that is not a Redis URL, or whose
+// user and password do not parse as such: an unescaped /, ? or # in a
+// password ends the part of the URL that holds it, and the password
+// would then be read, and logged, as the host, path or query.
+func checkRedisURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+		return &Error{Key: "REDIS_URL", Rule: "must be a redis://, rediss:// or unix:// URL; percent-encode a /, ?, # or @ in the password (%2F, %3F, %23, %40)"}
+	}
+	if u.Scheme != "unix" && u.Host == "" {
+		return &Error{Key: "REDIS_URL", Rule: "must name a host, such as redis://redis:6379/0"}
+	}
+	if strings.Contains(raw, "@") && u.User == nil || strings.Contains(u.Host, "@") || strings.ContainsAny(u.RawQuery+u.Fragment, "@") {
+		return &Error{Key: "REDIS_URL", Rule: "has a user or password that does not parse: percent-encode a /, ?, # or @ in the password (%2F, %3F, %23, %40)"}
 	}
 	return nil
 }

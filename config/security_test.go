@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,25 +36,35 @@ func TestSecurityDefaultsKeepTheServerOpen(t *testing.T) {
 	}
 }
 
-// ALLOW_APP_TOKENS follows dev mode unless it is set.
+// ALLOW_APP_TOKENS follows dev mode with made-up credentials unless it
+// is set; with real credentials it is off unless set, dev mode or not,
+// since an app token would act for a real app.
 func TestAllowAppTokens(t *testing.T) {
 	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		want bool
+		name    string
+		args    []string
+		env     map[string]string
+		madeUp  bool // no APP_ID and APP_CERTIFICATE: dev mode makes them up
+		want    bool
+		warning bool
 	}{
-		{"unset", nil, nil, false},
-		{"true", nil, map[string]string{"ALLOW_APP_TOKENS": "true"}, true},
-		{"false", nil, map[string]string{"ALLOW_APP_TOKENS": "false"}, false},
-		{"flag", []string{"--allow-app-tokens", "1"}, nil, true},
-		{"unset in dev mode", []string{"--dev"}, nil, true},
-		{"DEV_MODE", nil, map[string]string{"DEV_MODE": "true"}, true},
-		{"turned off in dev mode", []string{"--dev"}, map[string]string{"ALLOW_APP_TOKENS": "false"}, false},
+		{"unset", nil, nil, false, false, false},
+		{"true", nil, map[string]string{"ALLOW_APP_TOKENS": "true"}, false, true, false},
+		{"false", nil, map[string]string{"ALLOW_APP_TOKENS": "false"}, false, false, false},
+		{"flag", []string{"--allow-app-tokens", "1"}, nil, false, true, false},
+		{"unset in dev mode", []string{"--dev"}, nil, true, true, false},
+		{"DEV_MODE", nil, map[string]string{"DEV_MODE": "true"}, true, true, false},
+		{"turned off in dev mode", []string{"--dev"}, map[string]string{"ALLOW_APP_TOKENS": "false"}, true, false, false},
+		{"unset in dev mode with real credentials", []string{"--dev"}, nil, false, false, true},
+		{"DEV_MODE with real credentials", nil, map[string]string{"DEV_MODE": "true"}, false, false, true},
+		{"asked for in dev mode with real credentials", []string{"--dev"}, map[string]string{"ALLOW_APP_TOKENS": "true"}, false, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate}
+			if tt.madeUp {
+				env = map[string]string{}
+			}
 			for k, v := range tt.env {
 				env[k] = v
 			}
@@ -66,6 +77,10 @@ func TestAllowAppTokens(t *testing.T) {
 			}
 			if want := "allow_app_tokens=" + strconv.FormatBool(tt.want); !strings.Contains(c.String(), want) {
 				t.Errorf("the start-up line %q does not say %s", c.String(), want)
+			}
+			warned := slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.Contains(w, "ALLOW_APP_TOKENS stays off") })
+			if warned != tt.warning {
+				t.Errorf("warnings %q; want a warning that app tokens stay off: %t", c.Warnings, tt.warning)
 			}
 		})
 	}

@@ -97,11 +97,18 @@ func serverEnv(env ...string) []string {
 // on. The process is killed when the test ends, if it still runs.
 func startBinary(t *testing.T, bin string, env []string, args ...string) *server {
 	t.Helper()
+	return startBinaryIn(t, t.TempDir(), bin, env, args...)
+}
+
+// startBinaryIn is startBinary in the directory dir, for a test that puts
+// a .env file there.
+func startBinaryIn(t *testing.T, dir, bin string, env []string, args ...string) *server {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts the real server; skipped with -short")
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Dir = t.TempDir()
+	cmd.Dir = dir
 	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
 	s := &server{cmd: cmd, logs: &lineLog{listening: make(chan string, 1)}, exited: make(chan struct{})}
 	cmd.Stderr = s.logs
@@ -263,10 +270,17 @@ type outcome struct {
 // directory, feeding it stdin, and waits at most 30 s for it.
 func runBinary(t *testing.T, env []string, stdin string, args ...string) outcome {
 	t.Helper()
+	return runBinaryIn(t, t.TempDir(), env, stdin, args...)
+}
+
+// runBinaryIn is runBinary in the directory dir, for a test that puts a
+// .env file there.
+func runBinaryIn(t *testing.T, dir string, env []string, stdin string, args ...string) outcome {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
-	cmd.Dir = t.TempDir()
+	cmd.Dir = dir
 	cmd.Env = append([]string{}, env...) // never nil: nil would inherit ours
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer

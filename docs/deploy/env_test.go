@@ -118,6 +118,8 @@ func TestEnvExample(t *testing.T) {
 	defer f.Close()
 
 	assignment := regexp.MustCompile(`^([A-Z][A-Z0-9_]*)=(.*)$`)
+	// A setting that must not be set empty is listed commented out.
+	unset := regexp.MustCompile(`^# ?([A-Z][A-Z0-9_]*)=$`)
 	d := envDecl{vars: map[string]string{}}
 	var undocumented []string
 	commented := false
@@ -125,6 +127,12 @@ func TestEnvExample(t *testing.T) {
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		switch m := assignment.FindStringSubmatch(text); {
+		case unset.MatchString(text):
+			name := unset.FindStringSubmatch(text)[1]
+			if _, dup := d.vars[name]; dup {
+				t.Errorf("line %d: %s is set twice", line, name)
+			}
+			d.vars[name] = ""
 		case strings.HasPrefix(text, "#"):
 			commented = true
 		case text == "":

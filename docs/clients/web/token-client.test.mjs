@@ -1,6 +1,7 @@
 // Tests token-client.mjs against a real agora-token-server. The Go test
-// TestWebTokenClient starts one with API keys and runs this file with
-// node --test, passing the server's URL and key in the environment.
+// TestWebTokenClient, in e2e/, starts one with API keys and runs this file
+// with node --test, passing the server's URL and key in the environment:
+// from the repository's root, go test ./e2e -run TestWebTokenClient.
 // Agora's SDKs cannot run in Node, so small stand-ins play the RTC and
 // RTM clients: they record what the module asks of them.
 
@@ -13,7 +14,7 @@ import { joinChannel, loginRTM, tokenServer, TokenServerError } from "./token-cl
 const base = process.env.TOKEN_SERVER_URL;
 const key = process.env.TOKEN_SERVER_API_KEY;
 if (!base || !key) {
-  throw new Error("TOKEN_SERVER_URL and TOKEN_SERVER_API_KEY are unset: run go test -run TestWebTokenClient");
+  throw new Error("TOKEN_SERVER_URL and TOKEN_SERVER_API_KEY are unset: from the repository's root, run go test ./e2e -run TestWebTokenClient");
 }
 const credential = () => ({ Authorization: `Bearer ${key}` });
 const server = tokenServer(base, { headers: credential });
