@@ -52,6 +52,9 @@ func (p *Policy) check(ctx context.Context, b Bundle) error {
 			return err
 		}
 	}
+	if err := p.checkRTMChannels(bind, b.RTMPermissions); err != nil {
+		return err
+	}
 	if b.Chat != nil && b.Chat.User {
 		if err := bind.checkUser("uid", b.Chat.UserID); err != nil {
 			return err
@@ -116,6 +119,20 @@ func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 		return forbidden("role", "publisher needs the identity token's "+bind.RoleClaim+" claim to say publisher")
 	}
 	return nil
+}
+
+// checkRTMChannels applies the channel rules to the channels RTM
+// permissions name: a user may be given no channel it could not join.
+func (p *Policy) checkRTMChannels(bind *Binding, perms *RTMPermissions) error {
+	if perms == nil {
+		return nil
+	}
+	return perms.channels(func(field, channel string) error {
+		if err := p.checkPattern(field, channel); err != nil {
+			return err
+		}
+		return bind.checkChannel(field, channel)
+	})
 }
 
 func (p *Policy) checkPattern(field, channel string) error {

@@ -170,11 +170,23 @@ type APaaS struct {
 type Bundle struct {
 	RTC       *RTC
 	RTMUserID string // empty: no RTM service
+	// RTMPermissions, when set, makes the RTM grant Agora's RTM2 service:
+	// the login with these resource permissions.
+	RTMPermissions *RTMPermissions
+	// RTMExpire is the lifetime in seconds of the RTM login: nil for the
+	// token's, else from 1 to the token's. Errors name it "rtm.expire".
+	RTMExpire *uint64
 	// FPA adds Agora's FPA service, with a login privilege that lasts as
 	// long as the token, as Agora's builder grants it.
 	FPA   bool
 	Chat  *Chat
 	APaaS *APaaS
+	// ConvoAI and STT add the services of Agora's Conversational AI
+	// Engine and of its real-time speech to text, which carry neither
+	// privileges nor names: the RTC and RTM grants beside them say who
+	// the agent is.
+	ConvoAI bool
+	STT     bool
 	// Expire is the token's lifetime in seconds, and that of the RTM,
 	// Chat and APaaS privileges: nil for the default lifetime, else from
 	// 1 to the maximum. Errors name it "expire".
@@ -224,7 +236,7 @@ func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) 
 
 // lifetimes are a bundle's lifetimes in seconds, defaulted and checked.
 type lifetimes struct {
-	token, rtc uint32
+	token, rtc, rtm uint32
 }
 
 // lifetimes applies the default and the bounds of b's lifetimes: this is
@@ -243,6 +255,13 @@ func (t *Tokens) lifetimes(b Bundle) (lifetimes, error) {
 			return l, err
 		}
 		l.rtc = uint32(*b.RTCPrivilegeExpire)
+	}
+	l.rtm = l.token
+	if b.RTMExpire != nil {
+		if err := checkPrivilege("rtm.expire", *b.RTMExpire, l.token); err != nil {
+			return l, err
+		}
+		l.rtm = uint32(*b.RTMExpire)
 	}
 	return l, nil
 }
@@ -271,11 +290,15 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 		if !ValidUserID(b.RTMUserID) {
 			return Token{}, Invalidf("userId", "%s", UserIDRule)
 		}
-		grants = append(grants, agoratoken.Grant{
-			Service:    agoratoken.ServiceRTM,
-			Privileges: each(l.token, agoratoken.RTMLogin),
-			Fields:     []string{b.RTMUserID},
-		})
+		if b.RTMPermissions == nil {
+			grants = append(grants, agoratoken.Grant{
+				Service:    agoratoken.ServiceRTM,
+				Privileges: each(l.rtm, agoratoken.RTMLogin),
+				Fields:     []string{b.RTMUserID},
+			})
+		}
+	} else if b.RTMPermissions != nil {
+		return Token{}, Invalidf("userId", "is required with permissions")
 	}
 	if b.FPA {
 		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceFPA, Privileges: each(0, agoratoken.FPALogin), Fields: []string{}})
@@ -298,6 +321,19 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 		grants = append(grants, gs...)
 		// A room user's RTM and Chat grants go before an FPA grant.
 		slices.SortFunc(grants, func(a, b agoratoken.Grant) int { return cmp.Compare(a.Service, b.Service) })
+	}
+	if b.RTMPermissions != nil {
+		g, err := rtm2Grant(b.RTMUserID, *b.RTMPermissions, l.rtm)
+		if err != nil {
+			return Token{}, err
+		}
+		grants = append(grants, g)
+	}
+	if b.ConvoAI {
+		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceConvoAI, Privileges: []agoratoken.Privilege{}, Fields: []string{}})
+	}
+	if b.STT {
+		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceSTT, Privileges: []agoratoken.Privilege{}, Fields: []string{}})
 	}
 	if len(grants) == 0 {
 		return Token{}, Invalidf("", "a token needs at least one service")
