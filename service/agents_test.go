@@ -199,7 +199,9 @@ func TestInspectNPMBuiltTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(s int64) PrivilegeExpiry { return PrivilegeExpiry{ExpiresAt: testNow.Add(time.Duration(s) * time.Second)} }
+	at := func(s int64) PrivilegeExpiry {
+		return PrivilegeExpiry{ExpiresAt: testNow.Add(time.Duration(s) * time.Second)}
+	}
 	named := func(name string, p PrivilegeExpiry) PrivilegeExpiry { p.Name = name; return p }
 	want := []Access{
 		{Service: "streaming", Channel: "live", UID: ptr(uint32(42)), Privileges: []PrivilegeExpiry{named("publishMixStream", at(300)), named("publishRawStream", at(600))}},
