@@ -30,25 +30,56 @@ type RTMResources struct {
 // (MaxTokenChars) and a client sends in a header.
 const MaxRTMResourceNames = 32
 
-// rtmKind is one kind of RTMPermissions: its number, its field, its
-// resources, and the rule its names follow: that of user ids for users,
-// of channel names for the others.
+// rtmKind is one kind of RTMPermissions: its number, its name in the
+// API, where p keeps its resources, and the rule its names follow: that
+// of user ids for users, of channel names for the others.
 type rtmKind struct {
-	kind      uint16
-	field     string
-	resources *RTMResources
-	users     bool
+	kind  uint16
+	name  string
+	slot  **RTMResources
+	users bool
 }
 
-// kinds lists the kinds of p in Agora's order.
-func (p RTMPermissions) kinds() []rtmKind {
+// kinds lists the kinds of p in Agora's order: the one list of them.
+func (p *RTMPermissions) kinds() []rtmKind {
 	return []rtmKind{
-		{agoratoken.ResourceMessageChannels, "permissions.messageChannels", p.MessageChannels, false},
-		{agoratoken.ResourceStreamChannels, "permissions.streamChannels", p.StreamChannels, false},
-		{agoratoken.ResourceGroupChannels, "permissions.groupChannels", p.GroupChannels, false},
-		{agoratoken.ResourceServerGroups, "permissions.serverGroups", p.ServerGroups, false},
-		{agoratoken.ResourceUsers, "permissions.users", p.Users, true},
+		{agoratoken.ResourceMessageChannels, "messageChannels", &p.MessageChannels, false},
+		{agoratoken.ResourceStreamChannels, "streamChannels", &p.StreamChannels, false},
+		{agoratoken.ResourceGroupChannels, "groupChannels", &p.GroupChannels, false},
+		{agoratoken.ResourceServerGroups, "serverGroups", &p.ServerGroups, false},
+		{agoratoken.ResourceUsers, "users", &p.Users, true},
 	}
+}
+
+// RTMResourceKinds names the kinds of RTMPermissions as the API does.
+func RTMResourceKinds() []string {
+	var names []string
+	for _, k := range new(RTMPermissions).kinds() {
+		names = append(names, k.name)
+	}
+	return names
+}
+
+// Add lists name among the resources of kind, named as the API names
+// it, that may be written (write) or read. It reports false for a kind
+// that is none of RTMResourceKinds; the name is checked when the token
+// is signed.
+func (p *RTMPermissions) Add(kind string, write bool, name string) bool {
+	for _, k := range p.kinds() {
+		if k.name != kind {
+			continue
+		}
+		if *k.slot == nil {
+			*k.slot = new(RTMResources)
+		}
+		if write {
+			(*k.slot).Write = append((*k.slot).Write, name)
+		} else {
+			(*k.slot).Read = append((*k.slot).Read, name)
+		}
+		return true
+	}
+	return false
 }
 
 // rtm2Grant is the RTM2 grant of user with permissions p: the login, for
@@ -61,16 +92,18 @@ func rtm2Grant(user string, p RTMPermissions, expire uint32) (agoratoken.Grant, 
 	}
 	total := 0
 	for _, k := range p.kinds() {
-		if k.resources == nil {
+		res := *k.slot
+		if res == nil {
 			continue
 		}
+		field := "permissions." + k.name
 		for _, perm := range []struct {
 			id    uint16
 			field string
 			names []string
 		}{
-			{agoratoken.PermissionRead, k.field + ".read", k.resources.Read},
-			{agoratoken.PermissionWrite, k.field + ".write", k.resources.Write},
+			{agoratoken.PermissionRead, field + ".read", res.Read},
+			{agoratoken.PermissionWrite, field + ".write", res.Write},
 		} {
 			for i, name := range perm.names {
 				switch {
@@ -95,15 +128,17 @@ func rtm2Grant(user string, p RTMPermissions, expire uint32) (agoratoken.Grant, 
 
 // channels yields the channels p names, with the field naming each,
 // for the policy's channel rules: every kind but users.
-func (p RTMPermissions) channels(yield func(field, channel string) error) error {
+func (p *RTMPermissions) channels(yield func(field, channel string) error) error {
 	for _, k := range p.kinds() {
-		if k.resources == nil || k.users {
+		res := *k.slot
+		if res == nil || k.users {
 			continue
 		}
+		field := "permissions." + k.name
 		for _, list := range []struct {
 			field string
 			names []string
-		}{{k.field + ".read", k.resources.Read}, {k.field + ".write", k.resources.Write}} {
+		}{{field + ".read", res.Read}, {field + ".write", res.Write}} {
 			for _, name := range list.names {
 				if err := yield(list.field, name); err != nil {
 					return err
