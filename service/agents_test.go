@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,5 +218,28 @@ func TestInspectNPMBuiltTokens(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ins.Services, want) {
 		t.Errorf("services\n got %+v\nwant %+v", ins.Services, want)
+	}
+}
+
+// TestLargestRTMPermissionsInspect mints the longest token the rules
+// allow RTM permissions to make, and inspects it: it stays within
+// MaxTokenChars.
+func TestLargestRTMPermissionsInspect(t *testing.T) {
+	tokens := newTestTokens(testkit.AppID, testkit.Certificate, testNow)
+	var p RTMPermissions
+	for i := range MaxRTMResourceNames {
+		name := strings.Repeat(string(rune('a'+i%26)), MaxChannelBytes-2) + string(rune('a'+i/26)) + "x"
+		p.Add("streamChannels", i%2 == 0, name)
+	}
+	value := mint(t, tokens, Bundle{RTMUserID: strings.Repeat("u", MaxRTMUserIDBytes), RTMPermissions: &p})
+	if len(value) > MaxTokenChars {
+		t.Fatalf("the token has %d characters, more than inspection reads (%d)", len(value), MaxTokenChars)
+	}
+	ins, err := tokens.Inspect(value, Subject{})
+	if err != nil || ins.Signature != SignatureValid {
+		t.Fatalf("inspect: %v, signature %s", err, ins.Signature)
+	}
+	if got := len(ins.Services[0].Permissions["streamChannels"]["read"]) + len(ins.Services[0].Permissions["streamChannels"]["write"]); got != MaxRTMResourceNames {
+		t.Errorf("inspection lists %d names, want %d", got, MaxRTMResourceNames)
 	}
 }

@@ -77,8 +77,8 @@ type Service007 struct {
 	Permissions              map[uint16]map[uint16][]string
 }
 
-// Newest returns the token's service of type typ among Newer, or false.
-func (t *Token007) Newest(typ uint16) (Service007, bool) {
+// NewerService returns the token's service of type typ among Newer, or false.
+func (t *Token007) NewerService(typ uint16) (Service007, bool) {
 	for _, s := range t.Newer {
 		if s.Type == typ {
 			return s, true
