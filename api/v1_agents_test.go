@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
@@ -166,6 +167,39 @@ func TestV1NewestServices400(t *testing.T) {
 				if got := p.Errors[i]; got.Field != w.field || !strings.Contains(got.Message, w.message) {
 					t.Errorf("error %d: got %s %q, want %s containing %q", i, got.Field, got.Message, w.field, w.message)
 				}
+			}
+		})
+	}
+}
+
+// TestV1AgentIdentity binds an agent's uid and RTM user to the caller's
+// identity token, as any user's, through the whole router.
+func TestV1AgentIdentity(t *testing.T) {
+	h := newRouter(t, withAuth(hsAuth(t, auth.JWTOptions{})))
+	as42 := header(bearer(idToken(t, secret, "42")))
+	tests := []struct {
+		name, path, body string
+		wantStatus       int
+		wantField        string
+	}{
+		{"own agent", "/v1/tokens/convoai", `{"channel": "c", "uid": 42}`, http.StatusOK, ""},
+		{"someone else's agent", "/v1/tokens/convoai", `{"channel": "c", "uid": 43, "rtmUserId": "42"}`, http.StatusForbidden, "uid"},
+		{"own agent, someone else's RTM user", "/v1/tokens/stt", `{"channel": "c", "uid": 42, "rtmUserId": "43"}`, http.StatusForbidden, "uid"},
+		{"own RTM user with permissions", "/v1/tokens/rtm", `{"userId": "42", "permissions": {"users": {"read": ["43"]}}}`, http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := send(t, h, http.MethodPost, tt.path, tt.body, as42)
+			if tt.wantStatus == http.StatusOK {
+				if w.Code != http.StatusOK {
+					t.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+				return
+			}
+			var p problemBody
+			decodeStrict(t, w, tt.wantStatus, "application/problem+json", &p)
+			if !strings.HasPrefix(p.Detail, tt.wantField+": ") {
+				t.Errorf("detail %q, want one about %s", p.Detail, tt.wantField)
 			}
 		})
 	}
