@@ -3,8 +3,8 @@ package service
 import "cmp"
 
 // Agent names the Agora service an agent's token opens besides RTC and
-// RTM.
-type Agent int
+// RTM; 0 is none.
+type Agent uint8
 
 // The agents Agora's builders make tokens for.
 const (
@@ -26,7 +26,6 @@ func AgentBundle(agent Agent, channel, account, rtmUserID string) Bundle {
 	return Bundle{
 		RTC:       &RTC{Channel: channel, Account: account, Role: Publisher},
 		RTMUserID: cmp.Or(rtmUserID, account, "0"),
-		ConvoAI:   agent == ConvoAI,
-		STT:       agent == STT,
+		Agent:     agent,
 	}
 }

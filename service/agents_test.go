@@ -121,8 +121,8 @@ func TestRTMPermissionsRules(t *testing.T) {
 		{"permissions in a 006 token", Bundle{RTMUserID: "bob", RTMPermissions: &RTMPermissions{}, Version: Version006}, "permissions"},
 		{"rtm login outliving the token", Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Publisher}, RTMUserID: "1", RTMExpire: u64(601), Expire: u64(600)}, "rtm.expire"},
 		{"rtm login of no time", Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Publisher}, RTMUserID: "1", RTMExpire: u64(0)}, "rtm.expire"},
-		{"convoai as 006", Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Publisher}, ConvoAI: true, Version: Version006}, "version"},
-		{"stt as 006", Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Publisher}, STT: true, Version: Version006}, "version"},
+		{"convoai as 006", Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Publisher}, Agent: ConvoAI, Version: Version006}, "version"},
+		{"stt as 006", Bundle{RTC: &RTC{Channel: "c", Account: "1", Role: Publisher}, Agent: STT, Version: Version006}, "version"},
 		{"agent with a bad channel", AgentBundle(STT, "a/b", "1", ""), "channel"},
 	}
 	for _, tt := range tests {

@@ -17,10 +17,8 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 		return Token{}, Invalidf("version", "must be %s for an FPA token", Version007)
 	case b.APaaS != nil:
 		return Token{}, Invalidf("version", "must be %s for an APaaS token", Version007)
-	case b.ConvoAI:
-		return Token{}, Invalidf("version", "must be %s for a ConvoAI token", Version007)
-	case b.STT:
-		return Token{}, Invalidf("version", "must be %s for an STT token", Version007)
+	case b.Agent != 0:
+		return Token{}, Invalidf("version", "must be %s for an agent's token (ConvoAI, STT)", Version007)
 	case b.RTMPermissions != nil:
 		return Token{}, Invalidf("permissions", "needs version %s: a %s token has no resource permissions", Version007, Version006)
 	case l.rtm != l.token:

@@ -178,15 +178,14 @@ type Bundle struct {
 	RTMExpire *uint64
 	// FPA adds Agora's FPA service, with a login privilege that lasts as
 	// long as the token, as Agora's builder grants it.
-	FPA   bool
+	FPA bool
+	// Agent, when set, adds the service of Agora's Conversational AI
+	// Engine or of its real-time speech to text, which carries neither
+	// privileges nor names: the RTC and RTM grants beside it say who the
+	// agent is. It sits beside FPA, where the struct has room for it.
+	Agent Agent
 	Chat  *Chat
 	APaaS *APaaS
-	// ConvoAI and STT add the services of Agora's Conversational AI
-	// Engine and of its real-time speech to text, which carry neither
-	// privileges nor names: the RTC and RTM grants beside them say who
-	// the agent is.
-	ConvoAI bool
-	STT     bool
 	// Expire is the token's lifetime in seconds, and that of the RTM,
 	// Chat and APaaS privileges: nil for the default lifetime, else from
 	// 1 to the maximum. Errors name it "expire".
@@ -329,11 +328,14 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 		}
 		grants = append(grants, g)
 	}
-	if b.ConvoAI {
+	switch b.Agent {
+	case 0:
+	case ConvoAI:
 		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceConvoAI, Privileges: []agoratoken.Privilege{}, Fields: []string{}})
-	}
-	if b.STT {
+	case STT:
 		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceSTT, Privileges: []agoratoken.Privilege{}, Fields: []string{}})
+	default:
+		return Token{}, Invalidf("", "no agent %d", b.Agent)
 	}
 	if len(grants) == 0 {
 		return Token{}, Invalidf("", "a token needs at least one service")
