@@ -83,11 +83,13 @@ type Privilege struct {
 // the user id for RTM, RTM2 and Chat, room and user for APaaS, none for
 // FPA, ConvoAI and STT).
 type Grant struct {
-	Service    uint16
+	Service uint16
+	// Role is the APaaS user's role, which APaaS packs after its strings.
+	// It sits beside Service, where the struct has room for it: a Grant
+	// is allocated with every token.
+	Role       int16
 	Privileges []Privilege
 	Fields     []string
-	// Role is the APaaS user's role, which APaaS packs after its strings.
-	Role int16
 	// Resources are the RTM2 user's resource permissions, which RTM2
 	// packs after its user id: in ascending order of kind, then of
 	// permission, each pair at most once.
