@@ -186,14 +186,16 @@ type Bundle struct {
 	Agent Agent
 	Chat  *Chat
 	APaaS *APaaS
-	// Expire is the token's lifetime in seconds, and that of the RTM,
-	// Chat and APaaS privileges: nil for the default lifetime, else from
-	// 1 to the maximum. Errors name it "expire".
+	// Expire is the token's lifetime in seconds, and that of the Chat
+	// and APaaS privileges and, unless RTMExpire says otherwise, of the
+	// RTM login: nil for the default lifetime, else from 1 to the
+	// maximum. Errors name it "expire".
 	Expire *uint64
 	// RTCPrivilegeExpire is the lifetime in seconds of the RTC privileges
 	// that RTC.Privileges leaves unset: nil for the token's, else from 1
-	// to the token's. As in Agora's reference server, only RTC privileges
-	// have a lifetime of their own. Errors name it "privilegeExpire".
+	// to the token's. As in Agora's reference server, RTC privileges have
+	// a lifetime of their own, and the RTM login (RTMExpire) as in
+	// Agora's buildTokenWithRtm2. Errors name it "privilegeExpire".
 	RTCPrivilegeExpire *uint64
 	// Version is the token format: Version007 (also when empty) or
 	// Version006, which carries a single RTC or RTM grant.
