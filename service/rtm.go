@@ -30,24 +30,26 @@ type RTMResources struct {
 // (MaxTokenChars) and a client sends in a header.
 const MaxRTMResourceNames = 32
 
-// rtmKind is one kind of RTMPermissions: its number, its name in the
-// API, where p keeps its resources, and the rule its names follow: that
-// of user ids for users, of channel names for the others.
+// rtmKind is one kind of RTMPermissions: its number, where p keeps its
+// resources, and the rule its names follow: that of user ids for users,
+// of channel names for the others. Its name in the API is the one
+// agoratoken gives it, which inspection uses too.
 type rtmKind struct {
 	kind  uint16
-	name  string
 	slot  **RTMResources
 	users bool
 }
 
+func (k rtmKind) name() string { return agoratoken.ResourceName(k.kind) }
+
 // kinds lists the kinds of p in Agora's order: the one list of them.
 func (p *RTMPermissions) kinds() []rtmKind {
 	return []rtmKind{
-		{agoratoken.ResourceMessageChannels, "messageChannels", &p.MessageChannels, false},
-		{agoratoken.ResourceStreamChannels, "streamChannels", &p.StreamChannels, false},
-		{agoratoken.ResourceGroupChannels, "groupChannels", &p.GroupChannels, false},
-		{agoratoken.ResourceServerGroups, "serverGroups", &p.ServerGroups, false},
-		{agoratoken.ResourceUsers, "users", &p.Users, true},
+		{agoratoken.ResourceMessageChannels, &p.MessageChannels, false},
+		{agoratoken.ResourceStreamChannels, &p.StreamChannels, false},
+		{agoratoken.ResourceGroupChannels, &p.GroupChannels, false},
+		{agoratoken.ResourceServerGroups, &p.ServerGroups, false},
+		{agoratoken.ResourceUsers, &p.Users, true},
 	}
 }
 
@@ -55,7 +57,7 @@ func (p *RTMPermissions) kinds() []rtmKind {
 func RTMResourceKinds() []string {
 	var names []string
 	for _, k := range new(RTMPermissions).kinds() {
-		names = append(names, k.name)
+		names = append(names, k.name())
 	}
 	return names
 }
@@ -66,7 +68,7 @@ func RTMResourceKinds() []string {
 // is signed.
 func (p *RTMPermissions) Add(kind string, write bool, name string) bool {
 	for _, k := range p.kinds() {
-		if k.name != kind {
+		if k.name() != kind {
 			continue
 		}
 		if *k.slot == nil {
@@ -82,6 +84,36 @@ func (p *RTMPermissions) Add(kind string, write bool, name string) bool {
 	return false
 }
 
+// rtmList is one list of RTMPermissions: a kind, a permission, the
+// field that names the list, and the names in it.
+type rtmList struct {
+	kind       rtmKind
+	permission uint16
+	field      string
+	names      []string
+}
+
+// lists yields the lists of p that are given, in Agora's order of kinds
+// and permissions: the one walk over them.
+func (p *RTMPermissions) lists(yield func(rtmList) error) error {
+	for _, k := range p.kinds() {
+		res := *k.slot
+		if res == nil {
+			continue
+		}
+		for _, l := range []struct {
+			permission uint16
+			names      []string
+		}{{agoratoken.PermissionRead, res.Read}, {agoratoken.PermissionWrite, res.Write}} {
+			field := "permissions." + k.name() + "." + agoratoken.PermissionName(l.permission)
+			if err := yield(rtmList{k, l.permission, field, l.names}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // rtm2Grant is the RTM2 grant of user with permissions p: the login, for
 // expire seconds, and the resources p names, each checked by its rule.
 func rtm2Grant(user string, p RTMPermissions, expire uint32) (agoratoken.Grant, error) {
@@ -91,60 +123,40 @@ func rtm2Grant(user string, p RTMPermissions, expire uint32) (agoratoken.Grant, 
 		Fields:     []string{user},
 	}
 	total := 0
-	for _, k := range p.kinds() {
-		res := *k.slot
-		if res == nil {
-			continue
-		}
-		field := "permissions." + k.name
-		for _, perm := range []struct {
-			id    uint16
-			field string
-			names []string
-		}{
-			{agoratoken.PermissionRead, field + ".read", res.Read},
-			{agoratoken.PermissionWrite, field + ".write", res.Write},
-		} {
-			for i, name := range perm.names {
-				switch {
-				case k.users && !ValidUserID(name):
-					return g, Invalidf(perm.field, "lists %q, which is not a user id: %s", name, UserIDRule)
-				case !k.users && !ValidChannel(name):
-					return g, Invalidf(perm.field, "lists %q, which is not a channel name: %s", name, ChannelRule)
-				case slices.Contains(perm.names[:i], name):
-					return g, Invalidf(perm.field, "lists %q twice", name)
-				}
-			}
-			if total += len(perm.names); total > MaxRTMResourceNames {
-				return g, Invalidf("permissions", "may list %d names in all, or the token grows past what clients carry", MaxRTMResourceNames)
-			}
-			if len(perm.names) > 0 {
-				g.Resources = append(g.Resources, agoratoken.Resources{Kind: k.kind, Permission: perm.id, Names: perm.names})
+	err := p.lists(func(l rtmList) error {
+		for i, name := range l.names {
+			switch {
+			case l.kind.users && !ValidUserID(name):
+				return Invalidf(l.field, "lists %q, which is not a user id: %s", name, UserIDRule)
+			case !l.kind.users && !ValidChannel(name):
+				return Invalidf(l.field, "lists %q, which is not a channel name: %s", name, ChannelRule)
+			case slices.Contains(l.names[:i], name):
+				return Invalidf(l.field, "lists %q twice", name)
 			}
 		}
-	}
-	return g, nil
+		if total += len(l.names); total > MaxRTMResourceNames {
+			return Invalidf("permissions", "may list %d names in all, or the token grows past what clients carry", MaxRTMResourceNames)
+		}
+		if len(l.names) > 0 {
+			g.Resources = append(g.Resources, agoratoken.Resources{Kind: l.kind.kind, Permission: l.permission, Names: l.names})
+		}
+		return nil
+	})
+	return g, err
 }
 
 // channels yields the channels p names, with the field naming each,
 // for the policy's channel rules: every kind but users.
 func (p *RTMPermissions) channels(yield func(field, channel string) error) error {
-	for _, k := range p.kinds() {
-		res := *k.slot
-		if res == nil || k.users {
-			continue
+	return p.lists(func(l rtmList) error {
+		if l.kind.users {
+			return nil
 		}
-		field := "permissions." + k.name
-		for _, list := range []struct {
-			field string
-			names []string
-		}{{field + ".read", res.Read}, {field + ".write", res.Write}} {
-			for _, name := range list.names {
-				if err := yield(list.field, name); err != nil {
-					return err
-				}
+		for _, name := range l.names {
+			if err := yield(l.field, name); err != nil {
+				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
