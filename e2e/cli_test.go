@@ -271,7 +271,7 @@ func testCLIInspect(t *testing.T) {
 	good := mint(now, service.Bundle{RTC: rtc, Expire: new(uint64(600))})
 	good006 := mint(now, service.Bundle{RTC: rtc, Expire: new(uint64(600)), Version: service.Version006})
 
-	tests := []struct {
+	type inspectCase struct {
 		name          string
 		stdin         string
 		args          []string
@@ -279,7 +279,8 @@ func testCLIInspect(t *testing.T) {
 		wantSignature string // "" when nothing is printed
 		wantExpired   bool
 		wantErr       string
-	}{
+	}
+	tests := []inspectCase{
 		{"valid", "", []string{"inspect", good}, 0, "valid", false, ""},
 		{"from standard input", good + "\n", []string{"inspect", "-"}, 0, "valid", false, ""},
 		{"valid 006", "", []string{"inspect", "--channel", "lobby", "--uid", "42", good006}, 0, "valid", false, ""},
@@ -290,6 +291,15 @@ func testCLIInspect(t *testing.T) {
 		{"foreign", "", []string{"inspect", mint(foreign, service.Bundle{RTMUserID: "bob", Expire: new(uint64(600))})}, 1, "foreign", false, "signature is foreign"},
 		{"malformed", "", []string{"inspect", "hello"}, 1, "", false, "the token has a bad version prefix"},
 	}
+	// Agora's npm package builds the services this server does not mint:
+	// inspect reads them all.
+	newest := testkit.NPMTokens(t, testkit.NPMBuild("services", uint32(time.Now().Unix()), 5, testkit.NPMJob{"expire": 600, "services": []map[string]any{
+		{"type": 3, "privileges": map[string]uint32{"1": 600}, "channel": "live", "account": "42"},
+		{"type": 6, "privileges": map[string]uint32{"2": 600}, "channel": "cdn", "account": "alice"},
+		{"type": 8, "privileges": map[string]uint32{"1": 600}, "userId": "bob", "permissions": map[string]map[string][]string{"0": {"1": {"news"}}}},
+		{"type": 9}, {"type": 10},
+	}}))[0]
+	tests = append(tests, inspectCase{"every newer service, built by Agora's npm package", "", []string{"inspect", newest}, 0, "valid", false, ""})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := runBinary(t, cliEnv, tt.stdin, tt.args...)
@@ -313,6 +323,15 @@ func testCLIInspect(t *testing.T) {
 			}
 			if ins.Signature != tt.wantSignature || ins.Expired != tt.wantExpired {
 				t.Errorf("signature %s expired %t, want %s %t", ins.Signature, ins.Expired, tt.wantSignature, tt.wantExpired)
+			}
+			if tt.args[1] == newest {
+				var kinds []string
+				for _, s := range ins.Services {
+					kinds = append(kinds, s.Service)
+				}
+				if strings.Join(kinds, " ") != "streaming fcdn rtm2 convoai stt" || ins.Services[2].Permissions["messageChannels"]["write"][0] != "news" {
+					t.Errorf("services %+v", ins.Services)
+				}
 			}
 		})
 	}
