@@ -12,7 +12,7 @@ import (
 
 // decodeToken parses a token with Agora's own package and checks that
 // the test certificate signed it.
-func decodeToken(t testing.TB, token string) *accesstoken2.AccessToken {
+func decodeToken(t testing.TB, token string) *testkit.Token007 {
 	t.Helper()
 	at := testkit.Verify007(t, token, testkit.AppID, testkit.Certificate)
 	if at.AppId != testkit.AppID || at.IssueTs != uint32(testNow.Unix()) || at.Salt != testSalt {

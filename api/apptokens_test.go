@@ -63,7 +63,7 @@ func TestAppTokensAreOptIn(t *testing.T) {
 							t.Fatalf("status %d, want 200: %s", w.Code, w.Body)
 						}
 						at := decodeToken(t, tokenIn(t, w))
-						if privs := privilegesOf(at, rt.service); privs[rt.privilege] == 0 {
+						if privs := privilegesOf(at.AccessToken, rt.service); privs[rt.privilege] == 0 {
 							t.Errorf("service %d privileges %v, want the app privilege %d", rt.service, privs, rt.privilege)
 						}
 						if issued != 1 {

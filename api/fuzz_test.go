@@ -154,6 +154,11 @@ func FuzzV1RTM(f *testing.F)   { fuzzV1(f, "/v1/tokens/rtm") }
 func FuzzV1Chat(f *testing.F)  { fuzzV1(f, "/v1/tokens/chat") }
 func FuzzV1FPA(f *testing.F)   { fuzzV1(f, "/v1/tokens/fpa") }
 func FuzzV1APaaS(f *testing.F) { fuzzV1(f, "/v1/tokens/apaas") }
+func FuzzV1ConvoAI(f *testing.F) {
+	f.Add([]byte(`{"channel": "c", "uid": 7, "rtmUserId": "r", "expire": 60, "privilegeExpire": 30}`))
+	f.Add([]byte(`{"channel": "c", "account": "` + strings.Repeat("a", 65) + `"}`))
+	fuzzV1(f, "/v1/tokens/convoai")
+}
 
 // fuzzV1 sends the fuzzer's bodies to one /v1 token route.
 func fuzzV1(f *testing.F, path string) {

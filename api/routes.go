@@ -164,6 +164,8 @@ func routes(r *gin.Engine, h *handlers) {
 	withSlash(v1, http.MethodPost, "/tokens/fpa", respond(v1Route(h, v1FPARequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/chat", respond(v1Route(h, v1ChatRequest.bundle)))
 	withSlash(v1, http.MethodPost, "/tokens/apaas", respond(v1Route(h, v1APaaSRequest.bundle)))
+	withSlash(v1, http.MethodPost, "/tokens/convoai", respond(v1Route(h, v1AgentRequest.convoAI)))
+	withSlash(v1, http.MethodPost, "/tokens/stt", respond(v1Route(h, v1AgentRequest.stt)))
 	withSlash(v1, http.MethodPost, "/tokens/inspect", respond(h.handleV1Inspect))
 	withSlash(v1, http.MethodPost, "/tokens/check", respond(h.handleV1Check))
 

@@ -34,8 +34,11 @@ type v1RTCPrivileges struct {
 	PublishData  *uint64 `json:"publishData"`
 }
 
+// v1RTMLogin logs an RTM user in with an RTC token, for the token's
+// lifetime or, as Agora's buildTokenWithRtm2 allows, a shorter one.
 type v1RTMLogin struct {
-	UserID string `json:"userId" binding:"required,agora_user_id"`
+	UserID string  `json:"userId" binding:"required,agora_user_id"`
+	Expire *uint64 `json:"expire"`
 }
 
 // validateV1RTC applies the rule that spans fields: exactly one of uid
@@ -60,20 +63,78 @@ func (r v1RTCRequest) bundle() service.Bundle {
 	rtc := service.RTC{Channel: r.Channel, Account: r.account(), Role: roleOf(r.Role), Privileges: (*service.RTCPrivileges)(r.Privileges)}
 	b := service.Bundle{RTC: &rtc, Expire: r.Expire, Version: r.Version}
 	if r.RTM != nil {
-		b.RTMUserID = r.RTM.UserID
+		b.RTMUserID, b.RTMExpire = r.RTM.UserID, r.RTM.Expire
 	}
 	return b
 }
 
+// v1RTMRequest asks for an RTM login; with permissions, for the login
+// with resource permissions, which Agora's RTM2 service carries.
 type v1RTMRequest struct {
-	UserID  string  `json:"userId" binding:"required,agora_user_id"`
-	Expire  *uint64 `json:"expire"`
-	Version string  `json:"version" binding:"omitempty,oneof=007 006"`
+	UserID      string            `json:"userId" binding:"required,agora_user_id"`
+	Permissions *v1RTMPermissions `json:"permissions"`
+	Expire      *uint64           `json:"expire"`
+	Version     string            `json:"version" binding:"omitempty,oneof=007 006"`
+}
+
+// v1RTMPermissions is service.RTMPermissions with the API's JSON names,
+// so that one converts into the other. The service checks the names.
+type v1RTMPermissions struct {
+	MessageChannels *service.RTMResources `json:"messageChannels"`
+	StreamChannels  *service.RTMResources `json:"streamChannels"`
+	GroupChannels   *service.RTMResources `json:"groupChannels"`
+	ServerGroups    *service.RTMResources `json:"serverGroups"`
+	Users           *service.RTMResources `json:"users"`
 }
 
 func (r v1RTMRequest) bundle() service.Bundle {
-	return service.Bundle{RTMUserID: r.UserID, Expire: r.Expire, Version: r.Version}
+	return service.Bundle{RTMUserID: r.UserID, RTMPermissions: (*service.RTMPermissions)(r.Permissions), Expire: r.Expire, Version: r.Version}
 }
+
+// v1AgentRequest asks for the token of an agent of Agora's
+// Conversational AI Engine or of its real-time STT: the agent's uid or
+// account in channel, and the RTM user it logs in as (by default, the
+// same id as text). Such tokens exist as 007 only.
+type v1AgentRequest struct {
+	Channel         string  `json:"channel" binding:"required,agora_channel"`
+	UID             *uint32 `json:"uid"`
+	Account         *string `json:"account" binding:"omitnil,agora_account"`
+	RTMUserID       *string `json:"rtmUserId" binding:"omitnil,agora_user_id"`
+	Expire          *uint64 `json:"expire"`
+	PrivilegeExpire *uint64 `json:"privilegeExpire"`
+}
+
+// validateV1Agent applies the rules that span fields: exactly one of uid
+// and account, and an RTM user id that the account can stand for when
+// rtmUserId is left out.
+func validateV1Agent(sl validator.StructLevel) {
+	req := sl.Current().Interface().(v1AgentRequest)
+	switch {
+	case (req.UID == nil) == (req.Account == nil):
+		sl.ReportError(req.UID, "uid", "uid", "agora_uid_xor_account", "")
+	case req.RTMUserID == nil && req.Account != nil && !service.ValidUserID(*req.Account):
+		sl.ReportError(req.RTMUserID, "rtmUserId", "rtmUserId", "agora_rtm_user_of_account", "")
+	}
+}
+
+func (r v1AgentRequest) bundle(agent service.Agent) service.Bundle {
+	account := ""
+	if r.Account != nil {
+		account = *r.Account
+	} else {
+		account = service.UIDAccount(*r.UID)
+	}
+	rtmUser := ""
+	if r.RTMUserID != nil {
+		rtmUser = *r.RTMUserID
+	}
+	b := service.AgentBundle(agent, r.Channel, account, rtmUser)
+	b.Expire, b.RTCPrivilegeExpire = r.Expire, r.PrivilegeExpire
+	return b
+}
+
+func (r v1AgentRequest) convoAI() service.Bundle { return r.bundle(service.ConvoAI) }
+func (r v1AgentRequest) stt() service.Bundle     { return r.bundle(service.STT) }
 
 // v1ChatRequest asks for a user token when it names a user, else for an
 // app token. Chat tokens exist as 007 only; version is accepted so that a

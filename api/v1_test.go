@@ -27,15 +27,16 @@ type tokenBody struct {
 }
 
 type accessBody struct {
-	Service    string          `json:"service"`
-	Channel    string          `json:"channel"`
-	UID        *uint32         `json:"uid"`
-	Account    string          `json:"account"`
-	UserID     string          `json:"userId"`
-	RoomUUID   *string         `json:"roomUuid"`
-	UserUUID   *string         `json:"userUuid"`
-	Role       *int16          `json:"role"`
-	Privileges []privilegeBody `json:"privileges"`
+	Service     string                         `json:"service"`
+	Channel     string                         `json:"channel"`
+	UID         *uint32                        `json:"uid"`
+	Account     string                         `json:"account"`
+	UserID      string                         `json:"userId"`
+	RoomUUID    *string                        `json:"roomUuid"`
+	UserUUID    *string                        `json:"userUuid"`
+	Role        *int16                         `json:"role"`
+	Permissions map[string]map[string][]string `json:"permissions"`
+	Privileges  []privilegeBody                `json:"privileges"`
 }
 
 type privilegeBody struct {

@@ -37,16 +37,17 @@ var rules = map[string]rule{
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
 	}},
 	// max is used only as max=1, on the query keys a client may repeat.
-	"max":                   {words: says("is given more than once")},
-	"agora_channel":         {stringRule(service.ValidChannel), says(service.ChannelRule)},
-	"agora_account":         {stringRule(service.ValidAccount), says(service.AccountRule)},
-	"agora_user_id":         {stringRule(service.ValidUserID), says(service.UserIDRule)},
-	"agora_uid_or_account":  {stringRule(validUIDOrAccount), says("must be a whole number from 0 to 4294967295, or " + accountBytes)},
-	"agora_rtc_user":        {validRTCUser, says("must be a whole number from 0 to 4294967295 for tokenType uid, or " + accountBytes + " for userAccount")},
-	"agora_apaas_role":      {func(fl validator.FieldLevel) bool { return service.ValidAPaaSRole(fl.Field().Int()) }, says(service.APaaSRoleRule)},
-	"agora_uid_xor_account": {words: says("give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)")},
-	"agora_uid_not_account": {words: says("give uid or account, not both")},
-	"agora_time":            {stringRule(validTime), says("must be a time in RFC 3339 form, such as 2026-12-07T12:00:00Z")},
+	"max":                       {words: says("is given more than once")},
+	"agora_channel":             {stringRule(service.ValidChannel), says(service.ChannelRule)},
+	"agora_account":             {stringRule(service.ValidAccount), says(service.AccountRule)},
+	"agora_user_id":             {stringRule(service.ValidUserID), says(service.UserIDRule)},
+	"agora_uid_or_account":      {stringRule(validUIDOrAccount), says("must be a whole number from 0 to 4294967295, or " + accountBytes)},
+	"agora_rtc_user":            {validRTCUser, says("must be a whole number from 0 to 4294967295 for tokenType uid, or " + accountBytes + " for userAccount")},
+	"agora_apaas_role":          {func(fl validator.FieldLevel) bool { return service.ValidAPaaSRole(fl.Field().Int()) }, says(service.APaaSRoleRule)},
+	"agora_uid_xor_account":     {words: says("give exactly one of uid (a whole number from 0 to 4294967295) and account (a string)")},
+	"agora_uid_not_account":     {words: says("give uid or account, not both")},
+	"agora_time":                {stringRule(validTime), says("must be a time in RFC 3339 form, such as 2026-12-07T12:00:00Z")},
+	"agora_rtm_user_of_account": {words: says("is required when account cannot serve as the RTM user id: an RTM user id " + service.UserIDRule)},
 }
 
 // accountBytes is the rule of an RTC user account, as part of a sentence.
@@ -77,6 +78,7 @@ func registerValidators() {
 		}
 		v.RegisterStructValidation(validateV1RTC, v1RTCRequest{})
 		v.RegisterStructValidation(validateOneUser, v1InspectRequest{}, v1CheckRequest{})
+		v.RegisterStructValidation(validateV1Agent, v1AgentRequest{})
 	})
 }
 

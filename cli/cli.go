@@ -57,7 +57,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"token", "token rtc|rtm|fpa|chat|apaas [flags]", "print a token", runToken},
+		{"token", "token rtc|rtm|fpa|chat|apaas|convoai|stt [flags]", "print a token", runToken},
 		{"inspect", "inspect [flags] TOKEN|-", "decode a token and check its signature", runInspect},
 		{"check", "check [flags] TOKEN|-", "say why Agora would refuse a token for what a client does", runCheck},
 		{"version", "version", "print the version", runVersion},

@@ -18,12 +18,16 @@ func runToken(_ context.Context, args []string, e env) error {
 		return nil
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return usageError("arguments", "token needs a kind: %s token rtc|rtm|fpa|chat|apaas [flags]", Program)
+		return usageError("arguments", "token needs a kind: %s token rtc|rtm|fpa|chat|apaas|convoai|stt [flags]", Program)
 	}
-	kinds := map[string]func([]string, env) error{"rtc": tokenRTC, "rtm": tokenRTM, "fpa": tokenFPA, "chat": tokenChat, "apaas": tokenAPaaS}
+	kinds := map[string]func([]string, env) error{
+		"rtc": tokenRTC, "rtm": tokenRTM, "fpa": tokenFPA, "chat": tokenChat, "apaas": tokenAPaaS,
+		"convoai": func(args []string, e env) error { return tokenAgent(service.ConvoAI, args, e) },
+		"stt":     func(args []string, e env) error { return tokenAgent(service.STT, args, e) },
+	}
 	run, known := kinds[args[0]]
 	if !known {
-		return usageError("arguments", "unknown token kind %q: want rtc, rtm, fpa, chat or apaas", args[0])
+		return usageError("arguments", "unknown token kind %q: want rtc, rtm, fpa, chat, apaas, convoai or stt", args[0])
 	}
 	return run(args[1:], e)
 }
@@ -40,6 +44,7 @@ func tokenRTC(args []string, e env) error {
 	video := f.Uint64("publish-video", 0, "publish video privilege lifetime in seconds (007 only)")
 	data := f.Uint64("publish-data", 0, "publish data privilege lifetime in seconds (007 only)")
 	rtmUser := f.String("rtm-user-id", "", "also log this RTM user in, with the same token (007 only)")
+	rtmExpire := f.Uint64("rtm-expire", 0, "RTM login lifetime in seconds, at most --expire (default the token's)")
 	version := f.String("version", service.Version007, "token version: 007 or 006")
 	tokens, err := f.parseAll(args, e)
 	if err != nil {
@@ -70,7 +75,10 @@ func tokenRTC(args []string, e env) error {
 	if f.Changed("rtm-user-id") && *rtmUser == "" {
 		return usageError("--rtm-user-id", "must not be empty")
 	}
-	b := service.Bundle{RTC: &r, RTMUserID: *rtmUser, Version: *version}
+	if f.Changed("rtm-expire") && *rtmUser == "" {
+		return usageError("--rtm-expire", "needs --rtm-user-id")
+	}
+	b := service.Bundle{RTC: &r, RTMUserID: *rtmUser, RTMExpire: optional(f, "rtm-expire", rtmExpire), Version: *version}
 	return mint(tokens, f, b, expire, e, map[string]string{
 		"channel":                 "--channel",
 		"uid":                     "--account",
@@ -82,12 +90,16 @@ func tokenRTC(args []string, e env) error {
 		"privileges.publishData":  "--publish-data",
 		"rtm":                     "--rtm-user-id",
 		"userId":                  "--rtm-user-id",
+		"rtm.expire":              "--rtm-expire",
 	})
 }
 
 func tokenRTM(args []string, e env) error {
-	f := newFlags("token rtm --user-id ID [flags]", e)
+	f := newFlags("token rtm --user-id ID [--read KIND=NAME]... [--write KIND=NAME]... [flags]", e)
 	user := f.String("user-id", "", "RTM user id")
+	kinds := strings.Join(service.RTMResourceKinds(), ", ")
+	read := f.StringArray("read", nil, "let the user read the resource NAME of KIND ("+kinds+"); repeat for more (007 only)")
+	write := f.StringArray("write", nil, "let the user write the resource NAME of KIND; repeat for more (007 only)")
 	expire := f.lifetime()
 	version := f.String("version", service.Version007, "token version: 007 or 006")
 	tokens, err := f.parseAll(args, e)
@@ -97,7 +109,67 @@ func tokenRTM(args []string, e env) error {
 	if *user == "" {
 		return usageError("--user-id", "is required")
 	}
-	return mint(tokens, f, service.Bundle{RTMUserID: *user, Version: *version}, expire, e, map[string]string{"userId": "--user-id"})
+	b := service.Bundle{RTMUserID: *user, Version: *version}
+	flagOf := map[string]string{"userId": "--user-id", "permissions": "--read, --write"}
+	for _, list := range []struct {
+		flag  string
+		write bool
+		given []string
+	}{{"--read", false, *read}, {"--write", true, *write}} {
+		for _, kindName := range list.given {
+			kind, name, _ := strings.Cut(kindName, "=")
+			if b.RTMPermissions == nil {
+				b.RTMPermissions = new(service.RTMPermissions)
+			}
+			if !b.RTMPermissions.Add(kind, list.write, name) {
+				return usageError(list.flag, "takes KIND=NAME with KIND one of %s, not %q", kinds, kindName)
+			}
+			flagOf["permissions."+kind+"."+strings.TrimPrefix(list.flag, "--")] = list.flag
+		}
+	}
+	return mint(tokens, f, b, expire, e, flagOf)
+}
+
+// tokenAgent mints the token of an agent of Agora's Conversational AI
+// Engine or of its real-time STT, as POST /v1/tokens/convoai and stt do.
+func tokenAgent(agent service.Agent, args []string, e env) error {
+	kind := map[service.Agent]string{service.ConvoAI: "convoai", service.STT: "stt"}[agent]
+	f := newFlags("token "+kind+" --channel NAME (--uid N | --account NAME) [--rtm-user-id ID] [flags]", e)
+	channel := f.String("channel", "", "RTC channel the agent joins")
+	uid := f.Uint32("uid", 0, "the agent's numeric uid; 0 for any")
+	account := f.String("account", "", "the agent's user account, instead of --uid")
+	rtmUser := f.String("rtm-user-id", "", "RTM user the agent logs in as (default the agent's uid or account)")
+	privilegeExpire := f.Uint64("privilege-expire", 0, "RTC privilege lifetime in seconds, at most --expire (default the token's)")
+	expire := f.lifetime()
+	tokens, err := f.parseAll(args, e)
+	if err != nil {
+		return err
+	}
+	var user string
+	switch {
+	case f.Changed("uid") == f.Changed("account"):
+		return usageError("--uid", "give exactly one of --uid and --account")
+	case f.Changed("uid"):
+		user = service.UIDAccount(*uid)
+	case *account == "":
+		return usageError("--account", "must not be empty; for any uid give --uid 0")
+	default:
+		user = *account
+	}
+	switch {
+	case f.Changed("rtm-user-id") && *rtmUser == "":
+		return usageError("--rtm-user-id", "must not be empty")
+	case *rtmUser == "" && user != "" && !service.ValidUserID(user):
+		return usageError("--rtm-user-id", "is required when --account cannot serve as the RTM user id: an RTM user id %s", service.UserIDRule)
+	}
+	b := service.AgentBundle(agent, *channel, user, *rtmUser)
+	b.RTCPrivilegeExpire = optional(f, "privilege-expire", privilegeExpire)
+	return mint(tokens, f, b, expire, e, map[string]string{
+		"channel":         "--channel",
+		"uid":             "--uid or --account",
+		"userId":          "--rtm-user-id",
+		"privilegeExpire": "--privilege-expire",
+	})
 }
 
 func tokenChat(args []string, e env) error {

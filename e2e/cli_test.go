@@ -92,6 +92,21 @@ func testCLIToken(t *testing.T, inspector *service.Tokens) {
 			[]service.Access{{Service: "rtm", UserID: "bob", Privileges: names("login")}}},
 		{"rtm 006", nil, []string{"token", "rtm", "--user-id", "bob", "--version", "006"}, service.Subject{UserID: "bob"}, "006", time.Hour,
 			[]service.Access{{Service: "rtm", UserID: "bob", Privileges: names("login")}}},
+		{"rtm with permissions", nil, []string{"token", "rtm", "--user-id", "bob", "--read", "messageChannels=news", "--read", "messageChannels=a=b", "--write", "users=alice"}, service.Subject{}, "007", time.Hour,
+			[]service.Access{{Service: "rtm2", UserID: "bob", Privileges: names("login"), Permissions: map[string]map[string][]string{
+				"messageChannels": {"read": {"news", "a=b"}}, "users": {"write": {"alice"}}}}}},
+		{"convoai agent", nil, []string{"token", "convoai", "--channel", "support", "--uid", "1001", "--expire", "900"}, service.Subject{}, "007", 15 * time.Minute,
+			[]service.Access{
+				{Service: "rtc", Channel: "support", UID: one(1001), Privileges: names("joinChannel", "publishAudio", "publishVideo", "publishData")},
+				{Service: "rtm", UserID: "1001", Privileges: names("login")},
+				{Service: "convoai", Privileges: names()},
+			}},
+		{"stt with its own RTM user", nil, []string{"token", "stt", "--channel", "meeting", "--account", "stt-bot", "--rtm-user-id", "stt-rtm"}, service.Subject{}, "007", time.Hour,
+			[]service.Access{
+				{Service: "rtc", Channel: "meeting", Account: "stt-bot", Privileges: names("joinChannel", "publishAudio", "publishVideo", "publishData")},
+				{Service: "rtm", UserID: "stt-rtm", Privileges: names("login")},
+				{Service: "stt", Privileges: names()},
+			}},
 		{"chat user", nil, []string{"token", "chat", "--user-id", "carol", "--expire", "100"}, service.Subject{}, "007", 100 * time.Second,
 			[]service.Access{{Service: "chat", UserID: "carol", Privileges: names("user")}}},
 		{"chat app", allowApp, []string{"token", "chat"}, service.Subject{}, "007", time.Hour,
@@ -203,6 +218,15 @@ func testCLIUsage(t *testing.T) {
 		{"006 with rtm", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "1", "--role", "publisher", "--rtm-user-id", "bob", "--version", "006"}, 2, "--rtm-user-id: needs version 007"},
 		{"expire too long", cliEnv, []string{"token", "rtm", "--user-id", "bob", "--expire", "86401"}, 2, "--expire: must be a whole number of seconds from 1 to 86400"},
 		{"rtm without user", cliEnv, []string{"token", "rtm"}, 2, "--user-id: is required"},
+		{"rtm unknown kind of resource", cliEnv, []string{"token", "rtm", "--user-id", "bob", "--read", "channels=news"}, 2, "--read: takes KIND=NAME with KIND one of messageChannels"},
+		{"rtm bad channel name", cliEnv, []string{"token", "rtm", "--user-id", "bob", "--write", "streamChannels=a/b"}, 2, "--write: lists \"a/b\", which is not a channel name"},
+		{"rtm permissions as 006", cliEnv, []string{"token", "rtm", "--user-id", "bob", "--read", "users=alice", "--version", "006"}, 2, "needs version 007"},
+		{"rtc rtm login past the token", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "1", "--role", "publisher", "--rtm-user-id", "u", "--expire", "60", "--rtm-expire", "61"}, 2, "--rtm-expire: must be a whole number of seconds from 1 to the token's lifetime, 60"},
+		{"rtc rtm lifetime without a user", cliEnv, []string{"token", "rtc", "--channel", "c", "--uid", "1", "--role", "publisher", "--rtm-expire", "60"}, 2, "--rtm-expire: needs --rtm-user-id"},
+		{"convoai without an agent", cliEnv, []string{"token", "convoai", "--channel", "c"}, 2, "--uid: give exactly one of --uid and --account"},
+		{"convoai bad channel", cliEnv, []string{"token", "convoai", "--channel", "c/d", "--uid", "1"}, 2, "--channel: must be 1 to 63 bytes"},
+		{"stt account that cannot log in to RTM", cliEnv, []string{"token", "stt", "--channel", "c", "--account", strings.Repeat("a", 65)}, 2, "--rtm-user-id: is required when --account cannot serve as the RTM user id"},
+		{"stt privilege past the token", cliEnv, []string{"token", "stt", "--channel", "c", "--uid", "1", "--expire", "60", "--privilege-expire", "61"}, 2, "--privilege-expire: must be a whole number of seconds from 1 to the token's lifetime, 60"},
 		{"stray argument", cliEnv, []string{"token", "chat", "carol"}, 2, "argument 1 is neither a flag nor a flag's value"},
 		{"no credentials", nil, []string{"token", "chat"}, 2, "APP_ID"},
 		{"chat app token not allowed", cliEnv, []string{"token", "chat"}, 1, "ALLOW_APP_TOKENS=true"},
@@ -247,7 +271,7 @@ func testCLIInspect(t *testing.T) {
 	good := mint(now, service.Bundle{RTC: rtc, Expire: new(uint64(600))})
 	good006 := mint(now, service.Bundle{RTC: rtc, Expire: new(uint64(600)), Version: service.Version006})
 
-	tests := []struct {
+	type inspectCase struct {
 		name          string
 		stdin         string
 		args          []string
@@ -255,7 +279,8 @@ func testCLIInspect(t *testing.T) {
 		wantSignature string // "" when nothing is printed
 		wantExpired   bool
 		wantErr       string
-	}{
+	}
+	tests := []inspectCase{
 		{"valid", "", []string{"inspect", good}, 0, "valid", false, ""},
 		{"from standard input", good + "\n", []string{"inspect", "-"}, 0, "valid", false, ""},
 		{"valid 006", "", []string{"inspect", "--channel", "lobby", "--uid", "42", good006}, 0, "valid", false, ""},
@@ -266,6 +291,15 @@ func testCLIInspect(t *testing.T) {
 		{"foreign", "", []string{"inspect", mint(foreign, service.Bundle{RTMUserID: "bob", Expire: new(uint64(600))})}, 1, "foreign", false, "signature is foreign"},
 		{"malformed", "", []string{"inspect", "hello"}, 1, "", false, "the token has a bad version prefix"},
 	}
+	// Agora's npm package builds the services this server does not mint:
+	// inspect reads them all.
+	newest := testkit.NPMTokens(t, testkit.NPMBuild("services", uint32(time.Now().Unix()), 5, testkit.NPMJob{"expire": 600, "services": []map[string]any{
+		{"type": 3, "privileges": map[string]uint32{"1": 600}, "channel": "live", "account": "42"},
+		{"type": 6, "privileges": map[string]uint32{"2": 600}, "channel": "cdn", "account": "alice"},
+		{"type": 8, "privileges": map[string]uint32{"1": 600}, "userId": "bob", "permissions": map[string]map[string][]string{"0": {"1": {"news"}}}},
+		{"type": 9}, {"type": 10},
+	}}))[0]
+	tests = append(tests, inspectCase{"every newer service, built by Agora's npm package", "", []string{"inspect", newest}, 0, "valid", false, ""})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := runBinary(t, cliEnv, tt.stdin, tt.args...)
@@ -289,6 +323,15 @@ func testCLIInspect(t *testing.T) {
 			}
 			if ins.Signature != tt.wantSignature || ins.Expired != tt.wantExpired {
 				t.Errorf("signature %s expired %t, want %s %t", ins.Signature, ins.Expired, tt.wantSignature, tt.wantExpired)
+			}
+			if tt.args[1] == newest {
+				var kinds []string
+				for _, s := range ins.Services {
+					kinds = append(kinds, s.Service)
+				}
+				if strings.Join(kinds, " ") != "streaming fcdn rtm2 convoai stt" || ins.Services[2].Permissions["messageChannels"]["write"][0] != "news" {
+					t.Errorf("services %+v", ins.Services)
+				}
 			}
 		})
 	}

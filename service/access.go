@@ -14,17 +14,25 @@ const RenewLead = 30 * time.Second
 // when each of its privileges lasts. Minting and inspection both report
 // services this way, so a client can compare the two.
 type Access struct {
-	// Service is rtc, rtm, chat, fpa or apaas.
+	// Service is rtc, rtm, streaming, fpa, chat, fcdn, apaas, rtm2,
+	// convoai or stt.
 	Service string `json:"service"`
-	// Channel is the RTC channel.
+	// Channel is the RTC, Streaming or FCDN channel.
 	Channel string `json:"channel,omitempty"`
-	// UID is the numeric RTC uid; 0 lets any uid join. Nil when the
-	// token names a user account instead, or when it is not known.
+	// UID is the numeric uid of RTC, Streaming or FCDN; 0 lets any uid
+	// in. Nil when the token names a user account instead, or when it is
+	// not known.
 	UID *uint32 `json:"uid,omitempty"`
-	// Account is the RTC user account.
+	// Account is the user account of RTC, Streaming or FCDN.
 	Account string `json:"account,omitempty"`
-	// UserID is the RTM or Chat user.
+	// UserID is the RTM, RTM2 or Chat user.
 	UserID string `json:"userId,omitempty"`
+	// Permissions are an RTM2 user's resource permissions: by kind
+	// (messageChannels, streamChannels, groupChannels, serverGroups,
+	// users), then by permission (read, write), the names of the
+	// resources. A number Agora has not named reads "kind" or
+	// "permission" and the number.
+	Permissions map[string]map[string][]string `json:"permissions,omitempty"`
 	// RoomUUID, UserUUID and Role belong to Agora's APaaS service, which
 	// always names all three: empty strings when its grant names no room
 	// or no user, and role -1 outside a room.
@@ -57,16 +65,33 @@ func accessOf(grants []agoratoken.Grant, issued, expires time.Time) []Access {
 			a.Privileges = append(a.Privileges, PrivilegeExpiry{agoratoken.PrivilegeName(g.Service, p.ID), at})
 		}
 		switch g.Service {
-		case agoratoken.ServiceRTC:
+		case agoratoken.ServiceRTC, agoratoken.ServiceStreaming, agoratoken.ServiceFCDN:
 			a.Channel = g.Fields[0]
 			a.UID, a.Account = splitAccount(g.Fields[1])
 		case agoratoken.ServiceRTM, agoratoken.ServiceChat:
 			a.UserID = g.Fields[0]
+		case agoratoken.ServiceRTM2:
+			a.UserID = g.Fields[0]
+			a.Permissions = permissionsOf(g.Resources)
 		case agoratoken.ServiceAPaaS:
 			room, user, role := g.Fields[0], g.Fields[1], g.Role
 			a.RoomUUID, a.UserUUID, a.Role = &room, &user, &role
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// permissionsOf describes an RTM2 grant's resources: an empty map, left
+// out of the JSON, when it names none.
+func permissionsOf(rs []agoratoken.Resources) map[string]map[string][]string {
+	out := map[string]map[string][]string{}
+	for _, r := range rs {
+		kind := agoratoken.ResourceName(r.Kind)
+		if out[kind] == nil {
+			out[kind] = map[string][]string{}
+		}
+		out[kind][agoratoken.PermissionName(r.Permission)] = r.Names
 	}
 	return out
 }

@@ -86,6 +86,10 @@ func fuzzSeeds(t testing.TB) []fuzzSeed {
 		{name: "007-rtm", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: u64(3600)})},
 		{name: "007-chat-user", token: mint(t, ours, Bundle{Chat: &Chat{UserID: "carol", User: true}, Expire: u64(100)})},
 		{name: "007-chat-app", token: mint(t, ours, Bundle{Chat: &Chat{App: true}, Expire: u64(100)})},
+		{name: "007-convoai", token: mint(t, ours, AgentBundle(ConvoAI, "support", "1001", ""))},
+		{name: "007-stt", token: mint(t, ours, AgentBundle(STT, "meeting", "stt-bot", "stt-rtm"))},
+		{name: "007-rtm2-permissions", token: mint(t, ours, Bundle{RTMUserID: "bob", Expire: u64(600), RTMPermissions: &RTMPermissions{
+			MessageChannels: &RTMResources{Read: []string{"news", "team"}, Write: []string{"team"}}, Users: &RTMResources{Read: []string{"alice"}}}})},
 		{name: "007-foreign", token: mint(t, other, Bundle{RTC: pub, Expire: u64(600)})},
 		{name: "007-with-subject", token: rtc007, channel: "lobby"},
 		{name: "006-rtc-publisher", token: rtc006, channel: "lobby", account: "42"},
@@ -108,7 +112,7 @@ func fuzzSeeds(t testing.TB) []fuzzSeed {
 		seeds = append(seeds, fuzzSeed{name: "007-truncated-payload-" + strconv.Itoa(n), token: testkit.Pack007(payload[:n])})
 	}
 	seeds = append(seeds,
-		fuzzSeed{name: "007-unknown-service", token: testkit.Pack007(withService(payload, 9))},
+		fuzzSeed{name: "007-unknown-service", token: testkit.Pack007(withService(payload, 11))},
 		fuzzSeed{name: "007-huge-privilege-count", token: testkit.Pack007(withPrivilegeCount(payload, 0xffff))},
 		fuzzSeed{name: "007-trailing-bytes", token: testkit.Pack007(append(bytes.Clone(payload), 0))},
 		fuzzSeed{name: "007-flipped-signature", token: testkit.Flip007(t, rtc007, 2)},

@@ -390,7 +390,7 @@ func TestInspectMalformed(t *testing.T) {
 		{"007 truncated signature", testkit.Pack007(payload[:10]), "truncated field: signature needs 32 bytes, 8 remain"},
 		{"007 truncated channel", testkit.Pack007(payload[:len(payload)-5]), "truncated field: rtc"},
 		{"007 trailing bytes", testkit.Pack007(append(bytes.Clone(payload), 1, 2)), "2 bytes follow the last service"},
-		{"007 unknown service", testkit.Pack007(withService(payload, 9)), "service type 9"},
+		{"007 unknown service", testkit.Pack007(withService(payload, 11)), "service type 11"},
 		{"007 huge privilege count", testkit.Pack007(withPrivilegeCount(payload, 0xffff)), "lists 65535 privileges"},
 		{"006 short app id", "006" + testkit.AppID[:10], "truncated field: the App ID"},
 		{"006 bad base64", good006[:40] + "!" + good006[41:], "bad base64 at character 40"},

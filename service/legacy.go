@@ -17,6 +17,12 @@ func (t *Tokens) legacy(b Bundle, l lifetimes) (Token, error) {
 		return Token{}, Invalidf("version", "must be %s for an FPA token", Version007)
 	case b.APaaS != nil:
 		return Token{}, Invalidf("version", "must be %s for an APaaS token", Version007)
+	case b.Agent != 0:
+		return Token{}, Invalidf("version", "must be %s for an agent's token (ConvoAI, STT)", Version007)
+	case b.RTMPermissions != nil:
+		return Token{}, Invalidf("permissions", "needs version %s: a %s token has no resource permissions", Version007, Version006)
+	case l.rtm != l.token:
+		return Token{}, Invalidf("rtm.expire", "needs version %s: in a %s token every privilege has the token's lifetime", Version007, Version006)
 	case b.RTC != nil && b.RTMUserID != "":
 		return Token{}, Invalidf("rtm", "needs version %s: a %s token carries RTC or RTM, not both", Version007, Version006)
 	case b.RTC != nil && b.RTC.Privileges != nil:

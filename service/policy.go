@@ -53,6 +53,9 @@ func (p *Policy) check(ctx context.Context, b Bundle) error {
 			return err
 		}
 	}
+	if err := p.checkRTMChannels(bind, b.RTMPermissions); err != nil {
+		return err
+	}
 	if b.Chat != nil && b.Chat.User {
 		if err := bind.checkUser("uid", b.Chat.UserID); err != nil {
 			return err
@@ -132,6 +135,20 @@ func (b *Binding) checkClassroomRole(role *int16) error {
 		return nil
 	}
 	return forbidden("role", fmt.Sprintf("must be %d (student): another classroom role needs the identity token's %s claim to say publisher", APaaSStudent, b.RoleClaim))
+}
+
+// checkRTMChannels applies the channel rules to the channels RTM
+// permissions name: a user may be given no channel it could not join.
+func (p *Policy) checkRTMChannels(bind *Binding, perms *RTMPermissions) error {
+	if perms == nil {
+		return nil
+	}
+	return perms.channels(func(field, channel string) error {
+		if err := p.checkPattern(field, channel); err != nil {
+			return err
+		}
+		return bind.checkChannel(field, channel)
+	})
 }
 
 func (p *Policy) checkPattern(field, channel string) error {

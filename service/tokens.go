@@ -170,19 +170,32 @@ type APaaS struct {
 type Bundle struct {
 	RTC       *RTC
 	RTMUserID string // empty: no RTM service
+	// RTMPermissions, when set, makes the RTM grant Agora's RTM2 service:
+	// the login with these resource permissions.
+	RTMPermissions *RTMPermissions
+	// RTMExpire is the lifetime in seconds of the RTM login: nil for the
+	// token's, else from 1 to the token's. Errors name it "rtm.expire".
+	RTMExpire *uint64
 	// FPA adds Agora's FPA service, with a login privilege that lasts as
 	// long as the token, as Agora's builder grants it.
-	FPA   bool
+	FPA bool
+	// Agent, when set, adds the service of Agora's Conversational AI
+	// Engine or of its real-time speech to text, which carries neither
+	// privileges nor names: the RTC and RTM grants beside it say who the
+	// agent is. It sits beside FPA, where the struct has room for it.
+	Agent Agent
 	Chat  *Chat
 	APaaS *APaaS
-	// Expire is the token's lifetime in seconds, and that of the RTM,
-	// Chat and APaaS privileges: nil for the default lifetime, else from
-	// 1 to the maximum. Errors name it "expire".
+	// Expire is the token's lifetime in seconds, and that of the Chat
+	// and APaaS privileges and, unless RTMExpire says otherwise, of the
+	// RTM login: nil for the default lifetime, else from 1 to the
+	// maximum. Errors name it "expire".
 	Expire *uint64
 	// RTCPrivilegeExpire is the lifetime in seconds of the RTC privileges
 	// that RTC.Privileges leaves unset: nil for the token's, else from 1
-	// to the token's. As in Agora's reference server, only RTC privileges
-	// have a lifetime of their own. Errors name it "privilegeExpire".
+	// to the token's. As in Agora's reference server, RTC privileges have
+	// a lifetime of their own, and the RTM login (RTMExpire) as in
+	// Agora's buildTokenWithRtm2. Errors name it "privilegeExpire".
 	RTCPrivilegeExpire *uint64
 	// Version is the token format: Version007 (also when empty) or
 	// Version006, which carries a single RTC or RTM grant.
@@ -224,7 +237,7 @@ func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) 
 
 // lifetimes are a bundle's lifetimes in seconds, defaulted and checked.
 type lifetimes struct {
-	token, rtc uint32
+	token, rtc, rtm uint32
 }
 
 // lifetimes applies the default and the bounds of b's lifetimes: this is
@@ -243,6 +256,13 @@ func (t *Tokens) lifetimes(b Bundle) (lifetimes, error) {
 			return l, err
 		}
 		l.rtc = uint32(*b.RTCPrivilegeExpire)
+	}
+	l.rtm = l.token
+	if b.RTMExpire != nil {
+		if err := checkPrivilege("rtm.expire", *b.RTMExpire, l.token); err != nil {
+			return l, err
+		}
+		l.rtm = uint32(*b.RTMExpire)
 	}
 	return l, nil
 }
@@ -271,11 +291,15 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 		if !ValidUserID(b.RTMUserID) {
 			return Token{}, Invalidf("userId", "%s", UserIDRule)
 		}
-		grants = append(grants, agoratoken.Grant{
-			Service:    agoratoken.ServiceRTM,
-			Privileges: each(l.token, agoratoken.RTMLogin),
-			Fields:     []string{b.RTMUserID},
-		})
+		if b.RTMPermissions == nil {
+			grants = append(grants, agoratoken.Grant{
+				Service:    agoratoken.ServiceRTM,
+				Privileges: each(l.rtm, agoratoken.RTMLogin),
+				Fields:     []string{b.RTMUserID},
+			})
+		}
+	} else if b.RTMPermissions != nil {
+		return Token{}, Invalidf("userId", "is required with permissions")
 	}
 	if b.FPA {
 		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceFPA, Privileges: each(0, agoratoken.FPALogin), Fields: []string{}})
@@ -298,6 +322,22 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 		grants = append(grants, gs...)
 		// A room user's RTM and Chat grants go before an FPA grant.
 		slices.SortFunc(grants, func(a, b agoratoken.Grant) int { return cmp.Compare(a.Service, b.Service) })
+	}
+	if b.RTMPermissions != nil {
+		g, err := rtm2Grant(b.RTMUserID, *b.RTMPermissions, l.rtm)
+		if err != nil {
+			return Token{}, err
+		}
+		grants = append(grants, g)
+	}
+	switch b.Agent {
+	case 0:
+	case ConvoAI:
+		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceConvoAI, Privileges: []agoratoken.Privilege{}, Fields: []string{}})
+	case STT:
+		grants = append(grants, agoratoken.Grant{Service: agoratoken.ServiceSTT, Privileges: []agoratoken.Privilege{}, Fields: []string{}})
+	default:
+		return Token{}, Invalidf("", "no agent %d", b.Agent)
 	}
 	if len(grants) == 0 {
 		return Token{}, Invalidf("", "a token needs at least one service")

@@ -14,7 +14,7 @@ import (
 
 // parse checks a token signed with the test credentials and returns it
 // as Agora's own package reads it.
-func parse(t *testing.T, token string) *accesstoken2.AccessToken {
+func parse(t *testing.T, token string) *testkit.Token007 {
 	t.Helper()
 	return testkit.Verify007(t, token, testkit.AppID, testkit.Certificate)
 }

@@ -76,8 +76,11 @@ func Decode007(token string) (Decoded007, error) {
 		for _, field := range names {
 			g.Fields = append(g.Fields, string(r.bytes(owner+" "+field)))
 		}
-		if typ == ServiceAPaaS {
+		switch typ {
+		case ServiceAPaaS:
 			g.Role = int16(r.u16(owner + " role"))
+		case ServiceRTM2:
+			g.Resources = r.resources(owner)
 		}
 		if r.err != nil {
 			return Decoded007{}, r.err
@@ -168,6 +171,50 @@ func (r *reader) u32(what string) uint32 {
 func (r *reader) bytes(what string) []byte {
 	n := r.u16(what + " length")
 	return r.take(int(n), what)
+}
+
+// resources reads an RTM2 grant's resource permissions: a 16-bit count
+// of kinds, each a kind with its own count of permissions, each a
+// permission with its count of names. It sorts them by kind and
+// permission, as it does privileges, and rejects a pair listed twice.
+func (r *reader) resources(owner string) []Resources {
+	var out []Resources
+	kinds := int(r.u16(owner + " kind count"))
+	for range kinds {
+		kind := r.u16(owner + " kind")
+		perms := int(r.u16(owner + " permission count"))
+		for range perms {
+			res := Resources{Kind: kind, Permission: r.u16(owner + " permission")}
+			n := int(r.u16(owner + " name count"))
+			if r.err != nil {
+				return nil
+			}
+			// Each name takes 2 bytes at least: a count beyond what
+			// remains is refused before anything is allocated for it.
+			if need := 2 * n; need > len(r.b) {
+				r.err = malformed("has a truncated field: %s lists %d names needing %d bytes at least, %d remain", owner, n, need, len(r.b))
+				return nil
+			}
+			res.Names = make([]string, 0, n)
+			for range n {
+				res.Names = append(res.Names, string(r.bytes(owner+" resource name")))
+			}
+			out = append(out, res)
+		}
+	}
+	if r.err != nil {
+		return nil
+	}
+	slices.SortStableFunc(out, func(a, b Resources) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Permission, b.Permission))
+	})
+	for i := 1; i < len(out); i++ {
+		if out[i].Kind == out[i-1].Kind && out[i].Permission == out[i-1].Permission {
+			r.err = malformed("is malformed: %s lists permission %d on kind %d twice", owner, out[i].Permission, out[i].Kind)
+			return nil
+		}
+	}
+	return out
 }
 
 // privileges reads a privilege map: a 16-bit count, then that many

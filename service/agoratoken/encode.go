@@ -31,7 +31,11 @@ type AccessToken2 struct {
 //	              type uint16, uint16 count of privileges, then each
 //	              privilege by ascending id as (id uint16, expire uint32),
 //	              then the service's strings, and for APaaS the role
-//	              as an int16
+//	              as an int16; for RTM2 its resource permissions:
+//	                uint16 count of kinds, then each kind by ascending
+//	                number: kind uint16, uint16 count of permissions,
+//	                then each permission by ascending number:
+//	                permission uint16, uint16 count of names, the names
 //
 // The signing key is HMAC-SHA256(salt, HMAC-SHA256(issueTs, certificate)),
 // with the two numbers as 4 bytes each. Integers are little-endian; a
@@ -104,6 +108,14 @@ func Encode007(certificate string, t AccessToken2) (string, error) {
 		if g.Service == ServiceAPaaS {
 			b = binary.LittleEndian.AppendUint16(b, uint16(g.Role))
 		}
+		if g.Service == ServiceRTM2 {
+			var err error
+			if b, err = appendResources(b, g.Resources); err != nil {
+				return "", err
+			}
+		} else if len(g.Resources) > 0 {
+			return "", fmt.Errorf("agoratoken: service %d has no resource permissions", g.Service)
+		}
 	}
 	e.plain = b
 
@@ -119,6 +131,49 @@ func Encode007(certificate string, t AccessToken2) (string, error) {
 	e.token = append(e.token[:0], Version007...)
 	e.token = base64.StdEncoding.AppendEncode(e.token, e.deflated.Bytes())
 	return string(e.token), nil
+}
+
+// appendResources packs an RTM2 grant's resource permissions: rs holds
+// one entry per kind and permission, in the order they are packed, which
+// groups them by kind.
+func appendResources(b []byte, rs []Resources) ([]byte, error) {
+	kinds := 0
+	for i, r := range rs {
+		if i > 0 {
+			prev := rs[i-1]
+			if r.Kind < prev.Kind || r.Kind == prev.Kind && r.Permission <= prev.Permission {
+				return nil, fmt.Errorf("agoratoken: RTM2 permission %d on kind %d out of order", r.Permission, r.Kind)
+			}
+		}
+		if i == 0 || r.Kind != rs[i-1].Kind {
+			kinds++
+		}
+		if len(r.Names) > math.MaxUint16 {
+			return nil, errors.New("agoratoken: an RTM2 permission names more resources than AccessToken2 allows")
+		}
+	}
+	b = binary.LittleEndian.AppendUint16(b, uint16(kinds))
+	for i := 0; i < len(rs); {
+		kind := rs[i].Kind
+		n := 1
+		for i+n < len(rs) && rs[i+n].Kind == kind {
+			n++
+		}
+		b = binary.LittleEndian.AppendUint16(b, kind)
+		b = binary.LittleEndian.AppendUint16(b, uint16(n))
+		for _, r := range rs[i : i+n] {
+			b = binary.LittleEndian.AppendUint16(b, r.Permission)
+			b = binary.LittleEndian.AppendUint16(b, uint16(len(r.Names)))
+			for _, name := range r.Names {
+				if len(name) > math.MaxUint16 {
+					return nil, errors.New("agoratoken: an RTM2 resource name is longer than AccessToken2 allows")
+				}
+				b = appendString(b, name)
+			}
+		}
+		i += n
+	}
+	return b, nil
 }
 
 func appendString(b []byte, s string) []byte {

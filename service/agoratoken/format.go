@@ -16,13 +16,20 @@ const (
 	Version006 = "006" // the legacy AccessToken
 )
 
-// Service types of AccessToken2, as Agora numbers them.
+// Service types of AccessToken2, as Agora numbers them. RTM2 is the RTM
+// login with resource permissions; ConvoAI (Conversational AI agents) and
+// STT (real-time speech to text) carry neither privileges nor strings.
 const (
-	ServiceRTC   uint16 = 1
-	ServiceRTM   uint16 = 2
-	ServiceFPA   uint16 = 4
-	ServiceChat  uint16 = 5
-	ServiceAPaaS uint16 = 7
+	ServiceRTC       uint16 = 1
+	ServiceRTM       uint16 = 2
+	ServiceStreaming uint16 = 3
+	ServiceFPA       uint16 = 4
+	ServiceChat      uint16 = 5
+	ServiceFCDN      uint16 = 6
+	ServiceAPaaS     uint16 = 7
+	ServiceRTM2      uint16 = 8
+	ServiceConvoAI   uint16 = 9
+	ServiceSTT       uint16 = 10
 )
 
 // Privileges, each numbered within its service. A 006 token numbers RTC's
@@ -40,7 +47,26 @@ const (
 	APaaSUser       uint16 = 2
 	APaaSApp        uint16 = 3
 
+	StreamingPublishMixStream uint16 = 1
+	StreamingPublishRawStream uint16 = 2
+	FCDNPublish               uint16 = 1
+	FCDNPlay                  uint16 = 2
+	RTM2Login                 uint16 = 1
+
 	RTMLogin006 uint16 = 1000
+)
+
+// The kinds of resource an RTM2 grant names, and what it may do with
+// them, as Agora numbers them.
+const (
+	ResourceMessageChannels uint16 = 0
+	ResourceStreamChannels  uint16 = 1
+	ResourceGroupChannels   uint16 = 2
+	ResourceServerGroups    uint16 = 3
+	ResourceUsers           uint16 = 4
+
+	PermissionRead  uint16 = 0
+	PermissionWrite uint16 = 1
 )
 
 // Privilege is one privilege and its expiry: in an AccessToken2, seconds
@@ -53,33 +79,58 @@ type Privilege struct {
 
 // Grant is one service inside an AccessToken2: its privileges in
 // ascending order, then the strings that service packs after them
-// (channel and uid for RTC, the user id for RTM and Chat, room and user
-// for APaaS, none for FPA).
+// (channel and uid for RTC, channel and account for Streaming and FCDN,
+// the user id for RTM, RTM2 and Chat, room and user for APaaS, none for
+// FPA, ConvoAI and STT).
 type Grant struct {
-	Service    uint16
+	Service uint16
+	// Role is the APaaS user's role, which APaaS packs after its strings.
+	// It sits beside Service, where the struct has room for it: a Grant
+	// is allocated with every token.
+	Role       int16
 	Privileges []Privilege
 	Fields     []string
-	// Role is the APaaS user's role, which APaaS packs after its strings.
-	Role int16
+	// Resources are the RTM2 user's resource permissions, which RTM2
+	// packs after its user id: in ascending order of kind, then of
+	// permission, each pair at most once.
+	Resources []Resources
+}
+
+// Resources are the names of the resources of one kind on which an RTM2
+// grant gives one permission, in the order the grant lists them.
+type Resources struct {
+	Kind       uint16
+	Permission uint16
+	Names      []string
 }
 
 // fieldNames names, in order, the strings each service packs after its
 // privileges; a service missing here is not one Agora defines.
 var fieldNames = map[uint16][]string{
-	ServiceRTC:   {"channel", "uid"},
-	ServiceRTM:   {"user id"},
-	ServiceFPA:   {},
-	ServiceChat:  {"user id"},
-	ServiceAPaaS: {"room uuid", "user uuid"},
+	ServiceRTC:       {"channel", "uid"},
+	ServiceRTM:       {"user id"},
+	ServiceStreaming: {"channel", "account"},
+	ServiceFPA:       {},
+	ServiceChat:      {"user id"},
+	ServiceFCDN:      {"channel", "account"},
+	ServiceAPaaS:     {"room uuid", "user uuid"},
+	ServiceRTM2:      {"user id"},
+	ServiceConvoAI:   {},
+	ServiceSTT:       {},
 }
 
 // serviceNames and privilegeNames spell Agora's numbers for people.
 var serviceNames = map[uint16]string{
-	ServiceRTC:   "rtc",
-	ServiceRTM:   "rtm",
-	ServiceFPA:   "fpa",
-	ServiceChat:  "chat",
-	ServiceAPaaS: "apaas",
+	ServiceRTC:       "rtc",
+	ServiceRTM:       "rtm",
+	ServiceStreaming: "streaming",
+	ServiceFPA:       "fpa",
+	ServiceChat:      "chat",
+	ServiceFCDN:      "fcdn",
+	ServiceAPaaS:     "apaas",
+	ServiceRTM2:      "rtm2",
+	ServiceConvoAI:   "convoai",
+	ServiceSTT:       "stt",
 }
 
 var privilegeNames = map[uint16]map[uint16]string{
@@ -93,10 +144,46 @@ var privilegeNames = map[uint16]map[uint16]string{
 	ServiceFPA:   {FPALogin: "login"},
 	ServiceChat:  {ChatUser: "user", ChatApp: "app"},
 	ServiceAPaaS: {APaaSRoomUser: "roomUser", APaaSUser: "user", APaaSApp: "app"},
+	ServiceStreaming: {
+		StreamingPublishMixStream: "publishMixStream",
+		StreamingPublishRawStream: "publishRawStream",
+	},
+	ServiceFCDN: {FCDNPublish: "publish", FCDNPlay: "play"},
+	ServiceRTM2: {RTM2Login: "login"},
 }
 
-// ServiceName is the name people know a service by: rtc, rtm, fpa, chat,
-// apaas, or "service" and its number.
+// resourceNames and permissionNames spell RTM2's numbers as the /v1 API
+// does.
+var resourceNames = map[uint16]string{
+	ResourceMessageChannels: "messageChannels",
+	ResourceStreamChannels:  "streamChannels",
+	ResourceGroupChannels:   "groupChannels",
+	ResourceServerGroups:    "serverGroups",
+	ResourceUsers:           "users",
+}
+
+var permissionNames = map[uint16]string{PermissionRead: "read", PermissionWrite: "write"}
+
+// ResourceName is the name the /v1 API gives a kind of RTM2 resource,
+// or "kind" and its number.
+func ResourceName(kind uint16) string {
+	if name, ok := resourceNames[kind]; ok {
+		return name
+	}
+	return "kind" + strconv.Itoa(int(kind))
+}
+
+// PermissionName is the name the /v1 API gives an RTM2 permission, or
+// "permission" and its number.
+func PermissionName(permission uint16) string {
+	if name, ok := permissionNames[permission]; ok {
+		return name
+	}
+	return "permission" + strconv.Itoa(int(permission))
+}
+
+// ServiceName is the name people know a service by: rtc, rtm, streaming,
+// fpa, chat, fcdn, apaas, rtm2, convoai, stt, or "service" and its number.
 func ServiceName(service uint16) string {
 	if name, ok := serviceNames[service]; ok {
 		return name
