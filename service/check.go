@@ -363,10 +363,14 @@ func (c *checker) live(p PrivilegeExpiry) {
 	}
 }
 
-// rtmLogin finds the privilege an RTM login needs. It is the one place
-// that says which service and privilege that is.
+// rtmLogin finds the privilege an RTM login needs: the login of the RTM
+// service, or of RTM2, which carries resource permissions besides. It is
+// the one place that says which services and privilege those are.
 func rtmLogin(services []Access) (Access, PrivilegeExpiry, bool) {
-	return privilege(services, "rtm", "login")
+	if s, p, ok := privilege(services, "rtm", "login"); ok {
+		return s, p, ok
+	}
+	return privilege(services, "rtm2", "login")
 }
 
 // privilege finds a service's privilege by their names.

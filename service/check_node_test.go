@@ -1,54 +1,31 @@
 package service
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
-// nodeBuild is one token for tools/node/mint-tokens.mjs to mint with
-// Agora's npm package.
+// nodeBuild is one token for Agora's npm package to mint, by calling
+// one of its builders with args.
 type nodeBuild struct {
-	Name    string `json:"name"`
-	Builder string `json:"builder"`
-	Args    []any  `json:"args"`
+	name    string
+	builder string
+	args    []any
 }
 
-// mintWithNode runs tools/node/mint-tokens.mjs. Without Node the test
-// skips, except under CI, where Node is part of the suite.
+// mintWithNode mints each token with Agora's npm package, through
+// testkit's runner, and returns them by name.
 func mintWithNode(t *testing.T, builds []nodeBuild) map[string]string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("node is not installed: %v", err)
-		}
-		t.Skip("node is not installed; these tests mint with Agora's npm package")
-	}
-	in, err := json.Marshal(builds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("..", "tools", "node", "mint-tokens.mjs"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("mint-tokens.mjs: %v\n%s", err, stderr.String())
+	jobs := make([]testkit.NPMJob, len(builds))
+	for i, b := range builds {
+		jobs[i] = testkit.NPMCall(b.builder, b.args...)
 	}
 	tokens := map[string]string{}
-	if err := json.Unmarshal(out, &tokens); err != nil {
-		t.Fatalf("mint-tokens.mjs printed %q: %v", out, err)
+	for i, tok := range testkit.NPMTokens(t, jobs...) {
+		tokens[builds[i].name] = tok
 	}
 	return tokens
 }
@@ -96,5 +73,28 @@ func TestCheckNodeTokens(t *testing.T) {
 		{"006 another certificate", tok["otherCert006"], lobby42, []string{CheckSignature}},
 		{"006 RTM as minted", tok["rtm006"], Intent{RTMUserID: "bob"}, nil},
 		{"006 RTM as another user", tok["rtm006"], Intent{RTMUserID: "alice"}, []string{CheckRTM}},
+	})
+}
+
+// TestCheckNodeNewestServices diagnoses the tokens of Agora's newest
+// services as its npm package mints them: an RTM2 login with resource
+// permissions logs in to RTM as the RTM service's does, and a ConvoAI
+// agent's token joins RTC and logs in to RTM.
+func TestCheckNodeNewestServices(t *testing.T) {
+	now := uint32(time.Now().Unix())
+	tok := testkit.NPMTokens(t,
+		testkit.NPMBuild("rtmPermissions", now, 1, testkit.NPMJob{"userId": "bob", "expire": 600,
+			"permissions": map[string]map[string][]string{"0": {"0": {"lobby"}}}}),
+		testkit.NPMBuild("convoai", now, 2, testkit.NPMJob{"channel": "lobby", "account": "42",
+			"tokenExpire": 600, "privilegeExpire": 600, "rtmUserId": "agent-42", "rtmExpire": 600}),
+	)
+	rtm2, agent := tok[0], tok[1]
+	runAgoraCases(t, []agoraCase{
+		{"RTM2 as minted", rtm2, Intent{RTMUserID: "bob"}, nil},
+		{"RTM2 as another user", rtm2, Intent{RTMUserID: "alice"}, []string{CheckRTM}},
+		{"RTM2 joining RTC", rtm2, Intent{Channel: "lobby", UID: uid(42)}, []string{CheckService}},
+		{"agent as minted", agent, Intent{Channel: "lobby", UID: uid(42), Role: Publisher, RTMUserID: "agent-42"}, nil},
+		{"agent in another channel", agent, Intent{Channel: "hall", UID: uid(42)}, []string{CheckChannel}},
+		{"agent logging in to RTM as its uid", agent, Intent{RTMUserID: "42"}, []string{CheckRTM}},
 	})
 }

@@ -51,6 +51,15 @@ func NPMBuild(builder string, issueTs, salt uint32, args NPMJob) NPMJob {
 	return job
 }
 
+// NPMCall is a job that builds a token by calling a builder of Agora's
+// npm package with args, as an app would: on the real clock, with a
+// random salt. builder names a class and method, such as
+// "RtcTokenBuilder.buildTokenWithUid"; the 006 builders go by
+// RtcTokenBuilder006 and RtmTokenBuilder006.
+func NPMCall(builder string, args ...any) NPMJob {
+	return NPMJob{"op": "call", "builder": builder, "args": args}
+}
+
 // NPMDecode is a job that reads token with Agora's npm package and checks
 // its signature with certificate.
 func NPMDecode(token, certificate string) NPMJob {

@@ -17,6 +17,10 @@
 //	    -> {"token": "007..."}, built by the named builder of the package
 //	    with the given issue time and salt in place of the clock's and a
 //	    random one.
+//	{"op": "call", "builder": "RtcTokenBuilder.buildTokenWithUid", "args": [...]}
+//	    -> {"token": "..."}, built by calling that class and method of the
+//	    package with args, on the real clock, as an app would; the 006
+//	    builders go by RtcTokenBuilder006 and RtmTokenBuilder006.
 //
 // Builders: convoai and stt (channel, account, tokenExpire, privilegeExpire,
 // rtmUserId, rtmExpire), rtcWithRtm2 (the same, and role), rtm (userId,
@@ -36,6 +40,14 @@ const { RtmTokenBuilder } = require('agora-token/src/RtmTokenBuilder2.js')
 const { RtcTokenBuilder, Role } = require('agora-token/src/RtcTokenBuilder2.js')
 
 const { AccessToken2, Rtm2Permissions } = at2
+
+// classes are the builders a call job may name.
+const classes = {
+    RtcTokenBuilder,
+    RtmTokenBuilder,
+    RtcTokenBuilder006: require('agora-token/src/RtcTokenBuilder.js').RtcTokenBuilder,
+    RtmTokenBuilder006: require('agora-token/src/RtmTokenBuilder.js').RtmTokenBuilder,
+}
 
 // withClock runs build with every token built taking issueTs and salt:
 // the builders read the clock and draw a salt themselves.
@@ -154,6 +166,14 @@ function run(j) {
                 throw new Error(`no builder ${j.builder}`)
             }
             return { token: withClock(j.issueTs, j.salt, () => build(j)) }
+        }
+        case 'call': {
+            const [cls, method] = j.builder.split('.')
+            const build = classes[cls]?.[method]
+            if (typeof build !== 'function') {
+                throw new Error(`no builder ${j.builder}`)
+            }
+            return { token: build.apply(classes[cls], j.args) }
         }
     }
     throw new Error(`no op ${j.op}`)
