@@ -148,7 +148,7 @@ func (m *Metrics) JWKSFetchFailed() { m.jwksFailures.Inc() }
 func (m *Metrics) WatchRateLimitStore(up func() bool) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "token_server_rate_limit_store_up",
-		Help: "1 while the Redis that shares rate limits answers; 0 while this replica falls back to limiting on its own.",
+		Help: "1 while the Redis that shares rate limits accepts the limiter's writes; 0 while it does not answer or refuses writes, and this replica falls back to limiting on its own.",
 	}, func() float64 {
 		if up() {
 			return 1
