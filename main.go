@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, environ []string, dotenv string, st
 		log.Warn("ALLOW_APP_TOKENS is on: callers without an identity token may be issued Chat and APaaS app tokens, which act for the whole app")
 	}
 
-	m := metrics.New()
+	m := metrics.New(version)
 	ready := api.NewReadiness()
 	tokens := cfg.Tokens(m)
 	sec, err := newSecurity(bg, cfg.Security, m, log)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"maps"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,6 +200,88 @@ func TestSharedLimitOverTLS(t *testing.T) {
 				if !tt.shared && (outages != 1 || !hinted) {
 					t.Errorf("server %d: want one outage line saying which setting to use, got:\n%s", i, logged)
 				}
+			}
+		})
+	}
+}
+
+// A Redis that answers PING but refuses writes (a replica after a
+// failover, or out of memory with noeviction) cannot share the limit:
+// /readyz and the gauge say fallback for as long as it refuses, however
+// many checks pass, the log says so once, and both come back once Redis
+// writes again.
+func TestReadyzStaysFallbackWhileRedisRefusesWrites(t *testing.T) {
+	tests := []struct {
+		name  string
+		how   redistest.Refusal
+		error string // what Redis answers a write with
+	}{
+		{"a replica", redistest.AsReplica, "READONLY"},
+		{"out of memory with noeviction", redistest.AsFull, "OOM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			redis := redistest.Start(t)
+			s := startGuardedServer(t, map[string]string{"RATE_LIMIT": "1000/s", "REDIS_URL": redis.URL(), "LOG_FORMAT": "json"})
+			state := func() (string, string) {
+				t.Helper()
+				var body struct{ Checks map[string]string }
+				_ = json.Unmarshal([]byte(s.send(t, "GET", "/readyz", "", nil).body), &body)
+				gauge := "none"
+				for line := range strings.Lines(s.send(t, "GET", "/metrics", "", nil).body) {
+					if v, ok := strings.CutPrefix(strings.TrimSpace(line), "token_server_rate_limit_store_up "); ok {
+						gauge = v
+					}
+				}
+				return body.Checks["redis"], gauge
+			}
+			// refused is how many writes Redis has refused so far: the
+			// server's checks, once a second, each add one or two.
+			refused := func() int {
+				n, _ := strconv.Atoi(strings.TrimPrefix(redis.Info("errorstat_"+tt.error), "count="))
+				return n
+			}
+			poll := func(what string, done func() bool) {
+				t.Helper()
+				deadline := time.Now().Add(10 * time.Second)
+				for !done() {
+					if time.Now().After(deadline) {
+						t.Fatalf("not %s 10 s on:\n%s", what, s.logged())
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+			if got, gauge := state(); got != "ok" || gauge != "1" {
+				t.Fatalf("with Redis writing: redis %q, gauge %s; want ok and 1", got, gauge)
+			}
+
+			redis.RefuseWrites(tt.how)
+			// A request finds out first, or a check does.
+			if r := s.send(t, "GET", "/rtm/finds-out", "", nil); r.status != 200 {
+				t.Errorf("token request as Redis starts refusing writes = %d", r.status)
+			}
+			poll("fallback", func() bool { got, _ := state(); return got == "fallback" })
+			// Several checks later, Redis still answers PING, and the state
+			// has not moved.
+			from := refused()
+			poll("checked three more times", func() bool {
+				if got, gauge := state(); got != "fallback" || gauge != "0" {
+					t.Fatalf("while Redis refuses writes: redis %q, gauge %s; want fallback and 0", got, gauge)
+				}
+				return refused() >= from+3
+			})
+			if r := s.send(t, "GET", "/rtm/while-refused", "", nil); r.status != 200 {
+				t.Errorf("token request while Redis refuses writes = %d", r.status)
+			}
+
+			redis.AcceptWrites()
+			poll("ok again", func() bool { got, gauge := state(); return got == "ok" && gauge == "1" })
+			logged := s.logged()
+			if n := strings.Count(logged, "rate limit store unreachable"); n != 1 || !strings.Contains(logged, tt.error) {
+				t.Errorf("logged %d outages, want one naming %s:\n%s", n, tt.error, logged)
+			}
+			if n := strings.Count(logged, "rate limit store answers again"); n != 1 {
+				t.Errorf("logged %d recoveries, want one:\n%s", n, logged)
 			}
 		})
 	}

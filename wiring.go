@@ -130,8 +130,8 @@ func onHangup(ctx context.Context, keys *auth.Keys, log *slog.Logger) {
 // until ctx is done, and reports them in the readiness probe and the
 // metrics.
 //
-// A shared rate limit whose Redis is down falls back to counting in each
-// server, so the server stays ready; the probe says "fallback" and the
+// A shared rate limit whose Redis is down, or refuses writes, falls back
+// to counting in each server, so the server stays ready; the probe says "fallback" and the
 // gauge token_server_rate_limit_store_up drops to 0. Identity tokens
 // cannot be checked before a key of the provider that can verify them has
 // loaded: until then every one would get 401, so the server is not ready.

@@ -236,7 +236,7 @@ func TestMetricsGiveTheReasonOfAuthFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy := withPolicy(service.Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`)})
-	m := withMetrics(metrics.New())
+	m := withMetrics(metrics.New(testVersion))
 	jwtServer := newRouter(t, policy, m, withMetricsToken("ops-metrics-token"), withAuth(verifier))
 	openServer := newRouter(t, policy, m, withMetricsToken("ops-metrics-token"))
 

@@ -58,7 +58,7 @@ type routerOption func(*routerSetup)
 func newRouter(t testing.TB, opts ...routerOption) *testRouter {
 	t.Helper()
 	s := routerSetup{
-		cfg:  Config{CORSOrigins: []string{"*"}, Version: testVersion, Ready: NewReadiness(), Metrics: metrics.New()},
+		cfg:  Config{CORSOrigins: []string{"*"}, Version: testVersion, Ready: NewReadiness(), Metrics: metrics.New(testVersion)},
 		app:  testkit.AppID,
 		cert: testkit.Certificate,
 		now:  testNow,

@@ -71,7 +71,7 @@ func New(cfg Config) *gin.Engine {
 	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
 	m := cfg.Metrics
 	if m == nil {
-		m = metrics.New() // built only when needed: it is a whole registry
+		m = metrics.New(cfg.Version) // built only when needed: it is a whole registry
 	}
 	ready := cmp.Or(cfg.Ready, NewReadiness())
 

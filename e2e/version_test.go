@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,7 @@ import (
 )
 
 // Every build path stamps the version once, and the version command, the
-// start-up log line and /healthz all report it.
+// start-up log line, /healthz and go_build_info in /metrics all report it.
 func TestEveryBuildReportsItsVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the real server; skipped with -short")
@@ -70,6 +71,15 @@ func checkReportedVersion(t *testing.T, bin, release string) {
 	}
 	if n := len(s.logs.matching(map[string]any{"msg": "starting", "version": release})); n != 1 {
 		t.Errorf("%d start-up lines with version %s, want 1:\n%s", n, release, s.logs.text())
+	}
+	var buildInfo []string
+	for sample := range s.scrape(t, http.DefaultClient, nil) {
+		if strings.HasPrefix(sample, "go_build_info{") {
+			buildInfo = append(buildInfo, sample)
+		}
+	}
+	if len(buildInfo) != 1 || !strings.Contains(buildInfo[0], `version="`+release+`"`) {
+		t.Errorf("/metrics has go_build_info %q, want one naming version %s", buildInfo, release)
 	}
 }
 

@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -29,9 +30,10 @@ type Metrics struct {
 	jwksFailures prometheus.Counter
 }
 
-// New returns Metrics on a fresh registry, with the Go runtime, process
-// and build information collectors.
-func New() *Metrics {
+// New returns Metrics on a fresh registry, with the Go runtime and process
+// collectors, and go_build_info naming release: the version the server
+// reports at /healthz.
+func New(release string) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -70,9 +72,28 @@ func New() *Metrics {
 		m.requests, m.inFlight, m.latency, m.tokens, m.authFailures, m.rateLimited, m.jwksFailures,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewBuildInfoCollector(),
+		buildInfo(release),
 	)
 	return m
+}
+
+// buildInfo is go_build_info, with the labels of client_golang's
+// collector of that name, whose version is the main module's as the Go
+// toolchain recorded it: "(devel)" for a binary whose release was stamped
+// at link time (the Dockerfile's VERSION, Heroku's GO_LINKER_SYMBOL), so
+// that the metric and /healthz disagreed. Here version is the release.
+func buildInfo(release string) prometheus.Gauge {
+	path, sum := "unknown", "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		path, sum = info.Main.Path, info.Main.Sum
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "go_build_info",
+		Help:        "Build information about the main Go module: version is the release /healthz reports.",
+		ConstLabels: prometheus.Labels{"path": path, "version": release, "checksum": sum},
+	})
+	g.Set(1)
+	return g
 }
 
 // Handler serves every metric in Prometheus's exposition format.
@@ -127,7 +148,7 @@ func (m *Metrics) JWKSFetchFailed() { m.jwksFailures.Inc() }
 func (m *Metrics) WatchRateLimitStore(up func() bool) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "token_server_rate_limit_store_up",
-		Help: "1 while the Redis that shares rate limits answers; 0 while this replica falls back to limiting on its own.",
+		Help: "1 while the Redis that shares rate limits accepts the limiter's writes; 0 while it does not answer or refuses writes, and this replica falls back to limiting on its own.",
 	}, func() float64 {
 		if up() {
 			return 1

@@ -22,7 +22,7 @@ func scrape(t *testing.T, m *Metrics) string {
 }
 
 func TestMetricsAreIndependent(t *testing.T) {
-	a, b := New(), New()
+	a, b := New("v1.0.0"), New("v1.0.0")
 	a.TokenIssued("rtc", "007")
 	a.TokenIssued("rtc", "007")
 	a.AuthFailure("/v1/token", "unauthenticated")
@@ -57,7 +57,7 @@ func TestObserveRequestBoundsMethods(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method, func(t *testing.T) {
-			m := New()
+			m := New("v1.0.0")
 			m.ObserveRequest(tt.method, "/ping", 200, 3*time.Millisecond)
 			got := scrape(t, m)
 			want := `token_server_http_requests_total{method="` + tt.want + `",route="/ping",status="200"} 1`
@@ -73,7 +73,7 @@ func TestObserveRequestBoundsMethods(t *testing.T) {
 }
 
 func TestRateLimitStoreGauge(t *testing.T) {
-	m := New()
+	m := New("v1.0.0")
 	if got := scrape(t, m); strings.Contains(got, "token_server_rate_limit_store_up") {
 		t.Errorf("a server without a shared store exports its gauge")
 	}
@@ -88,5 +88,20 @@ func TestRateLimitStoreGauge(t *testing.T) {
 		if got := scrape(t, m); !strings.Contains(got, want) {
 			t.Errorf("store up = %t: metrics lack %q", state, want)
 		}
+	}
+}
+
+// go_build_info names the release the server reports at /healthz, however
+// the binary was built: a test binary's module version is "(devel)".
+func TestBuildInfoNamesTheRelease(t *testing.T) {
+	const release = "v4.5.6-stamped"
+	var lines []string
+	for line := range strings.Lines(scrape(t, New(release))) {
+		if strings.HasPrefix(line, "go_build_info{") {
+			lines = append(lines, strings.TrimSpace(line))
+		}
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], `version="`+release+`"`) || !strings.HasSuffix(lines[0], "} 1") {
+		t.Errorf("go_build_info lines %q, want one with version %q and the value 1", lines, release)
 	}
 }

@@ -16,15 +16,16 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
-// DefaultCheckEvery is how often a Shared limiter's Watch asks Redis
-// whether it answers.
+// DefaultCheckEvery is how often a Shared limiter's Watch checks that it
+// can count in Redis.
 const DefaultCheckEvery = time.Second
 
 // SharedOptions tunes a Shared limiter; zero or negative fields take defaults.
 type SharedOptions struct {
-	// CheckEvery is how often Watch pings Redis (DefaultCheckEvery).
+	// CheckEvery is how often Watch checks Redis (DefaultCheckEvery).
 	CheckEvery time.Duration
-	// Log receives one line when Redis goes away and one when it returns.
+	// Log receives one line when Redis goes away or refuses writes, and
+	// one when the limiter can count in it again.
 	Log *slog.Logger
 	// RootCAs, when set, verify a rediss:// server's certificate instead
 	// of the system's CAs.
@@ -36,9 +37,10 @@ type SharedOptions struct {
 }
 
 // Shared limits clients across every replica that points at the same
-// Redis. When Redis cannot answer, each replica limits on its own with
-// its fallback Memory limiter, so the service keeps serving; Watch
-// notices when Redis answers again, and limits are shared again.
+// Redis. When Redis cannot answer or refuses to write, each replica
+// limits on its own with its fallback Memory limiter, so the service
+// keeps serving; Watch notices when the limiter can write to Redis again,
+// and limits are shared again.
 type Shared struct {
 	client     *redis.Client
 	limiter    *redis_rate.Limiter
@@ -112,10 +114,11 @@ func (s *Shared) Allow(ctx context.Context, key string) Result {
 	}
 }
 
-// Watch pings Redis every CheckEvery until ctx is done, and keeps
-// Degraded true exactly while Redis does not answer, whether or not
-// requests come. Run it in its own goroutine for as long as the limiter
-// is used: without it, a limiter that lost Redis never uses it again.
+// Watch checks Redis every CheckEvery until ctx is done, and keeps
+// Degraded true exactly while the limiter cannot count in Redis, whether
+// or not requests come. Run it in its own goroutine for as long as the
+// limiter is used: without it, a limiter that lost Redis never uses it
+// again.
 func (s *Shared) Watch(ctx context.Context) {
 	tick := time.NewTicker(s.checkEvery)
 	defer tick.Stop()
@@ -129,26 +132,46 @@ func (s *Shared) Watch(ctx context.Context) {
 	}
 }
 
-// Check pings Redis once, for at most a few seconds, and updates
-// Degraded. A server calls it before it starts serving, so that its
-// readiness is right from the first probe.
+// Check counts one request on a key of its own through the limiter, for
+// at most a few seconds, and updates Degraded. A server calls it before
+// it starts serving, so that its readiness is right from the first probe.
+//
+// A PING is not enough: a Redis that a failover left a replica, or that
+// is out of memory with no eviction policy, answers PING and reads but
+// refuses every write, and each request would then find it down again.
+// Only a write the limiter made itself shows that limits can be shared.
 func (s *Shared) Check(ctx context.Context) {
+	// Only a Check brings the limiter back, and only from a state it saw
+	// before it asked: a request that found Redis gone while the probe
+	// was on its way is newer news than the probe's success.
+	wasDown := s.down.Load()
 	// The client's own timeouts are shorter; this one holds if the URL
 	// changes them.
-	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	probeCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	err := s.client.Ping(pingCtx).Err()
+	_, err := s.limiter.Allow(probeCtx, probeKey, probeLimit)
 	switch {
 	case ctx.Err() != nil:
-		// Stopping: the ping failed because of it, not because of Redis.
+		// Stopping: the probe failed because of it, not because of Redis.
 	case err != nil:
 		s.wentDown(ctx, err)
-	default:
+	case wasDown:
 		s.cameBack(ctx)
 	}
 }
 
-// Degraded reports whether Redis is down and limits are per replica.
+// probeKey is the key Check counts on. Clients' keys carry a prefix with
+// a colon ("ip:", "key:", "jwt:"), so none can be this one.
+const probeKey = "rate-limit-store-check"
+
+// probeLimit lets every Check through, so that each one writes: the
+// limiter writes only for a request it allows. A burst of a thousand a
+// second covers many replicas checking once a second each, and the key
+// expires a second after the last check.
+var probeLimit = redis_rate.Limit{Rate: 1000, Period: time.Second, Burst: 1000}
+
+// Degraded reports whether Redis is down or refuses writes, so that
+// limits are per replica.
 func (s *Shared) Degraded() bool { return s.down.Load() }
 
 // Close releases the connections to Redis.
@@ -175,11 +198,11 @@ func (s *Shared) wentDown(ctx context.Context, err error) {
 		// can fix at once.
 		attrs = append(attrs, "hint", "the Redis server's certificate was not verified: set REDIS_TLS_CA_FILE to the CA that signed it, or REDIS_TLS_SKIP_VERIFY=true for a self-signed one such as Heroku's")
 	}
-	s.log.WarnContext(ctx, "rate limit store unreachable; each replica now limits on its own until it answers again", attrs...)
+	s.log.WarnContext(ctx, "rate limit store unreachable or refusing writes; each replica now limits on its own until it accepts them again", attrs...)
 }
 
 func (s *Shared) cameBack(ctx context.Context) {
 	if s.down.CompareAndSwap(true, false) {
-		s.log.InfoContext(ctx, "rate limit store answers again; limits are shared by every replica again")
+		s.log.InfoContext(ctx, "rate limit store answers again and accepts writes; limits are shared by every replica again")
 	}
 }

@@ -11,12 +11,16 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -145,25 +149,136 @@ func (s *Server) Resume() {
 	}
 }
 
-func (s *Server) ping() bool {
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.port), 200*time.Millisecond)
+// Refusal is a way a Redis answers PING and reads but refuses every
+// write.
+type Refusal int
+
+const (
+	// AsReplica makes the server a replica of a primary that is not
+	// there, as a failover can leave a node: writes get READONLY.
+	AsReplica Refusal = iota
+	// AsFull sets maxmemory far below what the server uses, with no
+	// eviction policy: writes get OOM.
+	AsFull
+)
+
+// RefuseWrites makes the running server refuse writes the way how says,
+// until AcceptWrites.
+func (s *Server) RefuseWrites(how Refusal) {
+	s.t.Helper()
+	switch how {
+	case AsReplica:
+		// A loopback port nothing listens on: the replica never syncs, so
+		// it keeps its data and stays read-only.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		ln.Close()
+		s.do("REPLICAOF", "127.0.0.1", port)
+	case AsFull:
+		s.do("CONFIG", "SET", "maxmemory-policy", "noeviction")
+		s.do("CONFIG", "SET", "maxmemory", "1")
+	}
+}
+
+// AcceptWrites undoes RefuseWrites: the server is a primary again, with
+// no memory limit.
+func (s *Server) AcceptWrites() {
+	s.t.Helper()
+	s.do("REPLICAOF", "NO", "ONE")
+	s.do("CONFIG", "SET", "maxmemory", "0")
+}
+
+// Info is the field of the server's INFO answer named name (such as
+// "errorstat_READONLY"), or "" when it has none.
+func (s *Server) Info(name string) string {
+	s.t.Helper()
+	for line := range strings.Lines(s.do("INFO", "everything")) {
+		if value, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+			return value
+		}
+	}
+	return ""
+}
+
+// do sends one command and returns its answer: a status line, or a bulk
+// string's text. An error answer, or no answer, fails the test.
+func (s *Server) do(args ...string) string {
+	s.t.Helper()
+	conn, err := s.dial()
 	if err != nil {
-		return false
+		s.t.Fatalf("redis-server on port %d: %v", s.port, err)
 	}
 	defer conn.Close()
+	cmd := "*" + strconv.Itoa(len(args)) + "\r\n"
+	for _, a := range args {
+		cmd += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
+	}
+	answer, err := roundTrip(conn, cmd)
+	if err != nil {
+		s.t.Fatalf("redis-server: %v: %v", args, err)
+	}
+	return answer
+}
+
+// dial connects to the server, over TLS for a server that speaks it,
+// trusting its own certificate, with a deadline of a second for what
+// follows.
+func (s *Server) dial() (net.Conn, error) {
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.port), 200*time.Millisecond)
+	if err != nil {
+		return nil, err
+	}
 	if s.certFile != "" {
 		pool := x509.NewCertPool()
 		if data, err := os.ReadFile(s.certFile); err != nil || !pool.AppendCertsFromPEM(data) {
-			return false
+			conn.Close()
+			return nil, errors.New("cannot read the server's certificate")
 		}
 		conn = tls.Client(conn, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
 	}
 	_ = conn.SetDeadline(time.Now().Add(time.Second))
-	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
+	return conn, nil
+}
+
+// roundTrip writes cmd and reads one answer of the kinds do returns.
+func roundTrip(conn net.Conn, cmd string) (string, error) {
+	if _, err := conn.Write([]byte(cmd)); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(conn)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSuffix(line, "\r\n")
+	switch {
+	case strings.HasPrefix(line, "+"):
+		return line[1:], nil
+	case strings.HasPrefix(line, "$"):
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", fmt.Errorf("unexpected answer %q", line)
+		}
+		body := make([]byte, n+2)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return "", err
+		}
+		return string(body[:n]), nil
+	}
+	return "", fmt.Errorf("unexpected answer %q", line)
+}
+
+func (s *Server) ping() bool {
+	conn, err := s.dial()
+	if err != nil {
 		return false
 	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	return err == nil && line == "+PONG\r\n"
+	defer conn.Close()
+	answer, err := roundTrip(conn, "PING\r\n")
+	return err == nil && answer == "PONG"
 }
 
 // SelfSigned writes into dir a new ECDSA key and a certificate for
