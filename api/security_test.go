@@ -400,10 +400,19 @@ func TestJWTRoleClaimBoundsTheClassroomRole(t *testing.T) {
 		{"publisher as a teacher", speaker, 1, 200},
 		{"publisher as an assistant", speaker, 3, 200},
 		{"publisher as a student", speaker, 2, 200},
+		{"subscriber with a role Agora does not define", listener, 7, 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := send(t, h, "POST", "/v1/tokens/apaas", room(tt.role), header(bearer(tt.token)))
+			if tt.wantCode == 400 {
+				var p problemBody
+				decodeStrict(t, w, 400, "application/problem+json", &p)
+				if len(p.Errors) != 1 || p.Errors[0].Field != "role" {
+					t.Errorf("errors %+v, want one on role", p.Errors)
+				}
+				return
+			}
 			if tt.wantCode == 403 {
 				p := problem(t, w, 403)
 				detail, _ := p["detail"].(string)

@@ -129,9 +129,10 @@ func (p *Policy) checkRTC(bind *Binding, r RTC) error {
 // checkRTC does to an RTC user: a teacher or an assistant runs the class,
 // an observer or an invisible user watches it without the students seeing
 // them, so only a publisher may take one of those; everyone else joins as
-// a student. A missing role is the grant's own rule to report.
+// a student. A missing role, or one Agora does not define, is the
+// grant's own rule to report, as a 400.
 func (b *Binding) checkClassroomRole(role *int16) error {
-	if b == nil || b.RoleClaim == "" || b.Publisher || role == nil || *role == APaaSStudent {
+	if b == nil || b.RoleClaim == "" || b.Publisher || role == nil || *role == APaaSStudent || !ValidAPaaSRole(int64(*role)) {
 		return nil
 	}
 	return forbidden("role", fmt.Sprintf("must be %d (student): another classroom role needs the identity token's %s claim to say publisher", APaaSStudent, b.RoleClaim))

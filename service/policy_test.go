@@ -101,6 +101,7 @@ func TestPolicyCheck(t *testing.T) {
 		{"invisible with the role", &Policy{}, as(speaker), classroom(0), "", 0},
 		{"teacher, no role claim configured", &Policy{}, as(user42), classroom(1), "", 0},
 		{"teacher, anonymous", &Policy{}, context.Background(), classroom(1), "", 0},
+		{"undefined role, left to the grant's 400", &Policy{}, as(listener), classroom(7), "", 0},
 		{"APaaS user privilege without the role", &Policy{}, as(listener), Bundle{APaaS: &APaaS{User: true, UserUUID: "42"}}, "", 0},
 	}
 	for _, tt := range tests {
