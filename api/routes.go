@@ -92,21 +92,20 @@ func New(cfg Config) *gin.Engine {
 		log.Error("TRUSTED_PROXIES not applied; trusting no proxy", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
 	}
-	// The order matters. The dialect, the request ID and the observers
-	// come first, so that every answer, a recovered panic's 500 included,
-	// is logged and counted with its ID and speaks its dialect; Recovery
-	// sits just inside them, since a panic unwinding past them would go
-	// unlogged. The headers every answer carries are set next, CORS's
+	// The order matters. The request ID and the observers come first, so
+	// that every answer, a recovered panic's 500 included, is logged and
+	// counted with its ID; Recovery sits just inside them, since a panic
+	// unwinding past them would go unlogged. Recovery and Errors write
+	// every error in the dialect of its path. The headers every answer carries are set next, CORS's
 	// among them: an error must reach a browser's script as readable as a
 	// token does, the 413 that BodyLimit, last, answers included.
 	r.Use(
-		middleware.Dialects(dialectOf),
 		middleware.RequestID(),
 		middleware.AccessLog(log),
 		middleware.Metrics(m),
 		middleware.SecurityHeaders(),
-		middleware.Recovery(log),
-		middleware.Errors(log, ruleWords),
+		middleware.Recovery(log, dialectOf),
+		middleware.Errors(log, ruleWords, dialectOf),
 		middleware.NoCache(),
 		middleware.CORS(cfg.CORSOrigins, "X-API-Key"),
 		middleware.BodyLimit(middleware.MaxBodyBytes),
