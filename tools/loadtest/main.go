@@ -111,7 +111,7 @@ func run() error {
 		if name == "ours" {
 			cmd = serverCommand(bin, dir, port, *logLevel)
 		}
-		srv, err := startServer(cmd, port)
+		srv, err := startServer(cmd, port, dir)
 		if err != nil {
 			return err
 		}
@@ -345,37 +345,16 @@ func micros(total time.Duration, n int) string {
 type server struct {
 	base   string // http://127.0.0.1:port
 	cmd    *exec.Cmd
-	log    *tail
+	log    *os.File // what the server prints
 	exited chan struct{}
 	err    error // set when exited is closed
 	once   sync.Once
 }
 
-// tail keeps the last max bytes the server logs, for the error message
-// when it fails: a server that logs every request would otherwise fill
-// this process's memory.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-// Write keeps the last max bytes of what the server printed.
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > 2*t.max {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-// String returns what was kept, for an error report.
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf[max(0, len(t.buf)-t.max):])
+// logTail is the end of what the server printed, for an error report.
+func (s *server) logTail() string {
+	b, _ := os.ReadFile(s.log.Name())
+	return string(b[max(0, len(b)-16<<10):])
 }
 
 // serverCommand runs the token server bin in dir, so that no .env file
@@ -393,15 +372,24 @@ func serverCommand(bin, dir string, port int, logLevel string) *exec.Cmd {
 	return cmd
 }
 
-// startServer starts cmd, a server that listens on port.
-func startServer(cmd *exec.Cmd, port int) (*server, error) {
-	s := &server{base: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, log: &tail{max: 16 << 10}, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = s.log, s.log
+// startServer starts cmd, a server that listens on port, with its output
+// going to a file in dir. A file, not a pipe to this process: reading a
+// line for every request would cost the load generator CPU time, and the
+// server's own share of the two cores with it.
+func startServer(cmd *exec.Cmd, port int, dir string) (*server, error) {
+	log, err := os.CreateTemp(dir, "server-*.log")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{base: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, log: log, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
+		log.Close()
 		return nil, err
 	}
 	go func() {
 		s.err = cmd.Wait()
+		log.Close()
 		close(s.exited)
 	}()
 	return s, nil
@@ -422,7 +410,7 @@ func (s *server) stop() error {
 			err = errors.New("the server did not stop within 5s of SIGTERM")
 		}
 		if err != nil {
-			err = fmt.Errorf("server: %w\n%s", err, s.log)
+			err = fmt.Errorf("server: %w\n%s", err, s.logTail())
 		}
 	})
 	return err
@@ -434,7 +422,7 @@ func waitReady(url string, s *server) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.exited:
-			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.log)
+			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.logTail())
 		default:
 		}
 		if status, _, err := get(probe, url); err == nil && status == http.StatusOK {
