@@ -265,8 +265,8 @@ func TestDockerfile(t *testing.T) {
 	})
 }
 
-// maxBinaryBytes bounds the binary the Dockerfile builds.
-const maxBinaryBytes = 30 << 20
+// maxBinaryBytes bounds the binary the Dockerfile builds: 30 MB.
+const maxBinaryBytes = 30_000_000
 
 // release is the VERSION TestBinary gives the Dockerfile's build.
 const release = "v1.4.2-deploytest"
