@@ -74,7 +74,7 @@ func run() error {
 	duration := flag.Duration("duration", 6*time.Second, "time spent on each endpoint, split over the rounds")
 	maxRequests := flag.Int("requests", 300000, "most requests sent to each endpoint")
 	concurrency := flag.Int("concurrency", 8, "requests in flight at once")
-	rounds := flag.Int("rounds", 12, "times the two endpoints take turns, so that a noisy moment hurts both alike")
+	rounds := flag.Int("rounds", 12, "times the endpoints take turns, so that a noisy moment hurts them alike")
 	logLevel := flag.String("log-level", "info", "the server's LOG_LEVEL: at info, its default, it logs every request")
 	flag.Parse()
 	if *bare != "" {
