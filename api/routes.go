@@ -96,9 +96,10 @@ func New(cfg Config) *gin.Engine {
 	// that every answer, a recovered panic's 500 included, is logged and
 	// counted with its ID; Recovery sits just inside them, since a panic
 	// unwinding past them would go unlogged. Recovery and Errors write
-	// every error in the dialect of its path. The headers every answer carries are set next, CORS's
-	// among them: an error must reach a browser's script as readable as a
-	// token does, the 413 that BodyLimit, last, answers included.
+	// every error in the dialect of its path. The headers every answer
+	// carries are set next, CORS's among them: an error must reach a
+	// browser's script as readable as a token does, the 413 that
+	// BodyLimit, last, answers included.
 	r.Use(
 		middleware.RequestID(),
 		middleware.AccessLog(log),
