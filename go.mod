@@ -3,9 +3,12 @@ module github.com/seed6ab08d10/agora-token-server
 // Heroku's Go buildpack reads the two +heroku lines: build with the newest Go
 // 1.26 release it offers, and install only the server, not tools/. The go line
 // names the oldest release that builds the module, so that any 1.26 or later
-// toolchain builds it without fetching another.
+// toolchain builds it without fetching another. The buildpack puts the install
+// line's words after its own "go install -v -tags heroku", and a GOFLAGS
+// config var cannot add a tag, since that -tags replaces it: the tags the
+// Dockerfile builds with (nomsgpack) are given here, beside heroku.
 // +heroku goVersion go1.26
-// +heroku install .
+// +heroku install -tags heroku,nomsgpack .
 
 go 1.26.0
 

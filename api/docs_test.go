@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -21,6 +22,7 @@ func TestDocs(t *testing.T) {
 		{"/docs/init.js", "javascript", `url: "/openapi.yaml"`},
 		{"/docs/swagger-ui-bundle.js", "javascript", "SwaggerUIBundle"},
 		{"/docs/swagger-ui.css", "text/css", ".swagger-ui"},
+		{"/docs/swagger-ui-standalone-preset.js", "javascript", "SwaggerUIStandalonePreset"},
 		{"/openapi.yaml", "application/yaml", "openapi: 3."},
 		{"/openapi.json", "application/json", `"openapi":"3.`},
 	}
@@ -58,7 +60,20 @@ func TestDocs(t *testing.T) {
 		t.Error("/openapi.json differs from /openapi.yaml")
 	}
 
-	for _, path := range []string{"/docs/nope.js", "/docs/../main.go"} {
+	// Every file the page names loads, and nothing else of Swagger UI's
+	// distribution is served.
+	page := send(t, r, "GET", "/docs", "").Body.String()
+	refs := regexp.MustCompile(`(?:src|href)="(/docs/[^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(refs) != 5 {
+		t.Errorf("the page names %d files, want 5 (Swagger UI's style and two scripts, our script, the icon): %v", len(refs), refs)
+	}
+	for _, ref := range refs {
+		if w := send(t, r, "GET", ref[1], ""); w.Code != http.StatusOK || w.Body.Len() == 0 {
+			t.Errorf("GET %s, named by the page: %d, %d bytes", ref[1], w.Code, w.Body.Len())
+		}
+	}
+
+	for _, path := range []string{"/docs/nope.js", "/docs/../main.go", "/docs/swagger-ui-bundle.js.map", "/docs/swagger-ui.js", "/docs/oauth2-redirect.html"} {
 		w := send(t, r, "GET", path, "")
 		if w.Code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, w.Code)

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/seed6ab08d10/agora-token-server/auth"
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
+	"github.com/seed6ab08d10/agora-token-server/logging"
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/ratelimit"
 )
@@ -240,5 +243,28 @@ func TestAccessLogRouteNames(t *testing.T) {
 				t.Errorf("access log = %v, want one line with route %q", lines, tt.want)
 			}
 		})
+	}
+}
+
+// Above info the access log writes nothing, and the errors still reach
+// the log with their request's ID.
+func TestAccessLogFollowsTheLevel(t *testing.T) {
+	var logs bytes.Buffer
+	s := newRouter(t, func(s *routerSetup) { s.cfg.Logger = logging.New(&logs, logging.JSON, slog.LevelWarn) })
+	s.GET("/test/panic", func(c *gin.Context) { panic("handler bug") })
+
+	if w := send(t, s, http.MethodGet, "/rtc/room/publisher/uid/7", ""); w.Code != http.StatusOK {
+		t.Fatalf("GET /rtc = %d", w.Code)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("at warn a 200 logged %q", logs.String())
+	}
+	send(t, s, http.MethodGet, "/test/panic", "", lenient(), header(map[string]string{"X-Request-Id": "panic-43"}))
+	var line map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("at warn a panic logged %q, want one JSON line: %v", logs.String(), err)
+	}
+	if line["msg"] != "panic in handler" || line["request_id"] != "panic-43" {
+		t.Errorf("at warn a panic logged %v, want its panic line with its request ID", line)
 	}
 }

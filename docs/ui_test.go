@@ -1,10 +1,16 @@
 package docs
 
 import (
+	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"testing"
+
+	swaggerui "github.com/swaggo/files/v2"
 )
 
 // The page's script starts Swagger UI on this server's contract and with
@@ -44,5 +50,65 @@ onLoad();
 	}
 	if options["url"] != "/openapi.yaml" {
 		t.Errorf("url = %v, want /openapi.yaml", options["url"])
+	}
+}
+
+// assetRef is a file the Swagger UI page loads: a script's src or a
+// link's href under /docs/.
+var assetRef = regexp.MustCompile(`(?:src|href)="/docs/([^"]+)"`)
+
+// The page ships exactly the files it loads: each one it names is there,
+// and nothing else is, so that no unused bundle or source map comes back
+// into the binary.
+func TestUIShipsWhatThePageLoads(t *testing.T) {
+	ui := UI()
+	index, err := fs.ReadFile(ui, "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := []string{"index.html"}
+	for _, m := range assetRef.FindAllSubmatch(index, -1) {
+		loaded = append(loaded, string(m[1]))
+	}
+	shipped, err := fs.Glob(ui, "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(loaded)
+	if !slices.Equal(shipped, loaded) {
+		t.Errorf("docs/ui holds %v; the page loads %v", shipped, loaded)
+	}
+}
+
+// The copies of Swagger UI's files are those of the module go.mod pins:
+// after an upgrade of github.com/swaggo/files/v2, copy them again from
+// its dist folder.
+func TestUIFilesMatchSwaggerUI(t *testing.T) {
+	ui := UI()
+	copies := 0
+	err := fs.WalkDir(ui, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || name == "index.html" || name == "init.js" {
+			return err
+		}
+		copies++
+		ours, err := fs.ReadFile(ui, name)
+		if err != nil {
+			return err
+		}
+		theirs, err := fs.ReadFile(swaggerui.FS, name)
+		if err != nil {
+			t.Errorf("%s is not a file of Swagger UI's distribution: %v", name, err)
+			return nil
+		}
+		if !bytes.Equal(ours, theirs) {
+			t.Errorf("docs/ui/%s differs from the file of the Swagger UI that go.mod pins", name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if copies == 0 {
+		t.Error("docs/ui holds no file of Swagger UI")
 	}
 }

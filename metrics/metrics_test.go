@@ -72,6 +72,44 @@ func TestObserveRequestBoundsMethods(t *testing.T) {
 	}
 }
 
+// Each method, route and status has its own series, and a request seen
+// again adds to the one it had.
+func TestObserveRequestSeries(t *testing.T) {
+	m := New("v1.0.0")
+	requests := []struct {
+		method, route string
+		status, times int
+	}{
+		{"GET", "/ping", 200, 3},
+		{"GET", "/ping", 503, 1},
+		{"HEAD", "/ping", 200, 2},
+		{"GET", "/rtm/:uid", 200, 4},
+		{"BREW", "/ping", 200, 1},
+		{"PURR", "/ping", 200, 1},
+	}
+	for _, r := range requests {
+		for range r.times {
+			m.ObserveRequest(r.method, r.route, r.status, time.Millisecond)
+		}
+	}
+	got := scrape(t, m)
+	for _, want := range []string{
+		`token_server_http_requests_total{method="GET",route="/ping",status="200"} 3`,
+		`token_server_http_requests_total{method="GET",route="/ping",status="503"} 1`,
+		`token_server_http_requests_total{method="HEAD",route="/ping",status="200"} 2`,
+		`token_server_http_requests_total{method="GET",route="/rtm/:uid",status="200"} 4`,
+		`token_server_http_requests_total{method="OTHER",route="/ping",status="200"} 2`,
+		`token_server_http_request_duration_seconds_count{method="GET",route="/ping"} 4`,
+		`token_server_http_request_duration_seconds_count{method="HEAD",route="/ping"} 2`,
+		`token_server_http_request_duration_seconds_count{method="GET",route="/rtm/:uid"} 4`,
+		`token_server_http_request_duration_seconds_count{method="OTHER",route="/ping"} 2`,
+	} {
+		if !strings.Contains(got, want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
 func TestRateLimitStoreGauge(t *testing.T) {
 	m := New("v1.0.0")
 	if got := scrape(t, m); strings.Contains(got, "token_server_rate_limit_store_up") {
@@ -103,5 +141,14 @@ func TestBuildInfoNamesTheRelease(t *testing.T) {
 	}
 	if len(lines) != 1 || !strings.Contains(lines[0], `version="`+release+`"`) || !strings.HasSuffix(lines[0], "} 1") {
 		t.Errorf("go_build_info lines %q, want one with version %q and the value 1", lines, release)
+	}
+}
+
+// BenchmarkObserveRequest is what counting a request costs the server.
+func BenchmarkObserveRequest(b *testing.B) {
+	m := New("v1.0.0")
+	b.ReportAllocs()
+	for b.Loop() {
+		m.ObserveRequest(http.MethodGet, "/rtc/:channelName/:role/:tokenType/:uid", http.StatusOK, time.Millisecond)
 	}
 }

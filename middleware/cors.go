@@ -41,8 +41,11 @@ func CORS(origins []string, allowHeaders ...string) gin.HandlerFunc {
 
 	return func(c *gin.Context) {
 		origin := c.GetHeader("Origin")
+		if origin == "" {
+			return // no CORS request: nothing to answer or mark
+		}
 		sameHost := origin == "http://"+c.Request.Host || origin == "https://"+c.Request.Host
-		if origin != "" && !sameHost && !allowed(origin) {
+		if !sameHost && !allowed(origin) {
 			_ = c.Error(service.Errorf(service.Forbidden, "origin %s is not allowed by CORS_ALLOW_ORIGINS", origin))
 			c.Abort()
 			return

@@ -17,22 +17,37 @@ const MaxBodyBytes = 64 << 10
 // pass this server's URLs, which can name channels and users, on to
 // other sites. It goes first so that every response carries them.
 func SecurityHeaders() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		h := c.Writer.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		c.Next()
-	}
+	return fixedHeaders(http.Header{
+		"X-Content-Type-Options": {"nosniff"},
+		"Referrer-Policy":        {"no-referrer"},
+	})
 }
 
 // NoCache forbids every cache between the server and the client from
 // keeping a response: a token is personal and short-lived.
 func NoCache() gin.HandlerFunc {
+	return fixedHeaders(http.Header{
+		"Cache-Control": {"private, no-cache, no-store, must-revalidate"},
+		"Pragma":        {"no-cache"},
+		"Expires":       {"-1"},
+	})
+}
+
+// fixedHeaders sets the same headers on every response. Every response
+// shares each value's slice instead of a copy, which Header.Set would
+// allocate for each header of each request: net/http and Gin replace a
+// header's slice (Set) or grow it into a new one (Add), and never write
+// into it.
+func fixedHeaders(fixed http.Header) gin.HandlerFunc {
+	canonical := http.Header{}
+	for k, v := range fixed {
+		canonical[http.CanonicalHeaderKey(k)] = v[:len(v):len(v)]
+	}
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		h.Set("Cache-Control", "private, no-cache, no-store, must-revalidate")
-		h.Set("Pragma", "no-cache")
-		h.Set("Expires", "-1")
+		for k, v := range canonical {
+			h[k] = v
+		}
 		c.Next()
 	}
 }
@@ -48,7 +63,10 @@ func BodyLimit(limit int64) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		if c.Request.Body != nil {
+		// A request that declares an empty body (a GET, most often) has
+		// nothing to read: net/http gives it http.NoBody, and wrapping
+		// that would cost two allocations a request.
+		if c.Request.Body != nil && c.Request.ContentLength != 0 {
 			c.Request.Body = http.MaxBytesReader(c.Writer, clientBody{c.Request.Body}, limit)
 		}
 		c.Next()

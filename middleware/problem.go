@@ -53,17 +53,11 @@ const (
 	ReferenceDialect
 )
 
-const dialectKey = "problem.dialect"
-
-// Dialects picks each request's dialect by its path alone, before anything
-// can fail: a request refused before reaching its route, or matching none,
-// still reaches a client that reads the dialect's members.
-func Dialects(of func(path string) Dialect) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.Set(dialectKey, of(c.Request.URL.Path))
-		c.Next()
-	}
-}
+// DialectOf names the dialect of the errors on a request's path. It goes
+// by the path alone, so that a request refused before reaching its route,
+// or matching none, still reaches a client that reads the dialect's
+// members.
+type DialectOf func(path string) Dialect
 
 // statusOf maps every kind of error to its HTTP status, in this one place.
 var statusOf = map[service.Kind]int{
@@ -84,9 +78,9 @@ var statusOf = map[service.Kind]int{
 const internalDetail = "the server could not complete the request"
 
 // Errors renders the last error a handler recorded with c.Error as a
-// problem document. Errors that are not ours become a generic 500 and
-// their text goes to the log only.
-func Errors(log *slog.Logger, words RuleWords) gin.HandlerFunc {
+// problem document in the dialect of the request's path. Errors that are
+// not ours become a generic 500 and their text goes to the log only.
+func Errors(log *slog.Logger, words RuleWords, dialect DialectOf) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		if len(c.Errors) == 0 || c.Writer.Written() {
@@ -101,16 +95,16 @@ func Errors(log *slog.Logger, words RuleWords) gin.HandlerFunc {
 			log.ErrorContext(c.Request.Context(), "request failed",
 				"method", c.Request.Method, "route", c.FullPath(), "error", err.Error())
 		}
-		Write(c, p)
+		write(c, p, dialect)
 	}
 }
 
-// Write sends p as an about:blank problem, adding the extension members
-// of the route's dialect.
-func Write(c *gin.Context, p Problem) {
+// write sends p as an about:blank problem, adding the extension members
+// of the dialect of the request's path.
+func write(c *gin.Context, p Problem, dialect DialectOf) {
 	p.Type = "about:blank"
 	p.Title = http.StatusText(p.Status)
-	switch d, _ := c.Get(dialectKey); d {
+	switch dialect(c.Request.URL.Path) {
 	case CommunityDialect:
 		p.Error = p.Detail
 	case ReferenceDialect:

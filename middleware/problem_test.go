@@ -40,7 +40,7 @@ func TestEveryKindHasItsStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := gin.New()
-		r.Use(Errors(slog.New(slog.DiscardHandler), nil))
+		r.Use(Errors(slog.New(slog.DiscardHandler), nil, func(string) Dialect { return Standard }))
 		r.GET("/", func(c *gin.Context) { _ = c.Error(service.Errorf(tt.kind, "the message")) })
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))

@@ -12,9 +12,10 @@ import (
 )
 
 // Recovery turns a panic in any later handler into a 500 problem
-// document, logs it with its stack, and keeps the server serving. Placed
-// after RequestID, its log line carries the request's ID.
-func Recovery(log *slog.Logger) gin.HandlerFunc {
+// document in the dialect of the request's path, logs it with its stack,
+// and keeps the server serving. Placed after RequestID, its log line
+// carries the request's ID.
+func Recovery(log *slog.Logger, dialect DialectOf) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			rec := recover()
@@ -28,7 +29,7 @@ func Recovery(log *slog.Logger) gin.HandlerFunc {
 				"method", c.Request.Method, "route", routeOf(c),
 				"panic", rec, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
-				Write(c, problemFor(service.Errorf(service.Internal, "panic"), nil))
+				write(c, problemFor(service.Errorf(service.Internal, "panic"), nil), dialect)
 			}
 			c.Abort()
 		}()

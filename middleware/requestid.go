@@ -9,8 +9,11 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/logging"
 )
 
-// RequestIDHeader carries a request's ID in both directions.
-const RequestIDHeader = "X-Request-ID"
+// RequestIDHeader carries a request's ID in both directions. It is
+// spelled in Go's canonical form, as it goes on the wire: net/http would
+// otherwise make that spelling anew, one allocation, each time the
+// header is read or set.
+const RequestIDHeader = "X-Request-Id"
 
 // MaxRequestIDLen is the longest request ID taken from a client.
 const MaxRequestIDLen = 128

@@ -17,8 +17,14 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
+		// Above info the line is dropped: its fields, the client's
+		// address among them, which costs a parse, are then not worked out.
+		ctx := c.Request.Context()
+		if !log.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
 		elapsed := time.Since(start)
-		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		log.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("method", c.Request.Method),
 			slog.String("route", routeOf(c)),
 			slog.Int("status", c.Writer.Status()),

@@ -200,9 +200,31 @@ func TestHeroku(t *testing.T) {
 	}
 
 	// The buildpack installs every main package unless go.mod names the
-	// ones to install; the dyno needs the server alone.
-	if got, want := herokuDirective(t, "install"), []string{"."}; !slices.Equal(got, want) {
-		t.Errorf("go.mod: // +heroku install %v, want %v: only the server is deployed", got, want)
+	// ones to install; the dyno needs the server alone. It runs
+	// "go install -v -tags heroku" followed by the directive's words, so
+	// the directive's own -tags, which replaces the buildpack's, carries
+	// heroku and the Dockerfile's tags.
+	install := herokuDirective(t, "install")
+	var flags, pkgs []string
+	for i := 0; i < len(install); i++ {
+		switch w := install[i]; {
+		case w == "-tags" && i+1 < len(install):
+			flags = append(flags, w, install[i+1])
+			i++
+		case strings.HasPrefix(w, "-"):
+			flags = append(flags, w)
+		default:
+			pkgs = append(pkgs, w)
+		}
+	}
+	if want := []string{"."}; !slices.Equal(pkgs, want) {
+		t.Errorf("go.mod: // +heroku install installs %v, want %v: only the server is deployed", pkgs, want)
+	}
+	tags := buildTags(append([]string{"-tags", "heroku"}, flags...))
+	for _, want := range append([]string{"heroku"}, buildTags(dockerGoBuild(t, readDockerfile(t)).args)...) {
+		if !slices.Contains(tags, want) {
+			t.Errorf("go.mod: // +heroku install %v builds with the tags %v, without %s", install, tags, want)
+		}
 	}
 
 	t.Run("deploy form", func(t *testing.T) {

@@ -130,6 +130,22 @@ func shellWords(s string) []string {
 	return words
 }
 
+// buildTags returns the build tags of the go command's flags args, as go
+// reads them: the last -tags flag wins, its value split at commas.
+func buildTags(args []string) []string {
+	var tags []string
+	for i, f := range args {
+		v, ok := strings.CutPrefix(f, "-tags=")
+		if f == "-tags" && i+1 < len(args) {
+			v, ok = args[i+1], true
+		}
+		if ok {
+			tags = strings.Split(v, ",")
+		}
+	}
+	return tags
+}
+
 // ldflags returns the value of the build's -ldflags flag.
 func (b goBuild) ldflags() string {
 	for i, f := range b.args {
@@ -188,6 +204,10 @@ func TestDockerfile(t *testing.T) {
 		if ld := strings.Fields(build.ldflags()); !slices.Contains(ld, "-s") || !slices.Contains(ld, "-w") {
 			t.Errorf("-ldflags = %q, want -s -w", build.ldflags())
 		}
+		// Gin's MessagePack codec, which no route reads or writes.
+		if !slices.Contains(buildTags(build.args), "nomsgpack") {
+			t.Errorf("go build args = %v, want -tags nomsgpack", build.args)
+		}
 	})
 
 	t.Run("run stage", func(t *testing.T) {
@@ -245,6 +265,9 @@ func TestDockerfile(t *testing.T) {
 	})
 }
 
+// maxBinaryBytes bounds the binary the Dockerfile builds: 30 MB.
+const maxBinaryBytes = 30_000_000
+
 // release is the VERSION TestBinary gives the Dockerfile's build.
 const release = "v1.4.2-deploytest"
 
@@ -294,6 +317,18 @@ func TestBinary(t *testing.T) {
 			t.Skip("the image is Linux; this machine builds " + runtime.GOOS + " binaries")
 		}
 		checkStaticELF(t, bin)
+	})
+
+	// The binary is almost all of the image. It was 45 MB while Swagger
+	// UI's whole distribution and Gin's MessagePack codec were built in.
+	t.Run("at most 30 MB", func(t *testing.T) {
+		info, err := os.Stat(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size := info.Size(); size > maxBinaryBytes {
+			t.Errorf("the binary is %d bytes, more than %d: see what went into it with go tool nm -size -sort size on an unstripped build", size, maxBinaryBytes)
+		}
 	})
 
 	port := freePort(t)

@@ -3,9 +3,12 @@
 // Command loadtest builds the token server, starts it on a free loopback
 // port with fixed test credentials, and drives GET /ping and an RTC
 // publisher token route side by side for a bounded time and number of
-// requests. It prints requests per second, latency percentiles and
-// failures for each, the server's peak memory, and whether the
-// performance targets hold; it exits non-zero when one does not.
+// requests. Beside them it drives two bare servers, each in a process of
+// its own: a net/http hello and a Gin hello, the floors the server's
+// routes are measured against. It prints requests per second, latency
+// percentiles and failures for each, the server's peak memory, and
+// whether the performance targets hold; it exits non-zero when one does
+// not.
 //
 // Run it from the repository root:
 //
@@ -34,6 +37,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gin-gonic/gin"
 )
 
 // Made-up credentials: the tokens are never sent to Agora.
@@ -44,9 +49,13 @@ const (
 
 // Targets the run is held to.
 const (
-	minRTCShare = 0.80     // /rtc throughput as a share of /ping's
-	maxPeakRSS  = 64 << 20 // bytes
+	minPingShare = 0.85     // /ping throughput as a share of the bare Gin hello's
+	minRTCShare  = 0.65     // /rtc throughput as a share of the bare net/http hello's
+	maxPeakRSS   = 40 << 20 // bytes
 )
+
+// hello is the answer of both bare servers, the same as /ping's.
+const hello = `{"message":"pong"}`
 
 func main() {
 	if err := run(); err != nil {
@@ -60,11 +69,17 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	bare := flag.String("bare", "", "serve a bare hello (gin or net/http) on -addr instead; the run starts these itself")
+	addr := flag.String("addr", "", "the address -bare listens on")
 	duration := flag.Duration("duration", 6*time.Second, "time spent on each endpoint, split over the rounds")
 	maxRequests := flag.Int("requests", 300000, "most requests sent to each endpoint")
 	concurrency := flag.Int("concurrency", 8, "requests in flight at once")
-	rounds := flag.Int("rounds", 12, "times the two endpoints take turns, so that a noisy moment hurts both alike")
+	rounds := flag.Int("rounds", 12, "times the endpoints take turns, so that a noisy moment hurts them alike")
+	logLevel := flag.String("log-level", "info", "the server's LOG_LEVEL: at info, its default, it logs every request")
 	flag.Parse()
+	if *bare != "" {
+		return serveBare(ctx, *bare, *addr)
+	}
 	if *duration <= 0 || *maxRequests <= 0 || *concurrency <= 0 || *rounds <= 0 {
 		return errors.New("-duration, -requests, -concurrency and -rounds must be positive")
 	}
@@ -75,25 +90,34 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "agora-token-server")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	// With the Dockerfile's build tags, so that memory is measured as deployed.
+	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", bin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building the server (run from the repository root): %w", err)
 	}
 
-	// A loopback port nobody uses.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	srv, err := startServer(bin, dir, port)
-	if err != nil {
-		return err
+	servers := map[string]*server{}
+	for _, name := range []string{"ours", "net/http", "gin"} {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		cmd := exec.Command(self, "-bare", name, "-addr", "127.0.0.1:"+strconv.Itoa(port))
+		if name == "ours" {
+			cmd = serverCommand(bin, dir, port, *logLevel)
+		}
+		srv, err := startServer(cmd, port, dir)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		servers[name] = srv
 	}
-	defer srv.stop()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
 
 	client := &http.Client{
 		Timeout: 10 * time.Second,
@@ -102,27 +126,32 @@ func run() error {
 			DisableCompression:  true,
 		},
 	}
-	if err := waitReady(base+"/ping", srv); err != nil {
-		return err
+	for _, srv := range servers {
+		if err := waitReady(srv.base+"/ping", srv); err != nil {
+			return err
+		}
 	}
 
+	ping := func(int64) string { return "/ping" }
 	endpoints := []*endpoint{
-		{name: "GET /ping", path: func(int64) string { return "/ping" }, body: `{"message":"pong"}`},
-		{name: "GET /rtc/loadtest/publisher/uid/{n}", body: `{"rtcToken":"007`, path: func(n int64) string {
+		{name: "bare net/http hello", srv: servers["net/http"], path: ping, body: hello},
+		{name: "bare Gin hello", srv: servers["gin"], path: ping, body: hello},
+		{name: "GET /ping", srv: servers["ours"], path: ping, body: hello},
+		{name: "GET /rtc/loadtest/publisher/uid/{n}", srv: servers["ours"], body: `{"rtcToken":"007`, path: func(n int64) string {
 			return "/rtc/loadtest/publisher/uid/" + strconv.FormatInt(n%4294967295+1, 10)
 		}},
 	}
-	// A short warm-up fills connection pools and the server's caches.
+	// A short warm-up fills connection pools and the servers' caches.
 	for _, e := range endpoints {
-		drive(ctx, client, base, e, *concurrency, 500, time.Minute, false)
+		drive(ctx, client, e, *concurrency, 500, time.Minute, false)
 	}
 	slice := *duration / time.Duration(*rounds)
 	budget := *maxRequests / *rounds
 	for range *rounds {
 		for _, e := range endpoints {
-			server0, self0 := srv.cpuTime(), selfCPUTime()
-			drive(ctx, client, base, e, *concurrency, budget, slice, true)
-			e.serverCPU += srv.cpuTime() - server0
+			server0, self0 := e.srv.cpuTime(), selfCPUTime()
+			drive(ctx, client, e, *concurrency, budget, slice, true)
+			e.serverCPU += e.srv.cpuTime() - server0
 			e.selfCPU += selfCPUTime() - self0
 		}
 	}
@@ -130,17 +159,60 @@ func run() error {
 		return errors.New("interrupted")
 	}
 
-	if err := srv.stop(); err != nil {
-		return err
+	for _, srv := range servers {
+		if err := srv.stop(); err != nil {
+			return err
+		}
 	}
 	// The most resident memory the server held (VmHWM); the kernel counts KiB.
-	peak := srv.cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
-	return report(os.Stdout, endpoints, peak, *concurrency)
+	peak := servers["ours"].cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+	return report(os.Stdout, endpoints, peak, *concurrency, *logLevel)
+}
+
+// serveBare answers GET /ping with hello, as the bare server kind does,
+// until ctx ends: the least a Go server, and a Gin server, can do for a
+// request.
+func serveBare(ctx context.Context, kind, addr string) error {
+	var h http.Handler
+	switch kind {
+	case "net/http":
+		h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = io.WriteString(w, hello)
+		})
+	case "gin":
+		gin.SetMode(gin.ReleaseMode)
+		r := gin.New()
+		r.GET("/ping", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"message": "pong"}) })
+		h = r
+	default:
+		return fmt.Errorf("-bare %q: want gin or net/http", kind)
+	}
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// freePort is a loopback port nobody uses.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // endpoint is one route under load and what was seen of it.
 type endpoint struct {
 	name string
+	srv  *server
 	path func(n int64) string
 	body string // every answer must start with this
 
@@ -154,7 +226,7 @@ type endpoint struct {
 
 // drive sends requests to e from concurrency workers until budget
 // requests are sent or limit has passed, and records them when keep is set.
-func drive(ctx context.Context, client *http.Client, base string, e *endpoint, concurrency, budget int, limit time.Duration, keep bool) {
+func drive(ctx context.Context, client *http.Client, e *endpoint, concurrency, budget int, limit time.Duration, keep bool) {
 	var (
 		sent    atomic.Int64
 		mu      sync.Mutex
@@ -172,7 +244,7 @@ func drive(ctx context.Context, client *http.Client, base string, e *endpoint, c
 					break
 				}
 				t0 := time.Now()
-				status, body, err := get(client, base+e.path(n))
+				status, body, err := get(client, e.srv.base+e.path(n))
 				lat = append(lat, time.Since(t0))
 				switch {
 				case err != nil:
@@ -209,8 +281,8 @@ func get(client *http.Client, url string) (int, []byte, error) {
 	return resp.StatusCode, body, err
 }
 
-func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int) error {
-	fmt.Fprintf(w, "%d requests in flight, loopback, one server process\n\n", concurrency)
+func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int, logLevel string) error {
+	fmt.Fprintf(w, "%d requests in flight, loopback, each server in its own process; the token server at LOG_LEVEL=%s\n\n", concurrency, logLevel)
 	fmt.Fprintln(w, "| endpoint | requests | req/s | p50 | p99 | non-2xx | errors | server CPU/req | load generator CPU/req |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, e := range endpoints {
@@ -220,14 +292,19 @@ func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int) err
 			millis(percentile(e.latencies, 0.50)), millis(percentile(e.latencies, 0.99)), e.nonOK, e.failed,
 			micros(e.serverCPU, n), micros(e.selfCPU, n))
 	}
-	ping, rtc := endpoints[0], endpoints[1]
-	share := rtc.rate() / ping.rate()
+	bareHTTP, bareGin, ping, rtc := endpoints[0], endpoints[1], endpoints[2], endpoints[3]
+	pingShare, rtcShare := ping.rate()/bareGin.rate(), rtc.rate()/bareHTTP.rate()
+	nonOK, failed := 0, 0
+	for _, e := range endpoints {
+		nonOK, failed = nonOK+e.nonOK, failed+e.failed
+	}
 	checks := []struct {
 		ok   bool
 		text string
 	}{
-		{share >= minRTCShare, fmt.Sprintf("/rtc throughput is %.0f%% of /ping's (target: at least %.0f%%)", 100*share, 100*minRTCShare)},
-		{ping.nonOK+ping.failed+rtc.nonOK+rtc.failed == 0, fmt.Sprintf("%d non-2xx and %d errors (target: none)", ping.nonOK+rtc.nonOK, ping.failed+rtc.failed)},
+		{pingShare >= minPingShare, fmt.Sprintf("/ping throughput is %.0f%% of the bare Gin hello's (target: at least %.0f%%)", 100*pingShare, 100*minPingShare)},
+		{rtcShare >= minRTCShare, fmt.Sprintf("/rtc throughput is %.0f%% of the bare net/http hello's (target: at least %.0f%%)", 100*rtcShare, 100*minRTCShare)},
+		{nonOK+failed == 0, fmt.Sprintf("%d non-2xx and %d errors (target: none)", nonOK, failed)},
 		{peak < maxPeakRSS, fmt.Sprintf("server peak RSS (VmHWM) is %.1f MB (target: under %d MB)", float64(peak)/(1<<20), maxPeakRSS>>20)},
 	}
 	fmt.Fprintln(w)
@@ -266,43 +343,23 @@ func micros(total time.Duration, n int) string {
 }
 
 type server struct {
+	base   string // http://127.0.0.1:port
 	cmd    *exec.Cmd
-	log    *tail
+	log    *os.File // what the server prints
 	exited chan struct{}
 	err    error // set when exited is closed
 	once   sync.Once
 }
 
-// tail keeps the last max bytes the server logs, for the error message
-// when it fails: a server that logs every request would otherwise fill
-// this process's memory.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
+// logTail is the end of what the server printed, for an error report.
+func (s *server) logTail() string {
+	b, _ := os.ReadFile(s.log.Name())
+	return string(b[max(0, len(b)-16<<10):])
 }
 
-// Write keeps the last max bytes of what the server printed.
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > 2*t.max {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-// String returns what was kept, for an error report.
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf[max(0, len(t.buf)-t.max):])
-}
-
-// startServer runs bin in dir, so that no .env file of the developer's
-// leaks in, with only the settings the run needs.
-func startServer(bin, dir string, port int) (*server, error) {
+// serverCommand runs the token server bin in dir, so that no .env file
+// of the developer's leaks in, with only the settings the run needs.
+func serverCommand(bin, dir string, port int, logLevel string) *exec.Cmd {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	cmd.Env = []string{
@@ -310,14 +367,29 @@ func startServer(bin, dir string, port int) (*server, error) {
 		"APP_CERTIFICATE=" + appCertificate,
 		"HOST=127.0.0.1",
 		"PORT=" + strconv.Itoa(port),
+		"LOG_LEVEL=" + logLevel,
 	}
-	s := &server{cmd: cmd, log: &tail{max: 16 << 10}, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = s.log, s.log
+	return cmd
+}
+
+// startServer starts cmd, a server that listens on port, with its output
+// going to a file in dir. A file, not a pipe to this process: reading a
+// line for every request would cost the load generator CPU time, and the
+// server's own share of the two cores with it.
+func startServer(cmd *exec.Cmd, port int, dir string) (*server, error) {
+	log, err := os.CreateTemp(dir, "server-*.log")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{base: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, log: log, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
+		log.Close()
 		return nil, err
 	}
 	go func() {
 		s.err = cmd.Wait()
+		log.Close()
 		close(s.exited)
 	}()
 	return s, nil
@@ -338,7 +410,7 @@ func (s *server) stop() error {
 			err = errors.New("the server did not stop within 5s of SIGTERM")
 		}
 		if err != nil {
-			err = fmt.Errorf("server: %w\n%s", err, s.log)
+			err = fmt.Errorf("server: %w\n%s", err, s.logTail())
 		}
 	})
 	return err
@@ -350,7 +422,7 @@ func waitReady(url string, s *server) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.exited:
-			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.log)
+			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.logTail())
 		default:
 		}
 		if status, _, err := get(probe, url); err == nil && status == http.StatusOK {
