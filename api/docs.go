@@ -118,27 +118,29 @@ type asset struct {
 // browser), so that the binary holds no second, larger copy of it, and
 // unzips it for the few that do not.
 func (a asset) serve(c *gin.Context) {
-	if !a.gzipped {
-		c.Data(http.StatusOK, a.contentType, a.body)
-		return
+	body := a.body
+	if a.gzipped {
+		c.Header("Vary", "Accept-Encoding")
+		if acceptsGzip(c.GetHeader("Accept-Encoding")) {
+			c.Header("Content-Encoding", "gzip")
+		} else {
+			var err error
+			if body, err = gunzip(a.body); err != nil {
+				_ = c.Error(err)
+				return
+			}
+		}
 	}
-	c.Header("Vary", "Accept-Encoding")
-	if acceptsGzip(c.GetHeader("Accept-Encoding")) {
-		c.Header("Content-Encoding", "gzip")
-		c.Data(http.StatusOK, a.contentType, a.body)
-		return
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(a.body))
+	c.Data(http.StatusOK, a.contentType, body)
+}
+
+// gunzip returns the contents of a gzip stream.
+func gunzip(gz []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return nil, err
 	}
-	plain, err := io.ReadAll(zr)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.Data(http.StatusOK, a.contentType, plain)
+	return io.ReadAll(zr)
 }
 
 // acceptsGzip tells whether an Accept-Encoding header (RFC 9110, section

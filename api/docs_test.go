@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,7 +105,7 @@ func TestDocsAssetEncodings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := gunzip(t, gz)
+		want := gunzipped(t, gz)
 		for accept, gzipOK := range map[string]bool{
 			"gzip, deflate, br, zstd": true, // as browsers send it
 			"br;q=1.0, GZIP;q=0.5":    true,
@@ -134,6 +135,9 @@ func TestDocsAssetEncodings(t *testing.T) {
 					t.Errorf("Vary = %q, want Accept-Encoding", got)
 				}
 				body := w.Body.Bytes()
+				if got := h.Get("Content-Length"); got != strconv.Itoa(len(body)) {
+					t.Errorf("Content-Length = %q for a body of %d bytes", got, len(body))
+				}
 				switch enc := h.Get("Content-Encoding"); {
 				case gzipOK && enc != "gzip":
 					t.Fatalf("Content-Encoding = %q, want gzip", enc)
@@ -143,7 +147,7 @@ func TestDocsAssetEncodings(t *testing.T) {
 					if !bytes.Equal(body, gz) {
 						t.Error("the gzipped body is not the module's file as it is")
 					}
-					body = gunzip(t, body)
+					body = gunzipped(t, body)
 				}
 				if !bytes.Equal(body, want) {
 					t.Errorf("the body (%d bytes) is not the module's %s (%d bytes) unzipped", len(body), name, len(want))
@@ -163,8 +167,9 @@ func TestDocsAssetEncodings(t *testing.T) {
 	}
 }
 
-// gunzip returns the contents of a gzip stream.
-func gunzip(t *testing.T, gz []byte) []byte {
+// gunzipped returns the contents of a gzip stream, unzipped by the
+// standard library directly rather than by the code under test.
+func gunzipped(t *testing.T, gz []byte) []byte {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
