@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io/fs"
 
+	swgui "github.com/swaggest/swgui/v5/static"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,15 +30,18 @@ func OpenAPIJSON() ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-// UI returns the Swagger UI page: our index.html and init.js, and the
-// three files of Swagger UI 5.18.2 that the page loads (swagger-ui.css,
-// swagger-ui-bundle.js, swagger-ui-standalone-preset.js) with its icon.
-// Those are copies of the files of github.com/swaggo/files/v2, whose
-// package embeds Swagger UI's whole distribution, source maps and unused
-// bundles included: 11 MB of the binary that no page asks for.
-// TestUIFilesMatchSwaggerUI holds the copies to the module's files. Swagger
-// UI is under the Apache License 2.0.
+// UI returns our own part of the Swagger UI page: index.html and init.js.
+// The files of Swagger UI the page loads come from SwaggerUI.
 func UI() fs.FS {
 	own, _ := fs.Sub(ui, "ui")
 	return own
 }
+
+// SwaggerUI returns the files of Swagger UI's distribution, as
+// github.com/swaggest/swgui/v5/static embeds them: the scripts, style
+// sheet and HTML gzipped (swagger-ui.css.gz and so on), the icons as they
+// are. Only that package of the module is imported, because it embeds
+// nothing but these files (about 600 KB) and depends on nothing; the
+// module's other packages bring in HTTP helpers of their own. Swagger UI
+// is under the Apache License 2.0.
+func SwaggerUI() fs.FS { return swgui.FS }
