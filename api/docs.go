@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -102,6 +103,7 @@ func pageFiles(index []byte) (map[string]asset, error) {
 			return nil, fmt.Errorf("the Swagger UI page loads %s, which is neither ours nor Swagger UI's: %w", name, err)
 		}
 		a.gzipped = true
+		a.plain = sync.OnceValues(func() ([]byte, error) { return gunzip(a.body) })
 		files[name] = a
 	}
 	return files, nil
@@ -112,11 +114,15 @@ type asset struct {
 	contentType string
 	body        []byte
 	gzipped     bool // body is gzip; see serve
+	// plain unzips a gzipped body the first time a client that does not
+	// take gzip asks for it, and keeps it: /docs is open to anyone, and
+	// unzipping on every request would let them spend the server's CPU.
+	plain func() ([]byte, error)
 }
 
 // serve sends a gzipped asset as it is to clients that take gzip (every
 // browser), so that the binary holds no second, larger copy of it, and
-// unzips it for the few that do not.
+// its unzipped copy, made once, to the few that do not.
 func (a asset) serve(c *gin.Context) {
 	body := a.body
 	if a.gzipped {
@@ -125,7 +131,7 @@ func (a asset) serve(c *gin.Context) {
 			c.Header("Content-Encoding", "gzip")
 		} else {
 			var err error
-			if body, err = gunzip(a.body); err != nil {
+			if body, err = a.plain(); err != nil {
 				_ = c.Error(err)
 				return
 			}

@@ -181,3 +181,29 @@ func gunzipped(t *testing.T, gz []byte) []byte {
 	}
 	return plain
 }
+
+// A gzipped asset is unzipped once, for the first client that does not
+// take gzip, and that copy serves the rest: /docs is open to anyone, who
+// must not be able to make the server unzip a megabyte per request.
+func TestDocsAssetUnzipsOnce(t *testing.T) {
+	index, err := fs.ReadFile(docs.UI(), "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := pageFiles(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := files["swagger-ui-bundle.js"]
+	if !a.gzipped {
+		t.Fatal("swagger-ui-bundle.js is not held gzipped")
+	}
+	first, err := a.plain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := a.plain()
+	if len(first) == 0 || &first[0] != &again[0] {
+		t.Error("the bundle was unzipped again for a second client")
+	}
+}
