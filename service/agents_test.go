@@ -162,6 +162,7 @@ func TestAgentAndRTMPolicy(t *testing.T) {
 		{"RTM channel outside the pattern", &Policy{ChannelPattern: pattern}, nil, perms(RTMPermissions{GroupChannels: &RTMResources{Read: []string{"lobby"}}}), "permissions.groupChannels.read", Forbidden},
 		{"users are not channels", &Policy{ChannelPattern: pattern}, rooms, perms(RTMPermissions{Users: &RTMResources{Read: []string{"anyone"}}}), "", 0},
 		{"someone else's RTM2 user", &Policy{}, user42, Bundle{RTMUserID: "43", RTMPermissions: &RTMPermissions{}}, "uid", Forbidden},
+		{"agent for a caller who may not publish", &Policy{}, &Binding{UserClaim: "sub", UserID: "42", RoleClaim: "role"}, AgentBundle(ConvoAI, "c", "42", ""), "uid", Forbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,5 +242,16 @@ func TestLargestRTMPermissionsInspect(t *testing.T) {
 	}
 	if got := len(ins.Services[0].Permissions["streamChannels"]["read"]) + len(ins.Services[0].Permissions["streamChannels"]["write"]); got != MaxRTMResourceNames {
 		t.Errorf("inspection lists %d names, want %d", got, MaxRTMResourceNames)
+	}
+}
+
+// An agent's request names its RTM user rtmUserId, so a default RTM user
+// that its account cannot stand for is refused by that name.
+func TestAgentRTMUserErrorNamesItsField(t *testing.T) {
+	tokens := New(testkit.AppID, testkit.Certificate, Options{})
+	_, err := tokens.Issue(t.Context(), AgentBundle(STT, "c", strings.Repeat("a", 65), ""))
+	e, ok := errors.AsType[*Error](err)
+	if !ok || e.Kind != Invalid || e.Field != "rtmUserId" {
+		t.Errorf("err = %v, want Invalid on rtmUserId", err)
 	}
 }

@@ -45,6 +45,11 @@ func (p *Policy) check(ctx context.Context, b Bundle) error {
 	}
 	if b.RTC != nil {
 		if err := p.checkRTC(bind, *b.RTC); err != nil {
+			if b.Agent != 0 {
+				// An agent publishes by its nature: its request has no
+				// role, so a refused role is the agent's uid's.
+				return Renamed(err, map[string]string{"role": "uid"})
+			}
 			return err
 		}
 	}

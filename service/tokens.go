@@ -289,7 +289,11 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 	}
 	if b.RTMUserID != "" {
 		if !ValidUserID(b.RTMUserID) {
-			return Token{}, Invalidf("userId", "%s", UserIDRule)
+			field := "userId"
+			if b.Agent != 0 {
+				field = "rtmUserId" // as an agent's request names it
+			}
+			return Token{}, Invalidf(field, "%s", UserIDRule)
 		}
 		if b.RTMPermissions == nil {
 			grants = append(grants, agoratoken.Grant{
