@@ -34,12 +34,8 @@ func runCheck(_ context.Context, args []string, e env) error {
 	}
 	in := service.Intent{Channel: *channel, UID: optional(f, "uid", uid), Account: optional(f, "account", account), RTMUserID: *rtmUser}
 	if *role != "" {
-		switch *role {
-		case "publisher":
-			in.Role = service.Publisher
-		case "subscriber":
-			in.Role = service.Subscriber
-		default:
+		var known bool
+		if in.Role, known = service.RoleOf(*role); !known {
 			return usageError("--role", "must be publisher or subscriber")
 		}
 	}
