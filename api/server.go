@@ -110,9 +110,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, sc ServerConfig
 	// The listener is closed here rather than by Shutdown, which would
 	// close the idle connections with it.
 	if err := ln.Close(); err != nil {
+		_ = srv.Close()
 		return err
 	}
 	if err := <-served; !errors.Is(err, net.ErrClosed) {
+		_ = srv.Close() // no drain without a listener: stop what is left
 		return err
 	}
 	deadline := time.Now().Add(sc.ShutdownTimeout)
