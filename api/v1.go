@@ -50,17 +50,18 @@ func validateV1RTC(sl validator.StructLevel) {
 	}
 }
 
-// account is the user as the service takes it: a uid as its decimal
-// digits, uid 0 as nothing.
-func (r v1RTCRequest) account() string {
-	if r.Account != nil {
-		return *r.Account
+// v1Account is the RTC user a /v1 request names by uid or by account, as
+// the service takes it: the account, or the uid's decimal digits (uid 0
+// as nothing).
+func v1Account(uid *uint32, account *string) string {
+	if account != nil {
+		return *account
 	}
-	return service.UIDAccount(*r.UID)
+	return service.UIDAccount(*uid)
 }
 
 func (r v1RTCRequest) bundle() service.Bundle {
-	rtc := service.RTC{Channel: r.Channel, Account: r.account(), Role: roleOf(r.Role), Privileges: (*service.RTCPrivileges)(r.Privileges)}
+	rtc := service.RTC{Channel: r.Channel, Account: v1Account(r.UID, r.Account), Role: roleOf(r.Role), Privileges: (*service.RTCPrivileges)(r.Privileges)}
 	b := service.Bundle{RTC: &rtc, Expire: r.Expire, Version: r.Version}
 	if r.RTM != nil {
 		b.RTMUserID, b.RTMExpire = r.RTM.UserID, r.RTM.Expire
@@ -118,17 +119,11 @@ func validateV1Agent(sl validator.StructLevel) {
 }
 
 func (r v1AgentRequest) bundle(agent service.Agent) service.Bundle {
-	account := ""
-	if r.Account != nil {
-		account = *r.Account
-	} else {
-		account = service.UIDAccount(*r.UID)
-	}
 	rtmUser := ""
 	if r.RTMUserID != nil {
 		rtmUser = *r.RTMUserID
 	}
-	b := service.AgentBundle(agent, r.Channel, account, rtmUser)
+	b := service.AgentBundle(agent, r.Channel, v1Account(r.UID, r.Account), rtmUser)
 	b.Expire, b.RTCPrivilegeExpire = r.Expire, r.PrivilegeExpire
 	return b
 }
