@@ -26,11 +26,9 @@ func runCheck(_ context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		return usageError("arguments", "check takes one token, or - to read it from standard input")
-	}
-	if f.Changed("uid") && f.Changed("account") {
-		return usageError("--uid", "give --uid or --account, not both")
+	token, err := tokenArgument("check", rest, f, e)
+	if err != nil {
+		return err
 	}
 	in := service.Intent{Channel: *channel, UID: optional(f, "uid", uid), Account: optional(f, "account", account), RTMUserID: *rtmUser}
 	if *role != "" {
@@ -43,10 +41,6 @@ func runCheck(_ context.Context, args []string, e env) error {
 		if in.At, err = time.Parse(time.RFC3339, *at); err != nil {
 			return usageError("--at", "must be a time in RFC 3339 form, such as 2026-12-07T12:00:00Z")
 		}
-	}
-	token, err := readToken(rest[0], e)
-	if err != nil {
-		return err
 	}
 	tokens, err := f.tokens(e)
 	if err != nil {

@@ -25,13 +25,7 @@ func runInspect(_ context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		return usageError("arguments", "inspect takes one token, or - to read it from standard input")
-	}
-	if f.Changed("uid") && f.Changed("account") {
-		return usageError("--uid", "give --uid or --account, not both")
-	}
-	token, err := readToken(rest[0], e)
+	token, err := tokenArgument("inspect", rest, f, e)
 	if err != nil {
 		return err
 	}
@@ -65,12 +59,20 @@ func runInspect(_ context.Context, args []string, e env) error {
 	return nil
 }
 
-// readToken returns the token argument, or reads it from standard input
-// when the argument is "-". A token on the command line shows in the
-// process list; standard input keeps it private.
-func readToken(arg string, e env) (string, error) {
-	if arg != "-" {
-		return arg, nil
+// tokenArgument checks what inspect and check take besides their flags,
+// one token and at most one of --uid and --account, and returns the
+// token, read from standard input when the argument is "-". A token on
+// the command line shows in the process list; standard input keeps it
+// private.
+func tokenArgument(cmd string, rest []string, f flags, e env) (string, error) {
+	if len(rest) != 1 {
+		return "", usageError("arguments", "%s takes one token, or - to read it from standard input", cmd)
+	}
+	if f.Changed("uid") && f.Changed("account") {
+		return "", usageError("--uid", "give --uid or --account, not both")
+	}
+	if rest[0] != "-" {
+		return rest[0], nil
 	}
 	// Read no more than a token can hold, and a line break.
 	b, err := io.ReadAll(io.LimitReader(e.stdin, service.MaxTokenChars+2))
