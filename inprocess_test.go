@@ -28,12 +28,16 @@ type guardedServer struct {
 	logged func() string
 }
 
+// logSettle is how long a line can take to reach a server's log, with
+// room to spare.
+const logSettle = 100 * time.Millisecond
+
 // listening finds the port in the "listening" log line, JSON or text.
 var listening = regexp.MustCompile(`(?:msg=listening addr=\S*|"msg":"listening","addr":"[^"]*):(\d+)`)
 
 // startGuardedServer calls run with env on top of a fixed App ID and
 // certificate, and waits until it listens.
-func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
+func startGuardedServer(t testing.TB, env map[string]string) *guardedServer {
 	t.Helper()
 	full := map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate, "HOST": "127.0.0.1", "PORT": "0"}
 	for k, v := range env {
@@ -41,7 +45,13 @@ func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &guardedServer{out: &testkit.Buffer{}, stop: cancel, done: make(chan error, 1)}
-	s.logged = s.out.String
+	s.logged = func() string {
+		// run writes its log from a goroutine of its own, which holds a
+		// line for up to logging's gather time: wait for the lines
+		// written before this call.
+		time.Sleep(logSettle)
+		return s.out.String()
+	}
 	go func() {
 		var environ []string
 		for k, v := range full {

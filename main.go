@@ -65,7 +65,11 @@ func run(ctx context.Context, args []string, environ []string, dotenv string, st
 		return err
 	}
 	defer ln.Close() // Serve closes it too; this is for the failures before
-	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	// Lines go out from a goroutine of their own, so that no request
+	// waits on a write to stderr; closing it, last, writes out the rest.
+	out := logging.NewWriter(stderr)
+	defer out.Close()
+	log := logging.New(out, cfg.LogFormat, cfg.LogLevel)
 	// Background work (signal handlers, reloads, checks) ends with run,
 	// not with the signal that starts the shutdown: the server serves on
 	// while it drains.
