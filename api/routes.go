@@ -94,8 +94,8 @@ func New(cfg Config) *gin.Engine {
 		log.Error("TRUSTED_PROXIES not applied; trusting no proxy", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
 	}
-	// The order matters. The request ID and the observers come first, so
-	// that every answer, a recovered panic's 500 included, is logged and
+	// The order matters. The request ID and Observe come first, so that
+	// every answer, a recovered panic's 500 included, is logged and
 	// counted with its ID; Recovery sits just inside them, since a panic
 	// unwinding past them would go unlogged. Recovery and Errors write
 	// every error in the dialect of its path. The headers every answer
@@ -104,8 +104,7 @@ func New(cfg Config) *gin.Engine {
 	// BodyLimit, last, answers included.
 	r.Use(
 		middleware.RequestID(),
-		middleware.AccessLog(log),
-		middleware.Metrics(m),
+		middleware.Observe(log, m),
 		middleware.SecurityHeaders(),
 		middleware.Recovery(log, dialectOf),
 		middleware.Errors(log, ruleWords, dialectOf),

@@ -36,7 +36,7 @@ var (
 	_ RateLimiter   = (*ratelimit.Shared)(nil)
 )
 
-// guardedKey marks a request Guard has seen, for Metrics to count its
+// guardedKey marks a request Guard has seen, for Observe to count its
 // refusals as those of a token client.
 const guardedKey = "middleware.guarded"
 

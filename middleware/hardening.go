@@ -37,16 +37,21 @@ func NoCache() gin.HandlerFunc {
 // shares each value's slice instead of a copy, which Header.Set would
 // allocate for each header of each request: net/http and Gin replace a
 // header's slice (Set) or grow it into a new one (Add), and never write
-// into it.
+// into it. The headers are kept in a slice, not a map: walking a map
+// costs more than setting the two or three headers it holds.
 func fixedHeaders(fixed http.Header) gin.HandlerFunc {
-	canonical := http.Header{}
+	type header struct {
+		name   string
+		values []string
+	}
+	var headers []header
 	for k, v := range fixed {
-		canonical[http.CanonicalHeaderKey(k)] = v[:len(v):len(v)]
+		headers = append(headers, header{http.CanonicalHeaderKey(k), v[:len(v):len(v)]})
 	}
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		for k, v := range canonical {
-			h[k] = v
+		for _, f := range headers {
+			h[f.name] = f.values
 		}
 		c.Next()
 	}

@@ -1,0 +1,118 @@
+package middleware
+
+import (
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/service"
+)
+
+// RequestObserver is what Observe reports each request to.
+type RequestObserver interface {
+	RequestStarted()
+	RequestFinished()
+	ObserveRequest(method, route string, status int, elapsed time.Duration)
+	AuthFailure(route, reason string)
+	RateLimited(route string)
+}
+
+// The reasons an AuthFailure gives.
+const (
+	// ReasonUnauthenticated: no valid credential (401).
+	ReasonUnauthenticated = "unauthenticated"
+	// ReasonForbidden: a caller with an identity token asked for what it
+	// may not have (403): its claims, or the server's own rules, say no.
+	ReasonForbidden = "forbidden"
+	// ReasonPolicy: a caller without an identity token asked for what the
+	// server's own rules (CHANNEL_PATTERN, ALLOW_WILDCARD_UID) refuse (403).
+	ReasonPolicy = "policy"
+)
+
+// Observe reports every request, once it is answered, to obs and writes
+// its access line to log, both by route pattern, never by raw path. The
+// line carries the request ID through the context. It never holds the
+// raw path, the query string, a header or a body: those can hold
+// credentials and issued tokens.
+//
+// Behind Guard it also counts the refusal recorded with c.Error as an
+// auth failure or as rate limited; elsewhere (a scrape of /metrics
+// without its token, an origin CORS refuses) nobody asked for a token,
+// and a refusal counts only as a request.
+//
+// The counting and the line share one clock reading and one route: the
+// two run on every request the server answers.
+func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
+	// The line goes to the handler itself: Logger.LogAttrs would also
+	// walk the stack for a source position that the line does not show.
+	lines := log.Handler()
+	return func(c *gin.Context) {
+		obs.RequestStarted()
+		defer obs.RequestFinished()
+		start := time.Now()
+		c.Next()
+		end := time.Now()
+		elapsed := end.Sub(start)
+		route, status := routeOf(c), c.Writer.Status()
+		obs.ObserveRequest(c.Request.Method, route, status, elapsed)
+		countRefusal(c, obs, route)
+
+		// Above info the line is dropped: its fields, the client's
+		// address among them, which costs a parse, are then not worked out.
+		ctx := c.Request.Context()
+		if !lines.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
+		line := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+		line.AddAttrs(
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Float64("latency_ms", math.Round(float64(elapsed.Microseconds()))/1000),
+			slog.String("client_ip", c.ClientIP()),
+			slog.Int("bytes", max(c.Writer.Size(), 0)),
+		)
+		_ = lines.Handle(ctx, line)
+	}
+}
+
+// countRefusal counts the refusal of a request Guard has seen, by the
+// kind of the error recorded last.
+func countRefusal(c *gin.Context, obs RequestObserver, route string) {
+	if len(c.Errors) == 0 || !c.GetBool(guardedKey) {
+		return
+	}
+	switch service.KindOf(c.Errors.Last().Err) {
+	case service.Unauthorized:
+		obs.AuthFailure(route, ReasonUnauthenticated)
+	case service.Forbidden:
+		reason := ReasonPolicy
+		if service.PrincipalFrom(c.Request.Context()).Binding != nil {
+			reason = ReasonForbidden
+		}
+		obs.AuthFailure(route, reason)
+	case service.TooManyRequests:
+		obs.RateLimited(route)
+	}
+}
+
+// routeOf is the route pattern c matched, such as "/rtm/:uid", without
+// the trailing slash every route also accepts: one route, one name. A
+// request that matched none is a "preflight" (CORS answers those on any
+// path) or "unmatched": raw paths never reach logs and metrics.
+func routeOf(c *gin.Context) string {
+	if r := c.FullPath(); r != "" {
+		if len(r) > 1 {
+			r = strings.TrimSuffix(r, "/")
+		}
+		return r
+	}
+	if c.Request.Method == http.MethodOptions && c.GetHeader("Origin") != "" && c.GetHeader("Access-Control-Request-Method") != "" {
+		return "preflight"
+	}
+	return "unmatched"
+}
