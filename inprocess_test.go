@@ -37,7 +37,7 @@ var listening = regexp.MustCompile(`(?:msg=listening addr=\S*|"msg":"listening",
 
 // startGuardedServer calls run with env on top of a fixed App ID and
 // certificate, and waits until it listens.
-func startGuardedServer(t testing.TB, env map[string]string) *guardedServer {
+func startGuardedServer(t *testing.T, env map[string]string) *guardedServer {
 	t.Helper()
 	full := map[string]string{"APP_ID": testkit.AppID, "APP_CERTIFICATE": testkit.Certificate, "HOST": "127.0.0.1", "PORT": "0"}
 	for k, v := range env {
