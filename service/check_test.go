@@ -74,16 +74,22 @@ func runAgoraCases(t *testing.T, cases []agoraCase) {
 func uid(n uint32) *uint32     { return &n }
 func account(s string) *string { return &s }
 
-// TestCheckAgoraTokens builds tokens with Agora's Go packages, each with
-// one mistake for what the client does, and diagnoses them.
-func TestCheckAgoraTokens(t *testing.T) {
-	must := func(tok string, err error) string {
+// builtBy returns a function that takes what one of Agora's builders
+// returns and gives its token, ending t if the builder failed.
+func builtBy(t *testing.T) func(tok string, err error) string {
+	return func(tok string, err error) string {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
+}
+
+// TestCheckAgoraTokens builds tokens with Agora's Go packages, each with
+// one mistake for what the client does, and diagnoses them.
+func TestCheckAgoraTokens(t *testing.T) {
+	must := builtBy(t)
 	app, cert := testkit.AppID, testkit.Certificate
 	lobby42 := Intent{Channel: "lobby", UID: uid(42), Role: Publisher}
 	pub007 := must(rtctokenbuilder2.BuildTokenWithUid(app, cert, "lobby", 42, rtctokenbuilder2.RolePublisher, 600, 600))
@@ -150,13 +156,7 @@ func unknownService(t *testing.T) string {
 // TestCheckAgora006Tokens does the same with Agora's 006 builders, whose
 // tokens keep only checksums of their channel and user.
 func TestCheckAgora006Tokens(t *testing.T) {
-	must := func(tok string, err error) string {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	must := builtBy(t)
 	app, cert := testkit.AppID, testkit.Certificate
 	expires := uint32(time.Now().Add(600 * time.Second).Unix())
 	lobby42 := Intent{Channel: "lobby", UID: uid(42), Role: Publisher}
