@@ -164,7 +164,8 @@ func TestMetricsCountByRoutePattern(t *testing.T) {
 }
 
 func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
-	s := newRouter(t)
+	m := metrics.New(testVersion)
+	s := newRouter(t, withMetrics(m))
 	// Stand-ins for the layers that refuse requests: they report through
 	// c.Error like every handler. Those behind the Guard refuse a token
 	// client; the same kinds elsewhere, as the refusal of a /metrics
@@ -183,7 +184,7 @@ func TestMetricsCountAuthFailuresAndRateLimits(t *testing.T) {
 			_ = c.Error(&service.Error{Kind: service.TooManyRequests, Message: "slow down"})
 		}
 	}
-	s.GET("/test/guarded/:kind", middleware.Guard(nil, nil), refuse)
+	s.GET("/test/guarded/:kind", middleware.Guard(nil, nil, m), refuse)
 	s.GET("/test/open/:kind", refuse)
 	for _, kind := range []string{"unauthorized", "forbidden", "forbidden-to-identity", "forbidden-to-identity", "limited", "limited"} {
 		send(t, s, http.MethodGet, "/test/guarded/"+kind, "", lenient())

@@ -124,7 +124,7 @@ func New(cfg Config) *gin.Engine {
 
 	routes(r, &handlers{
 		tokens:  cfg.Tokens,
-		guard:   middleware.Guard(cfg.Auth, cfg.Limiter),
+		guard:   middleware.Guard(cfg.Auth, cfg.Limiter, m),
 		health:  &healthHandlers{ready: ready, log: log, version: cfg.Version},
 		metrics: metricsHandler(m, cfg.MetricsToken, cfg.Limiter),
 		landing: newLandingPage(cfg.Version, cfg.DevCredentials),

@@ -36,10 +36,6 @@ var (
 	_ RateLimiter   = (*ratelimit.Shared)(nil)
 )
 
-// guardedKey marks a request Guard has seen, for Observe to count its
-// refusals as those of a token client.
-const guardedKey = "middleware.guarded"
-
 // Guard stands in front of the routes that mint tokens: it authenticates
 // the caller with authn (nil: everyone is anonymous), counts the request
 // against the caller's rate limit (nil: no limit), and puts the caller in
@@ -48,10 +44,26 @@ const guardedKey = "middleware.guarded"
 // The limit applies before a bad credential is refused, so that guessing
 // keys costs the guesser its own allowance: callers are told apart by
 // their verified identity, else by their address.
-func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
+//
+// Once the request is answered, Guard reports its refusal, its own or
+// that of the handler behind it, to obs as an auth failure or as rate
+// limited: these are refusals of a token client. The same errors on
+// other routes (a scrape of /metrics without its token, an origin CORS
+// refuses) are nobody's auth failure, and Observe counts them only as
+// requests.
+func Guard(authn Authenticator, limit RateLimiter, obs RequestObserver) gin.HandlerFunc {
+	admit := admitter(authn, limit)
+	return func(c *gin.Context) {
+		admit(c)
+		countRefusal(c, obs)
+	}
+}
+
+// admitter is Guard's gate: it lets the request go on (c.Next) or
+// records why not and aborts it.
+func admitter(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 	_, xAPIKey := authn.(*auth.Keys)
 	return func(c *gin.Context) {
-		c.Set(guardedKey, true)
 		ctx := c.Request.Context()
 		var who service.Principal
 		var authErr error
@@ -94,6 +106,27 @@ func Guard(authn Authenticator, limit RateLimiter) gin.HandlerFunc {
 			c.Request = c.Request.WithContext(service.WithPrincipal(ctx, who))
 		}
 		c.Next()
+	}
+}
+
+// countRefusal counts the refusal of a guarded request, by the kind of
+// the error recorded last.
+func countRefusal(c *gin.Context, obs RequestObserver) {
+	if len(c.Errors) == 0 {
+		return
+	}
+	route := routeOf(c)
+	switch service.KindOf(c.Errors.Last().Err) {
+	case service.Unauthorized:
+		obs.AuthFailure(route, ReasonUnauthenticated)
+	case service.Forbidden:
+		reason := ReasonPolicy
+		if service.PrincipalFrom(c.Request.Context()).Binding != nil {
+			reason = ReasonForbidden
+		}
+		obs.AuthFailure(route, reason)
+	case service.TooManyRequests:
+		obs.RateLimited(route)
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/seed6ab08d10/agora-token-server/service"
 )
 
 // RequestObserver is what Observe reports each request to.
@@ -39,11 +37,6 @@ const (
 // raw path, the query string, a header or a body: those can hold
 // credentials and issued tokens.
 //
-// Behind Guard it also counts the refusal recorded with c.Error as an
-// auth failure or as rate limited; elsewhere (a scrape of /metrics
-// without its token, an origin CORS refuses) nobody asked for a token,
-// and a refusal counts only as a request.
-//
 // The counting and the line share one clock reading and one route: the
 // two run on every request the server answers.
 func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
@@ -59,7 +52,6 @@ func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
 		elapsed := end.Sub(start)
 		route, status := routeOf(c), c.Writer.Status()
 		obs.ObserveRequest(c.Request.Method, route, status, elapsed)
-		countRefusal(c, obs, route)
 
 		// Above info the line is dropped: its fields, the client's
 		// address among them, which costs a parse, are then not worked out.
@@ -77,26 +69,6 @@ func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 		)
 		_ = lines.Handle(ctx, line)
-	}
-}
-
-// countRefusal counts the refusal of a request Guard has seen, by the
-// kind of the error recorded last.
-func countRefusal(c *gin.Context, obs RequestObserver, route string) {
-	if len(c.Errors) == 0 || !c.GetBool(guardedKey) {
-		return
-	}
-	switch service.KindOf(c.Errors.Last().Err) {
-	case service.Unauthorized:
-		obs.AuthFailure(route, ReasonUnauthenticated)
-	case service.Forbidden:
-		reason := ReasonPolicy
-		if service.PrincipalFrom(c.Request.Context()).Binding != nil {
-			reason = ReasonForbidden
-		}
-		obs.AuthFailure(route, reason)
-	case service.TooManyRequests:
-		obs.RateLimited(route)
 	}
 }
 
