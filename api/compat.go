@@ -115,7 +115,7 @@ func (h *handlers) issue(ctx context.Context, q expiryQuery, bundles ...service.
 	for i := range bundles {
 		bundles[i].Expire = seconds
 	}
-	tokens, err := h.tokens.Issue(ctx, bundles...)
+	tokens, err := h.tokens.Values(ctx, bundles...)
 	if err != nil {
 		return nil, service.Renamed(err, map[string]string{"expire": field})
 	}
@@ -123,11 +123,11 @@ func (h *handlers) issue(ctx context.Context, q expiryQuery, bundles ...service.
 	for i, b := range bundles {
 		switch {
 		case b.RTC != nil:
-			answer.RTCToken = tokens[i].Value
+			answer.RTCToken = tokens[i]
 		case b.Chat != nil:
-			answer.ChatToken = tokens[i].Value
+			answer.ChatToken = tokens[i]
 		default:
-			answer.RTMToken = tokens[i].Value
+			answer.RTMToken = tokens[i]
 		}
 	}
 	return answer, nil
@@ -299,11 +299,11 @@ func (h *handlers) handleGetToken(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b.Expire = req.Expire
-	tokens, err := h.tokens.Issue(c.Request.Context(), b)
+	tokens, err := h.tokens.Values(c.Request.Context(), b)
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"token": tokens[0].Value}, nil
+	return gin.H{"token": tokens[0]}, nil
 }
 
 // generateRequest is the body of POST /token/generate, as Agora's
@@ -426,11 +426,11 @@ func (h *handlers) handleGenerate(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b.Expire, b.RTCPrivilegeExpire = req.TokenExpireTs, req.PrivilegeExpireTs
-	tokens, err := h.tokens.Issue(c.Request.Context(), b)
+	tokens, err := h.tokens.Values(c.Request.Context(), b)
 	if err != nil {
 		return nil, service.Renamed(err, map[string]string{"expire": "tokenExpireTs", "privilegeExpire": "privilegeExpireTs"})
 	}
-	return gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tokens[0].Value}}, nil
+	return gin.H{"code": 0, "message": "Success", "data": gin.H{"token": tokens[0]}}, nil
 }
 
 // flexUID is a uid in a JSON body: a string, or a whole number that fits

@@ -20,6 +20,7 @@ import (
 // tokenIssuer is what the handlers need of the service layer.
 type tokenIssuer interface {
 	Issue(ctx context.Context, bundles ...service.Bundle) ([]service.Token, error)
+	Values(ctx context.Context, bundles ...service.Bundle) ([]string, error)
 	Inspect(token string, who service.Subject) (service.Inspection, error)
 	Check(token string, in service.Intent) (service.Diagnosis, error)
 }

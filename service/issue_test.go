@@ -3,9 +3,11 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
@@ -50,6 +52,53 @@ func TestIssueIsAllOrNothing(t *testing.T) {
 			}
 			if !slices.Equal(seen.kinds, tt.wantKinds) {
 				t.Errorf("issued %v, want %v", seen.kinds, tt.wantKinds)
+			}
+		})
+	}
+}
+
+// Values mints what Issue mints, refuses what it refuses, and reports
+// the same tokens to the observer: only the description is left out.
+func TestValuesMintWhatIssueMints(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	policy := &Policy{ChannelPattern: regexp.MustCompile(`^(?:room-[0-9]+)$`)}
+	tests := []struct {
+		name    string
+		bundles []Bundle
+		refused bool
+	}{
+		{"RTC and RTM", []Bundle{
+			{RTC: &RTC{Channel: "room-1", Account: "7", Role: Publisher}, Expire: u64(60)},
+			{RTMUserID: "7", Expire: u64(60)},
+		}, false},
+		{"006", []Bundle{{RTC: &RTC{Channel: "room-2", Account: "amy", Role: Subscriber}, Version: Version006}}, false},
+		{"refused by the policy", []Bundle{{RTC: &RTC{Channel: "lobby", Role: Publisher}}}, true},
+		{"invalid", []Bundle{{RTMUserID: "7", Expire: u64(0)}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			issued, values := &issueLog{}, &issueLog{}
+			opts := func(seen *issueLog) Options {
+				return Options{Observer: seen, Policy: policy, Now: func() time.Time { return now }, Salt: func() uint32 { return 99 }}
+			}
+			want, wantErr := New(testkit.AppID, testkit.Certificate, opts(issued)).Issue(context.Background(), tt.bundles...)
+			got, err := New(testkit.AppID, testkit.Certificate, opts(values)).Values(context.Background(), tt.bundles...)
+			if (wantErr != nil) != tt.refused {
+				t.Fatalf("Issue error = %v, want refused: %v", wantErr, tt.refused)
+			}
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("Values error = %v, want Issue's %v", err, wantErr)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("Values = %d tokens, Issue %d", len(got), len(want))
+			}
+			for i := range want {
+				if got[i] != want[i].Value {
+					t.Errorf("token %d = %s, want Issue's %s", i, got[i], want[i].Value)
+				}
+			}
+			if !slices.Equal(values.kinds, issued.kinds) {
+				t.Errorf("Values reported %v, Issue %v", values.kinds, issued.kinds)
 			}
 		})
 	}

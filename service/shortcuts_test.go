@@ -9,7 +9,7 @@ func (t *Tokens) signed(b Bundle) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	return t.sign(b, l)
+	return t.sign(b, l, true)
 }
 
 // rtcToken mints a token to join an RTC channel for expire seconds.

@@ -213,6 +213,27 @@ func (b Bundle) appToken() bool {
 // refusal is a Forbidden error from the policy; a bundle that breaks
 // Agora's rules is an Invalid one.
 func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) {
+	return t.mint(ctx, bundles, true)
+}
+
+// Values mints as Issue does, and returns only the tokens themselves,
+// for answers that carry nothing else: it skips describing their grants
+// and times, about a tenth of the cost of a token.
+func (t *Tokens) Values(ctx context.Context, bundles ...Bundle) ([]string, error) {
+	tokens, err := t.mint(ctx, bundles, false)
+	if err != nil {
+		return nil, err
+	}
+	values := make([]string, len(tokens))
+	for i, tok := range tokens {
+		values[i] = tok.Value
+	}
+	return values, nil
+}
+
+// mint is Issue; the tokens' Services and RenewAt are worked out only
+// when describe is set.
+func (t *Tokens) mint(ctx context.Context, bundles []Bundle, describe bool) ([]Token, error) {
 	lives := make([]lifetimes, len(bundles))
 	for i, b := range bundles {
 		var err error
@@ -228,7 +249,7 @@ func (t *Tokens) Issue(ctx context.Context, bundles ...Bundle) ([]Token, error) 
 	tokens := make([]Token, len(bundles))
 	for i, b := range bundles {
 		var err error
-		if tokens[i], err = t.sign(b, lives[i]); err != nil {
+		if tokens[i], err = t.sign(b, lives[i], describe); err != nil {
 			return nil, err
 		}
 	}
@@ -268,8 +289,8 @@ func (t *Tokens) lifetimes(b Bundle) (lifetimes, error) {
 }
 
 // sign mints one token carrying every service b enables, for the
-// lifetimes l.
-func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
+// lifetimes l, described when describe is set.
+func (t *Tokens) sign(b Bundle, l lifetimes, describe bool) (Token, error) {
 	switch b.Version {
 	case "", Version007:
 	case Version006:
@@ -346,7 +367,7 @@ func (t *Tokens) sign(b Bundle, l lifetimes) (Token, error) {
 	if len(grants) == 0 {
 		return Token{}, Invalidf("", "a token needs at least one service")
 	}
-	return t.issue(l.token, grants)
+	return t.issue(l.token, grants, describe)
 }
 
 // checkPrivilege is the rule of every privilege's lifetime: from 1
@@ -500,7 +521,7 @@ func (a APaaS) check() error {
 	return nil
 }
 
-func (t *Tokens) issue(expire uint32, grants []agoratoken.Grant) (Token, error) {
+func (t *Tokens) issue(expire uint32, grants []agoratoken.Grant, describe bool) (Token, error) {
 	issued := t.opts.Now().Truncate(time.Second)
 	issueTs := uint32(issued.Unix())
 	value, err := agoratoken.Encode007(t.certificate, agoratoken.AccessToken2{
@@ -511,6 +532,9 @@ func (t *Tokens) issue(expire uint32, grants []agoratoken.Grant) (Token, error) 
 	}
 	t.opts.Observer.TokenIssued(kindOf(grants), Version007)
 	expires := after(issued, expire)
+	if !describe {
+		return Token{Value: value, Version: Version007}, nil
+	}
 	return newToken(value, Version007, issued, expires, accessOf(grants, issued, expires)), nil
 }
 
