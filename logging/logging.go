@@ -20,11 +20,12 @@ const (
 // carries it as "request_id".
 func New(w io.Writer, format string, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	shared := &lockedWriter{w: w}
+	var h slog.Handler = slog.NewJSONHandler(shared, opts)
 	if format == Text {
-		h = slog.NewTextHandler(w, opts)
+		h = slog.NewTextHandler(shared, opts)
 	}
-	return slog.New(requestIDHandler{h})
+	return slog.New(requestIDHandler{h, &requestLines{w: shared, text: format == Text}})
 }
 
 type requestIDKey struct{}
@@ -44,6 +45,9 @@ func RequestID(ctx context.Context) string {
 // code deep in a request needs only to log with its context.
 type requestIDHandler struct {
 	slog.Handler
+	// lines writes access lines as Handler would, while Handler adds no
+	// attribute or group of its own; nil after WithAttrs or WithGroup.
+	lines *requestLines
 }
 
 // Handle writes r, with the request ID of ctx when it holds one.
@@ -57,12 +61,12 @@ func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 // WithAttrs returns a handler that adds attrs to every line and still
 // adds the request ID.
 func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+	return requestIDHandler{h.Handler.WithAttrs(attrs), nil}
 }
 
 // WithGroup returns a handler that nests later attributes under name and
 // still adds the request ID, which then lands in the group too: the
 // server logs no group, so request_id stays at the top of every line.
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
-	return requestIDHandler{h.Handler.WithGroup(name)}
+	return requestIDHandler{h.Handler.WithGroup(name), nil}
 }

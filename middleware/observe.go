@@ -2,12 +2,13 @@ package middleware
 
 import (
 	"log/slog"
-	"math"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/seed6ab08d10/agora-token-server/logging"
 )
 
 // RequestObserver is what Observe reports each request to.
@@ -40,9 +41,6 @@ const (
 // The counting and the line share one clock reading and one route: the
 // two run on every request the server answers.
 func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
-	// The line goes to the handler itself: Logger.LogAttrs would also
-	// walk the stack for a source position that the line does not show.
-	lines := log.Handler()
 	return func(c *gin.Context) {
 		obs.RequestStarted()
 		defer obs.RequestFinished()
@@ -56,19 +54,17 @@ func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
 		// Above info the line is dropped: its fields, the client's
 		// address among them, which costs a parse, are then not worked out.
 		ctx := c.Request.Context()
-		if !lines.Enabled(ctx, slog.LevelInfo) {
+		if !log.Enabled(ctx, slog.LevelInfo) {
 			return
 		}
-		line := slog.NewRecord(end, slog.LevelInfo, "request", 0)
-		line.AddAttrs(
-			slog.String("method", c.Request.Method),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Float64("latency_ms", math.Round(float64(elapsed.Microseconds()))/1000),
-			slog.String("client_ip", c.ClientIP()),
-			slog.Int("bytes", max(c.Writer.Size(), 0)),
-		)
-		_ = lines.Handle(ctx, line)
+		logging.LogRequest(ctx, log, end, logging.Request{
+			Method:   c.Request.Method,
+			Route:    route,
+			Status:   status,
+			Latency:  elapsed,
+			ClientIP: c.ClientIP(),
+			Bytes:    max(c.Writer.Size(), 0),
+		})
 	}
 }
 
