@@ -52,6 +52,9 @@ type expiryQuery struct {
 // not parse is an error: url.Query drops the pairs it cannot read, so
 // "?expiry=600;" would quietly become the default lifetime.
 func (q *expiryQuery) fromQuery(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil // most requests: ParseQuery would make an empty map
+	}
 	values, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return malformedQuery(r.URL.RawQuery)

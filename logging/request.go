@@ -75,7 +75,7 @@ var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return 
 // slog's handler formats as it must: a string to quote or escape, the
 // zero time (no time at all) or a year RFC 3339 cannot hold.
 func (l *requestLines) write(at time.Time, r Request, id string) bool {
-	if !plain(r.Method) || !plain(r.Route) || !plain(r.ClientIP) || (id != "" && !plain(id)) || at.IsZero() || at.Year() < 0 || at.Year() > 9999 {
+	if !plain(r.Method) || !plain(r.Route) || !plain(r.ClientIP) || (id != "" && !plain(id)) || at.IsZero() || !fourDigitYear(at) {
 		return false
 	}
 	// Whole microseconds in milliseconds: a Duration's lie between 1e-3
@@ -130,6 +130,13 @@ func (l *requestLines) write(at time.Time, r Request, id string) bool {
 	_, _ = l.w.Write(b)
 	*buf = b
 	return true
+}
+
+// fourDigitYear reports whether t's year fits RFC 3339: slog's JSON
+// handler reports an error in the line for any other.
+func fourDigitYear(t time.Time) bool {
+	y := t.Year()
+	return 0 <= y && y <= 9999
 }
 
 // plain reports whether s goes into both formats as it is: not empty,
