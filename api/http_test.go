@@ -13,6 +13,9 @@ func TestPing(t *testing.T) {
 		if w.Code != http.StatusOK || w.Body.String() != `{"message":"pong"}` {
 			t.Errorf("GET %s = %d %s", path, w.Code, w.Body)
 		}
+		if got := w.Header().Get("Content-Type"); got != "application/json; charset=utf-8" {
+			t.Errorf("GET %s: Content-Type %q", path, got)
+		}
 		if w.Header().Get("Location") != "" {
 			t.Errorf("GET %s redirects", path)
 		}
