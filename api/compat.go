@@ -136,11 +136,13 @@ func (h *handlers) issue(ctx context.Context, q expiryQuery, bundles ...service.
 	return answer, nil
 }
 
+// rtcPath is the path of the community RTC routes. Its uid follows the
+// rule its tokenType names, which validateRTCPath checks.
 type rtcPath struct {
 	Channel   string `uri:"channelName" binding:"agora_channel"`
 	Role      string `uri:"role" binding:"required,oneof=publisher subscriber audience 1 2"`
 	TokenType string `uri:"tokenType" binding:"required,oneof=uid userAccount"`
-	UID       string `uri:"uid" binding:"agora_rtc_user=TokenType"`
+	UID       string `uri:"uid"`
 }
 
 func (p *rtcPath) fromPath(param func(string) string) {
