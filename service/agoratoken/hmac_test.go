@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"flag"
 	"math/rand/v2"
@@ -68,6 +69,33 @@ func TestHMACMatchesLibrary(t *testing.T) {
 			if got, want := h.hmac(key, msg), libraryHMAC(key, msg); !bytes.Equal(got[:], want) {
 				t.Fatalf("key %x, message %x: got %x, crypto/hmac %x", key, msg, got, want)
 			}
+		}
+	}
+}
+
+// One signer signing for changing certificates and issue times gives
+// each token the signature crypto/hmac gives it: the key it keeps from
+// the last token serves only the same certificate and second.
+func TestSign007KeepsOnlyItsOwnKey(t *testing.T) {
+	reference := func(certificate string, issueTs, salt uint32, body []byte) []byte {
+		key := libraryHMAC(binary.LittleEndian.AppendUint32(nil, issueTs), []byte(certificate))
+		key = libraryHMAC(binary.LittleEndian.AppendUint32(nil, salt), key)
+		return libraryHMAC(key, body)
+	}
+	const a, b = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+	steps := []struct {
+		certificate string
+		issueTs     uint32
+	}{
+		{a, 1000}, {a, 1000}, {a, 1001}, {b, 1001}, {a, 1001}, {a, 0}, {b, 0}, {b, 0}, {a, 1000},
+	}
+	var h signer
+	for i, s := range steps {
+		body := []byte{byte(i), 1, 2, 3}
+		salt := uint32(7 * i)
+		got := h.sign007(s.certificate, s.issueTs, salt, body)
+		if want := reference(s.certificate, s.issueTs, salt, body); !bytes.Equal(got[:], want) {
+			t.Fatalf("step %d (%s…, %d): got %x, want %x", i, s.certificate[:4], s.issueTs, got, want)
 		}
 	}
 }
