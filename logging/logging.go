@@ -20,7 +20,12 @@ const (
 // carries it as "request_id".
 func New(w io.Writer, format string, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	shared := &lockedWriter{w: w}
+	// slog's handler and LogRequest's lines share w, one Write a line;
+	// a Writer already takes each Write whole from any goroutine.
+	shared := w
+	if _, whole := w.(*Writer); !whole {
+		shared = &lockedWriter{w: w}
+	}
 	var h slog.Handler = slog.NewJSONHandler(shared, opts)
 	if format == Text {
 		h = slog.NewTextHandler(shared, opts)

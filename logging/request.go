@@ -75,7 +75,7 @@ var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return 
 // slog's handler formats as it must: a string to quote or escape, the
 // zero time (no time at all) or a year RFC 3339 cannot hold.
 func (l *requestLines) write(at time.Time, r Request, id string) bool {
-	if !plain(r.Method) || !plain(r.Route) || !plain(r.ClientIP) || (id != "" && !plain(id)) || at.IsZero() || !fourDigitYear(at) {
+	if !plain(r.Method) || !plain(r.Route) || !plain(r.ClientIP) || (id != "" && !plain(id)) || at.IsZero() {
 		return false
 	}
 	// Whole microseconds in milliseconds: a Duration's lie between 1e-3
@@ -87,7 +87,11 @@ func (l *requestLines) write(at time.Time, r Request, id string) bool {
 	b := (*buf)[:0]
 	if l.text {
 		b = append(b, "time="...)
+		start := len(b)
 		b = at.AppendFormat(b, rfc3339Millis)
+		if !fourDigitYear(b[start:]) {
+			return false
+		}
 		b = append(b, " level=INFO msg=request method="...)
 		b = append(b, r.Method...)
 		b = append(b, " route="...)
@@ -106,7 +110,11 @@ func (l *requestLines) write(at time.Time, r Request, id string) bool {
 		}
 	} else {
 		b = append(b, `{"time":"`...)
+		start := len(b)
 		b = at.AppendFormat(b, time.RFC3339Nano)
+		if !fourDigitYear(b[start:]) {
+			return false
+		}
 		b = append(b, `","level":"INFO","msg":"request","method":"`...)
 		b = append(b, r.Method...)
 		b = append(b, `","route":"`...)
@@ -132,11 +140,12 @@ func (l *requestLines) write(at time.Time, r Request, id string) bool {
 	return true
 }
 
-// fourDigitYear reports whether t's year fits RFC 3339: slog's JSON
-// handler reports an error in the line for any other.
-func fourDigitYear(t time.Time) bool {
-	y := t.Year()
-	return 0 <= y && y <= 9999
+// fourDigitYear reports whether a formatted time begins with a year RFC
+// 3339 can hold, four digits: slog's JSON handler reports an error in the
+// line for any other. Reading the year off the text costs nothing, where
+// Time.Year works out the date a second time.
+func fourDigitYear(formatted []byte) bool {
+	return len(formatted) > 4 && formatted[0] != '-' && formatted[4] == '-'
 }
 
 // plain reports whether s goes into both formats as it is: not empty,
@@ -148,13 +157,19 @@ func plain(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '*' || c == '%' || c == '+') {
+		if !plainBytes[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+var plainBytes = func() (set [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/*%+" {
+		set[c] = true
+	}
+	return set
+}()
 
 // rfc3339Millis is the text handler's layout of a line's time: RFC 3339
 // with exactly three digits of milliseconds, cut, not rounded.

@@ -177,27 +177,40 @@ func TestLogRequestFollowsTheLevel(t *testing.T) {
 }
 
 // Access lines and other lines share the writer whole: none is cut into
-// another.
+// another, whether the writer is any io.Writer or the server's Writer.
 func TestLogRequestSharesTheWriter(t *testing.T) {
-	var buf bytes.Buffer
-	log := New(&buf, JSON, slog.LevelInfo)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for range 200 {
-				LogRequest(context.Background(), log, noon, ping)
-				log.Info("other", "n", 1)
+	for _, batched := range []bool{false, true} {
+		var buf bytes.Buffer
+		var w io.Writer = &buf
+		var out *Writer
+		if batched {
+			out = NewWriter(&buf)
+			w = out
+		}
+		log := New(w, JSON, slog.LevelInfo)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for range 200 {
+					LogRequest(context.Background(), log, noon, ping)
+					log.Info("other", "n", 1)
+				}
+			})
+		}
+		wg.Wait()
+		if out != nil {
+			if err := out.Close(); err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
-	wg.Wait()
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	if len(lines) != 4*200*2 {
-		t.Fatalf("%d lines, want %d", len(lines), 4*200*2)
-	}
-	for _, l := range lines {
-		if !json.Valid([]byte(l)) {
-			t.Fatalf("line %q is not JSON", l)
+		}
+		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+		if len(lines) != 4*200*2 {
+			t.Fatalf("batched %v: %d lines, want %d", batched, len(lines), 4*200*2)
+		}
+		for _, l := range lines {
+			if !json.Valid([]byte(l)) {
+				t.Fatalf("batched %v: line %q is not JSON", batched, l)
+			}
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 // RequestIDHeader carries a request's ID in both directions. It is
 // spelled in Go's canonical form, as it goes on the wire: net/http would
 // otherwise make that spelling anew, one allocation, each time the
-// header is read or set.
+// header is read, and the response's header map takes it as it is.
 const RequestIDHeader = "X-Request-Id"
 
 // MaxRequestIDLen is the longest request ID taken from a client.
@@ -28,7 +28,7 @@ func RequestID() gin.HandlerFunc {
 		if !validRequestID(id) {
 			id = rand.Text()
 		}
-		c.Header(RequestIDHeader, id)
+		c.Writer.Header()[RequestIDHeader] = []string{id}
 		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
 		c.Next()
 	}
