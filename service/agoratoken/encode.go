@@ -1,8 +1,6 @@
 package agoratoken
 
 import (
-	"bytes"
-	"compress/zlib"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -43,10 +41,11 @@ type AccessToken2 struct {
 // ones Agora's own package writes; the tests hold it as the reference.
 //
 // Any valid zlib stream will do, since Agora signs the uncompressed bytes
-// and every reader inflates first. We write stored (uncompressed) blocks:
-// a token is a few hundred bytes, which DEFLATE barely shrinks, and a
-// stored block costs a fraction of a microsecond where compressing costs
-// tens. It also gives the same bytes whichever Go release builds us.
+// and every reader inflates first. We write stored (uncompressed) blocks
+// (appendStored): a token is a few hundred bytes, which DEFLATE barely
+// shrinks, and a stored block costs a fraction of a microsecond where
+// compressing costs tens. It also gives the same bytes whichever Go
+// release builds us, where compress/zlib's final block changed in 1.27.
 
 // sigField is the room the packed signature takes in front of the body.
 const sigField = 2 + sha256.Size
@@ -54,19 +53,13 @@ const sigField = 2 + sha256.Size
 // encoder holds the buffers of one encoding, so that they are reused from
 // token to token.
 type encoder struct {
-	plain    []byte // the packed signature, then the body
-	deflated bytes.Buffer
-	zlib     *zlib.Writer
-	token    []byte
-	signer   signer
+	plain  []byte // the packed signature, then the body
+	zlib   []byte // plain as a zlib stream
+	token  []byte
+	signer signer
 }
 
-var encoders = sync.Pool{New: func() any {
-	e := new(encoder)
-	// NoCompression is a valid level: the error cannot happen.
-	e.zlib, _ = zlib.NewWriterLevel(&e.deflated, zlib.NoCompression)
-	return e
-}}
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
 
 // Encode007 signs t with the certificate and encodes it.
 func Encode007(certificate string, t AccessToken2) (string, error) {
@@ -123,13 +116,9 @@ func Encode007(certificate string, t AccessToken2) (string, error) {
 	binary.LittleEndian.PutUint16(b, sha256.Size)
 	copy(b[2:sigField], sig[:])
 
-	e.deflated.Reset()
-	e.zlib.Reset(&e.deflated)
-	// Writes to a bytes.Buffer do not fail.
-	_, _ = e.zlib.Write(b)
-	_ = e.zlib.Close()
+	e.zlib = appendStored(e.zlib[:0], b)
 	e.token = append(e.token[:0], Version007...)
-	e.token = base64.StdEncoding.AppendEncode(e.token, e.deflated.Bytes())
+	e.token = base64.StdEncoding.AppendEncode(e.token, e.zlib)
 	return string(e.token), nil
 }
 
