@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed6ab08d10/agora-token-server/internal/testkit"
 )
 
 // gate is a destination whose writes wait until it is opened, and which
@@ -75,7 +77,7 @@ func TestWriterGathersLinesWhileTheDestinationIsBusy(t *testing.T) {
 }
 
 func TestWriterWritesAnIdleLineWithoutClose(t *testing.T) {
-	var dst lockedBuffer
+	var dst testkit.Buffer
 	w := NewWriter(&dst)
 	defer w.Close()
 	_, _ = w.Write([]byte("alone\n"))
@@ -89,7 +91,7 @@ func TestWriterWritesAnIdleLineWithoutClose(t *testing.T) {
 }
 
 func TestWriterKeepsOrderAcrossWritersAndClose(t *testing.T) {
-	var dst lockedBuffer
+	var dst testkit.Buffer
 	w := NewWriter(&dst)
 	const writers, lines = 8, 2000
 	var wg sync.WaitGroup
@@ -152,7 +154,7 @@ func TestWriterWaitsWhenTooFarBehind(t *testing.T) {
 }
 
 func TestWriterCloseTwice(t *testing.T) {
-	var dst lockedBuffer
+	var dst testkit.Buffer
 	w := NewWriter(&dst)
 	_, _ = w.Write([]byte("a\n"))
 	if err := w.Close(); err != nil {
@@ -164,21 +166,4 @@ func TestWriterCloseTwice(t *testing.T) {
 	if dst.String() != "a\n" {
 		t.Errorf("destination = %q", dst.String())
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
