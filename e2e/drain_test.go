@@ -49,6 +49,11 @@ type loopClient struct {
 	reused  int // of which on a reused connection
 	// lastClose is whether the last answer said Connection: close.
 	lastClose bool
+	// lastKept is whether the client kept its connection for another
+	// request after the last answer. Go's Transport may give a connection
+	// up on its own: it does when the write of the request has not
+	// reported back within 50 ms of the answer being read.
+	lastKept bool
 	// drops are the requests sent on a reused connection that got no
 	// answer: what a restart must never cause.
 	drops []string
@@ -86,10 +91,14 @@ func (c *loopClient) close() {
 // one fails before an answer, which would hide the loss from the caller
 // (a browser or another proxy may not do so): the trace sees the second
 // connection, and the request is reported as failed on the reused one.
-func (c *loopClient) get(addr, path string) (resp *http.Response, body []byte, reused bool, err error) {
+func (c *loopClient) get(addr, path string) (resp *http.Response, body []byte, reused, kept bool, err error) {
 	if c.client != nil {
 		var conns []httptrace.GotConnInfo
-		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { conns = append(conns, info) }}
+		trace := &httptrace.ClientTrace{
+			GotConn: func(info httptrace.GotConnInfo) { conns = append(conns, info) },
+			// Called before the body's last Read returns.
+			PutIdleConn: func(err error) { kept = err == nil },
+		}
 		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace),
 			http.MethodGet, "http://"+addr+path, nil)
 		resp, err = c.client.Do(req)
@@ -103,7 +112,7 @@ func (c *loopClient) get(addr, path string) (resp *http.Response, body []byte, r
 		if c.conn == nil {
 			if c.conn, err = net.DialTimeout("tcp", addr, 5*time.Second); err != nil {
 				c.conn = nil
-				return nil, nil, false, err
+				return nil, nil, false, false, err
 			}
 			c.br = bufio.NewReader(c.conn)
 		}
@@ -120,13 +129,16 @@ func (c *loopClient) get(addr, path string) (resp *http.Response, body []byte, r
 		c.conn.Close()
 		c.conn = nil
 	}
-	return resp, body, reused, err
+	if c.client == nil {
+		kept = c.conn != nil
+	}
+	return resp, body, reused, kept, err
 }
 
 // once sends request n. It reports false when the loop is over.
 func (c *loopClient) once(addr string, n int) bool {
 	channel, uid := fmt.Sprintf("room-%d", c.id), strconv.Itoa(n+1)
-	resp, raw, reused, err := c.get(addr, "/rtc/"+channel+"/publisher/uid/"+uid)
+	resp, raw, reused, kept, err := c.get(addr, "/rtc/"+channel+"/publisher/uid/"+uid)
 	switch {
 	case err != nil && reused:
 		c.drops = append(c.drops, fmt.Sprintf("request %d: %v", n, err))
@@ -135,7 +147,7 @@ func (c *loopClient) once(addr string, n int) bool {
 		c.ended = err
 		return false
 	}
-	c.lastClose = resp.Close
+	c.lastClose, c.lastKept = resp.Close, kept
 	var body struct {
 		RTCToken string `json:"rtcToken"`
 	}
@@ -235,7 +247,15 @@ func restartUnderLoad(t *testing.T, delay time.Duration) {
 			t.Errorf("client %d: %d wrong answers; first: %s", c.id, len(c.wrong), c.wrong[0])
 		}
 		// The answer that ended a kept-alive connection told the client so.
-		if !c.lastClose {
+		switch {
+		case c.lastClose:
+		case !c.lastKept:
+			// Go's Transport closed the connection itself after the answer
+			// (a slow write report under load does it), so no answer could
+			// end it: nothing was asked of the server. Raw clients always
+			// keep theirs.
+			t.Logf("client %d: its Transport gave up its connection after the last answer (the loop ended on %v)", c.id, c.ended)
+		default:
 			t.Errorf("client %d: its last answer did not say Connection: close (the loop ended on %v)", c.id, c.ended)
 		}
 		// The loop ends on a new connection the server never took: refused
