@@ -18,6 +18,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -119,15 +120,8 @@ func run() error {
 		servers[name] = srv
 	}
 
-	client := &http.Client{
-		Timeout: 10 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConnsPerHost: *concurrency,
-			DisableCompression:  true,
-		},
-	}
 	for _, srv := range servers {
-		if err := waitReady(srv.base+"/ping", srv); err != nil {
+		if err := waitReady(srv); err != nil {
 			return err
 		}
 	}
@@ -143,14 +137,14 @@ func run() error {
 	}
 	// A short warm-up fills connection pools and the servers' caches.
 	for _, e := range endpoints {
-		drive(ctx, client, e, *concurrency, 500, time.Minute, false)
+		drive(ctx, e, *concurrency, 500, time.Minute, false)
 	}
 	slice := *duration / time.Duration(*rounds)
 	budget := *maxRequests / *rounds
 	for range *rounds {
 		for _, e := range endpoints {
 			server0, self0 := e.srv.cpuTime(), selfCPUTime()
-			drive(ctx, client, e, *concurrency, budget, slice, true)
+			drive(ctx, e, *concurrency, budget, slice, true)
 			e.serverCPU += e.srv.cpuTime() - server0
 			e.selfCPU += selfCPUTime() - self0
 		}
@@ -224,9 +218,10 @@ type endpoint struct {
 	latencies []time.Duration // one for each request
 }
 
-// drive sends requests to e from concurrency workers until budget
-// requests are sent or limit has passed, and records them when keep is set.
-func drive(ctx context.Context, client *http.Client, e *endpoint, concurrency, budget int, limit time.Duration, keep bool) {
+// drive sends requests to e from concurrency workers, each on a
+// kept-alive connection of its own, until budget requests are sent or
+// limit has passed, and records them when keep is set.
+func drive(ctx context.Context, e *endpoint, concurrency, budget int, limit time.Duration, keep bool) {
 	var (
 		sent    atomic.Int64
 		mu      sync.Mutex
@@ -238,13 +233,15 @@ func drive(ctx context.Context, client *http.Client, e *endpoint, concurrency, b
 		wg.Go(func() {
 			var lat []time.Duration
 			nonOK, failed := 0, 0
+			c := &client{addr: e.srv.addr}
+			defer c.close()
 			for ctx.Err() == nil && time.Now().Before(stopped) {
 				n := sent.Add(1)
 				if n > int64(budget) {
 					break
 				}
 				t0 := time.Now()
-				status, body, err := get(client, e.srv.base+e.path(n))
+				status, body, err := c.get(e.path(n))
 				lat = append(lat, time.Since(t0))
 				switch {
 				case err != nil:
@@ -271,14 +268,93 @@ func drive(ctx context.Context, client *http.Client, e *endpoint, concurrency, b
 	}
 }
 
-func get(client *http.Client, url string) (int, []byte, error) {
-	resp, err := client.Get(url)
-	if err != nil {
-		return 0, nil, err
+// client sends GET requests on one kept-alive connection and reads
+// their answers, as wrk does: it parses no more of an answer than its
+// status, length and body, and allocates nothing for it. A load
+// generator that parses every header into a map, as net/http's client
+// does, spends more CPU time on an answer than the server: on two cores
+// it takes that time from the server, and every server then looks alike.
+type client struct {
+	addr string // host:port
+	conn net.Conn
+	br   *bufio.Reader
+	req  []byte
+	body []byte
+}
+
+// get sends GET path and returns the answer's status and body, valid
+// until the next call. It opens a connection when it has none and
+// closes it after an answer that says Connection: close, or an error.
+func (c *client) get(path string) (status int, body []byte, err error) {
+	if c.conn == nil {
+		if c.conn, err = net.DialTimeout("tcp", c.addr, 5*time.Second); err != nil {
+			c.conn = nil
+			return 0, nil, err
+		}
+		c.br = bufio.NewReader(c.conn)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, body, err
+	_ = c.conn.SetDeadline(time.Now().Add(10 * time.Second))
+	c.req = append(append(append(append(c.req[:0], "GET "...), path...), " HTTP/1.1\r\nHost: "...), c.addr...)
+	c.req = append(c.req, "\r\n\r\n"...)
+	status, body, keep, err := c.exchange()
+	if err != nil || !keep {
+		c.close()
+	}
+	return status, body, err
+}
+
+// exchange writes c.req and reads the answer to it.
+func (c *client) exchange() (status int, body []byte, keep bool, err error) {
+	if _, err := c.conn.Write(c.req); err != nil {
+		return 0, nil, false, err
+	}
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return 0, nil, false, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, nil, false, fmt.Errorf("status line %q", line)
+	}
+	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return 0, nil, false, fmt.Errorf("status line %q", line)
+	}
+	length, keep := -1, true
+	for {
+		if line, err = c.br.ReadSlice('\n'); err != nil {
+			return 0, nil, false, err
+		}
+		if string(line) == "\r\n" {
+			break
+		}
+		name, value, _ := bytes.Cut(bytes.TrimSpace(line), []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, nil, false, fmt.Errorf("Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Connection")):
+			keep = !bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	if length < 0 {
+		return 0, nil, false, errors.New("an answer without Content-Length")
+	}
+	if cap(c.body) < length {
+		c.body = make([]byte, length)
+	}
+	c.body = c.body[:length]
+	if _, err := io.ReadFull(c.br, c.body); err != nil {
+		return 0, nil, false, err
+	}
+	return status, c.body, keep, nil
+}
+
+func (c *client) close() {
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
 }
 
 func report(w io.Writer, endpoints []*endpoint, peak int64, concurrency int, logLevel string) error {
@@ -343,7 +419,7 @@ func micros(total time.Duration, n int) string {
 }
 
 type server struct {
-	base   string // http://127.0.0.1:port
+	addr   string // 127.0.0.1:port
 	cmd    *exec.Cmd
 	log    *os.File // what the server prints
 	exited chan struct{}
@@ -381,7 +457,8 @@ func startServer(cmd *exec.Cmd, port int, dir string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{base: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, log: log, exited: make(chan struct{})}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	s := &server{addr: addr, cmd: cmd, log: log, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		log.Close()
@@ -416,8 +493,7 @@ func (s *server) stop() error {
 	return err
 }
 
-func waitReady(url string, s *server) error {
-	probe := &http.Client{Timeout: time.Second}
+func waitReady(s *server) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -425,7 +501,10 @@ func waitReady(url string, s *server) error {
 			return fmt.Errorf("the server exited before it was ready: %v\n%s", s.err, s.logTail())
 		default:
 		}
-		if status, _, err := get(probe, url); err == nil && status == http.StatusOK {
+		probe := &client{addr: s.addr}
+		status, _, err := probe.get("/ping")
+		probe.close()
+		if err == nil && status == http.StatusOK {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
