@@ -98,6 +98,32 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 	}
 }
 
+// The access line names the client as the rate limit does: the peer,
+// unless the peer is a trusted proxy, whose X-Forwarded-For is believed.
+func TestAccessLogNamesTheClient(t *testing.T) {
+	tests := []struct {
+		name    string
+		proxies []string
+		want    string
+	}{
+		{"no proxy trusted", nil, "192.0.2.1"},
+		{"the peer is a trusted proxy", []string{"192.0.2.0/24"}, "203.0.113.9"},
+		{"the peer is not a trusted proxy", []string{"10.0.0.0/8"}, "192.0.2.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newRouter(t, withLogs(), withTrustedProxies(tt.proxies...))
+			if w := send(t, s, http.MethodGet, "/ping", "", header(map[string]string{"X-Forwarded-For": "203.0.113.9"})); w.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200", w.Code)
+			}
+			lines := s.logLines(t)
+			if len(lines) != 1 || lines[0]["client_ip"] != tt.want {
+				t.Errorf("logged %v, want one access line with client_ip %s", lines, tt.want)
+			}
+		})
+	}
+}
+
 func TestLogsHoldNoSecrets(t *testing.T) {
 	s := newRouter(t, withLogs(), withMetricsToken("metrics-secret"))
 	const apiKey = "Bearer api-key-that-must-not-leak"

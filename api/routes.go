@@ -91,9 +91,11 @@ func New(cfg Config) *gin.Engine {
 	// Only X-Forwarded-For: the platforms' routers append the client's
 	// address to it, while X-Real-IP would pass through from the client.
 	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	proxiesTrusted := len(cfg.TrustedProxies) > 0
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		log.Error("TRUSTED_PROXIES not applied; trusting no proxy", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
+		proxiesTrusted = false
 	}
 	// The order matters. The request ID and Observe come first, so that
 	// every answer, a recovered panic's 500 included, is logged and
@@ -105,7 +107,7 @@ func New(cfg Config) *gin.Engine {
 	// BodyLimit, last, answers included.
 	r.Use(
 		middleware.RequestID(),
-		middleware.Observe(log, m),
+		middleware.Observe(log, m, middleware.ClientIP(proxiesTrusted)),
 		middleware.SecurityHeaders(),
 		middleware.Recovery(log, dialectOf),
 		middleware.Errors(log, ruleWords, dialectOf),

@@ -33,14 +33,15 @@ const (
 )
 
 // Observe reports every request, once it is answered, to obs and writes
-// its access line to log, both by route pattern, never by raw path. The
+// its access line to log, both by route pattern, never by raw path, with
+// the client's address as clientIP gives it (see ClientIP). The
 // line carries the request ID through the context. It never holds the
 // raw path, the query string, a header or a body: those can hold
 // credentials and issued tokens.
 //
 // The counting and the line share one clock reading and one route: the
 // two run on every request the server answers.
-func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
+func Observe(log *slog.Logger, obs RequestObserver, clientIP func(*gin.Context) string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		obs.RequestStarted()
 		defer obs.RequestFinished()
@@ -62,7 +63,7 @@ func Observe(log *slog.Logger, obs RequestObserver) gin.HandlerFunc {
 			Route:    route,
 			Status:   status,
 			Latency:  elapsed,
-			ClientIP: c.ClientIP(),
+			ClientIP: clientIP(c),
 			Bytes:    max(c.Writer.Size(), 0),
 		})
 	}
