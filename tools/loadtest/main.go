@@ -135,7 +135,7 @@ func run() error {
 			return "/rtc/loadtest/publisher/uid/" + strconv.FormatInt(n%4294967295+1, 10)
 		}},
 	}
-	// A short warm-up fills connection pools and the servers' caches.
+	// A short warm-up fills the servers' caches and grows their heaps.
 	for _, e := range endpoints {
 		drive(ctx, e, *concurrency, 500, time.Minute, false)
 	}
