@@ -294,7 +294,10 @@ func (c *client) get(path string) (status int, body []byte, err error) {
 		c.br = bufio.NewReader(c.conn)
 	}
 	_ = c.conn.SetDeadline(time.Now().Add(10 * time.Second))
-	c.req = append(append(append(append(c.req[:0], "GET "...), path...), " HTTP/1.1\r\nHost: "...), c.addr...)
+	c.req = append(c.req[:0], "GET "...)
+	c.req = append(c.req, path...)
+	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
+	c.req = append(c.req, c.addr...)
 	c.req = append(c.req, "\r\n\r\n"...)
 	status, body, keep, err := c.exchange()
 	if err != nil || !keep {
