@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, environ []string, dotenv string, st
 	if err != nil {
 		return err
 	}
+	tuneGC(getenv)
 	// Listening first lets a port in use or a bad HOST stop the server
 	// with one line, as any other bad setting does.
 	ln, err := listen(cfg)

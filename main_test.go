@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,31 @@ func TestLocalURL(t *testing.T) {
 		}
 		if got := localURL(addr); got != tt.want {
 			t.Errorf("localURL(%s) = %s, want %s", tt.listen, got, tt.want)
+		}
+	}
+}
+
+// The server runs its collector less often than Go's default, unless the
+// operator's GOGC says how often.
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tests := []struct {
+		gogc string
+		want int
+	}{
+		{"", serverGCPercent},
+		{"50", 100}, // the runtime applied the operator's GOGC at start; it stays
+	}
+	for _, tt := range tests {
+		debug.SetGCPercent(100)
+		tuneGC(func(name string) string {
+			if name == "GOGC" {
+				return tt.gogc
+			}
+			return ""
+		})
+		if got := debug.SetGCPercent(100); got != tt.want {
+			t.Errorf("GOGC=%q: GC percent = %d, want %d", tt.gogc, got, tt.want)
 		}
 	}
 }

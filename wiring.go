@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,6 +23,22 @@ import (
 	"github.com/seed6ab08d10/agora-token-server/middleware"
 	"github.com/seed6ab08d10/agora-token-server/ratelimit"
 )
+
+// serverGCPercent is the garbage collector's GOGC in a serving process
+// whose environment sets none. The live heap is about 2 MB and a token
+// request allocates about 3.5 KB, so at Go's default of 100 the collector
+// ran after every 600 or so requests, and took about 2.5 µs of CPU time
+// per request, more than signing the token. At 200 it runs a third as
+// often, for about 4 MB more of peak memory (docs/performance.md).
+const serverGCPercent = 200
+
+// tuneGC sets serverGCPercent, unless GOGC is set: an operator's own
+// setting wins, as it does in any Go program.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
+}
 
 // keyFilePoll is how often API_KEYS_FILE is checked for changes.
 const keyFilePoll = 2 * time.Second
