@@ -28,8 +28,8 @@ import (
 // whose environment sets none. The live heap is about 2 MB and a token
 // request allocates about 3.5 KB, so at Go's default of 100 the collector
 // ran after every 600 or so requests, and took about 2.5 µs of CPU time
-// per request, more than signing the token. At 200 it runs a third as
-// often, for about 4 MB more of peak memory (docs/performance.md).
+// per request, as much as signing the token. At 200 it runs a third as
+// often, for 2 to 4 MB more of peak memory (docs/performance.md).
 const serverGCPercent = 200
 
 // tuneGC sets serverGCPercent, unless GOGC is set: an operator's own
